@@ -1,0 +1,122 @@
+/**
+ * The BTF header: magic, version, section offsets, and byte order.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+
+/** `0xeB9F` as stored by a little-endian producer. */
+export const BTF_MAGIC = 0xeb9f;
+/** The only BTF version defined. */
+export const BTF_VERSION = 1;
+/** Size of the classic header (through `str_len`). */
+export const HEADER_SIZE = 24;
+/** Size of the header with the layout section fields (`layout_off`, `layout_len`). */
+export const HEADER_SIZE_LAYOUT = 32;
+
+/** A decoded, bounds-checked BTF header. Section offsets are absolute (from the blob's start). */
+export interface Header {
+  readonly littleEndian: boolean;
+  readonly version: number;
+  readonly flags: number;
+  readonly hdrLen: number;
+  /** Absolute offset and length of the type section. */
+  readonly typeOff: number;
+  readonly typeLen: number;
+  /** Absolute offset and length of the string section. */
+  readonly strOff: number;
+  readonly strLen: number;
+  /** Absolute offset and length of the layout section; length 0 when absent. */
+  readonly layoutOff: number;
+  readonly layoutLen: number;
+}
+
+/** A DataView over exactly the bytes of `bytes`, sharing its buffer. */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads and checks the header the way the kernel's `btf_parse_hdr` does: magic (either byte order),
+ * version, a header length the blob holds, sections inside the blob, 4-byte aligned type section,
+ * no overlap between sections, and any header bytes past the known fields all zero.
+ * @throws {BtfError} naming the offset of the faulty field.
+ */
+export function parseHeader(bytes: Uint8Array): Header {
+  if (bytes.byteLength < 8) {
+    throw new BtfError(`blob of ${bytes.byteLength} bytes is too short for a BTF header`, { offset: 0 });
+  }
+  const view = viewOf(bytes);
+  const magic = view.getUint16(0, true);
+  let littleEndian: boolean;
+  if (magic === BTF_MAGIC) littleEndian = true;
+  else if (magic === 0x9feb) littleEndian = false;
+  else throw new BtfError(`bad magic 0x${magic.toString(16).padStart(4, '0')}, want 0xeb9f`, { offset: 0 });
+
+  const version = view.getUint8(2);
+  if (version !== BTF_VERSION) throw new BtfError(`unsupported version ${version}`, { offset: 2 });
+  const flags = view.getUint8(3);
+  if (flags !== 0) throw new BtfError(`unsupported flags 0x${flags.toString(16)}`, { offset: 3 });
+
+  const hdrLen = view.getUint32(4, littleEndian);
+  if (hdrLen < HEADER_SIZE) throw new BtfError(`header length ${hdrLen} is below ${HEADER_SIZE}`, { offset: 4 });
+  if (hdrLen > bytes.byteLength) {
+    throw new BtfError(`header length ${hdrLen} overruns the ${bytes.byteLength}-byte blob`, { offset: 4 });
+  }
+  // Header bytes past the fields we know must be zero: the kernel's btf_parse_hdr() applies the same
+  // "unknown tail is zero" rule, so a newer producer's section is never silently ignored.
+  const known = hdrLen >= HEADER_SIZE_LAYOUT ? HEADER_SIZE_LAYOUT : HEADER_SIZE;
+  for (let i = known; i < hdrLen; i++) {
+    if (view.getUint8(i) !== 0) throw new BtfError('unknown non-zero header field', { offset: i });
+  }
+
+  const u32 = (off: number) => view.getUint32(off, littleEndian);
+  const typeOff = u32(8);
+  const typeLen = u32(12);
+  const strOff = u32(16);
+  const strLen = u32(20);
+  const layoutOff = known === HEADER_SIZE_LAYOUT ? u32(24) : 0;
+  const layoutLen = known === HEADER_SIZE_LAYOUT ? u32(28) : 0;
+  const payload = bytes.byteLength - hdrLen;
+
+  const section = (name: string, off: number, len: number, field: number) => {
+    if (off + len > payload) {
+      throw new BtfError(`${name} section [${off}, ${off + len}) overruns the ${payload}-byte payload`, {
+        offset: field,
+      });
+    }
+  };
+  section('type', typeOff, typeLen, 8);
+  section('string', strOff, strLen, 16);
+  if (layoutLen > 0) section('layout', layoutOff, layoutLen, 24);
+  if (typeOff % 4 !== 0) throw new BtfError(`type section offset ${typeOff} is not 4-byte aligned`, { offset: 8 });
+  if (typeLen % 4 !== 0) throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, { offset: 12 });
+
+  const ranges = [
+    { name: 'type', off: typeOff, len: typeLen },
+    { name: 'string', off: strOff, len: strLen },
+    { name: 'layout', off: layoutOff, len: layoutLen },
+  ].filter((r) => r.len > 0);
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i]!;
+      const b = ranges[j]!;
+      if (a.off < b.off + b.len && b.off < a.off + a.len) {
+        throw new BtfError(`${a.name} and ${b.name} sections overlap`, { offset: 8 });
+      }
+    }
+  }
+  if (layoutLen % 4 !== 0) throw new BtfError(`layout section length ${layoutLen} is not a multiple of 4`, { offset: 28 });
+
+  return {
+    littleEndian,
+    version,
+    flags,
+    hdrLen,
+    typeOff: hdrLen + typeOff,
+    typeLen,
+    strOff: hdrLen + strOff,
+    strLen,
+    layoutOff: hdrLen + layoutOff,
+    layoutLen,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * BTF kind numbers as `include/uapi/linux/btf.h` defines them, and the names bpftool prints.
+ * @module
+ */
+
+/** Wire values of `BTF_INFO_KIND(info)`. */
+export const Kind = {
+  Unknown: 0,
+  Int: 1,
+  Ptr: 2,
+  Array: 3,
+  Struct: 4,
+  Union: 5,
+  Enum: 6,
+  Fwd: 7,
+  Typedef: 8,
+  Volatile: 9,
+  Const: 10,
+  Restrict: 11,
+  Func: 12,
+  FuncProto: 13,
+  Var: 14,
+  Datasec: 15,
+  Float: 16,
+  DeclTag: 17,
+  TypeTag: 18,
+  Enum64: 19,
+} as const;
+
+/** A wire kind number. */
+export type KindNumber = (typeof Kind)[keyof typeof Kind];
+
+/** Highest kind this library decodes natively; higher ones are skipped via the layout section. */
+export const MAX_KNOWN_KIND = Kind.Enum64;
+
+/** Kind names as bpftool's raw dump prints them, indexed by kind number. */
+export const KIND_NAMES: readonly string[] = [
+  'UNKNOWN',
+  'INT',
+  'PTR',
+  'ARRAY',
+  'STRUCT',
+  'UNION',
+  'ENUM',
+  'FWD',
+  'TYPEDEF',
+  'VOLATILE',
+  'CONST',
+  'RESTRICT',
+  'FUNC',
+  'FUNC_PROTO',
+  'VAR',
+  'DATASEC',
+  'FLOAT',
+  'DECL_TAG',
+  'TYPE_TAG',
+  'ENUM64',
+];
+
+/** Bytes after the 12-byte `struct btf_type` that one record of each kind carries, before its vlen items. */
+export const INFO_SIZE: readonly number[] = [0, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0];
+
+/** Bytes per vlen item of each kind (members, enumerators, params, secinfos). */
+export const ELEM_SIZE: readonly number[] = [0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12];
+
+/** Kinds that ignore vlen: a non-zero vlen in them is invalid. */
+export function kindHasVlen(kind: number): boolean {
+  return (ELEM_SIZE[kind] ?? 0) > 0;
+}
+
+/** Int encoding bits (`BTF_INT_ENCODING`). */
+export const IntEncoding = { Signed: 1, Char: 2, Bool: 4 } as const;
+
+/** Function linkage as stored in a FUNC's vlen. */
+export const FUNC_LINKAGE = ['static', 'global', 'extern'] as const;
+/** Variable linkage as stored in `struct btf_var`. */
+export const VAR_LINKAGE = ['static', 'global', 'extern'] as const;
+
+/** Linkage of a FUNC or VAR. */
+export type Linkage = (typeof FUNC_LINKAGE)[number];
+
+/** `BTF_MAX_TYPE`: the largest type ID the format allows. */
+export const MAX_TYPE_ID = 0x000fffff;
+/** `BTF_MAX_NAME_OFFSET`: the largest string offset the format allows. */
+export const MAX_NAME_OFFSET = 0x00ffffff;
+/** `BTF_MAX_VLEN` since the 24-bit widening (was 0xffff). */
+export const MAX_VLEN = 0x00ffffff;

@@ -1,0 +1,187 @@
+/**
+ * A BTF spec: the types of one blob, optionally on top of a base spec (split BTF). Opening a spec
+ * checks its structure and indexes record offsets; types are inflated on first access and cached,
+ * so the same ID always yields the same object. Split specs share their base's caches.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+import { decodeType } from './decode.js';
+import { type Header, parseHeader, viewOf } from './header.js';
+import { NameIndex } from './name-index.js';
+import { StringTable } from './strings.js';
+import { TypeSection } from './type-section.js';
+import { type Type, type TypeKind, type TypeResolver, Void } from './types.js';
+import { validateSpec } from './validate.js';
+
+/** A decoded BTF blob. */
+export class Spec implements TypeResolver {
+  /** The whole blob this spec reads from (not copied). */
+  readonly bytes: Uint8Array;
+  readonly header: Header;
+  /** The base of a split spec; `undefined` for base BTF. */
+  readonly base: Spec | undefined;
+  /** ID of this spec's first own type: 1 for base BTF, the base's {@link nextId} for split BTF. */
+  readonly firstId: number;
+  readonly strings: StringTable;
+  /** @internal the wire records. */
+  readonly section: TypeSection;
+  private readonly cache: (Type | undefined)[];
+  private index: NameIndex | undefined;
+  private validated = false;
+  private readonly voidType: Void;
+
+  /** Use {@link loadSpec} or {@link loadSplitSpec}. @internal */
+  constructor(bytes: Uint8Array, base: Spec | undefined) {
+    this.bytes = bytes;
+    this.header = parseHeader(bytes);
+    this.base = base;
+    if (base && base.header.littleEndian !== this.header.littleEndian) {
+      throw new BtfError('split BTF and its base differ in byte order', { offset: 0 });
+    }
+    this.firstId = base ? base.nextId : 1;
+    this.strings = new StringTable(
+      bytes.subarray(this.header.strOff, this.header.strOff + this.header.strLen),
+      base?.strings,
+      this.header.strOff,
+    );
+    this.section = new TypeSection(viewOf(bytes), this.header, this.firstId);
+    this.cache = new Array(this.section.count);
+    this.voidType = base ? base.voidType : new Void(0, 'void', this);
+  }
+
+  /** Number of this spec's own types (not counting its base's, nor `void`). */
+  get count(): number {
+    return this.section.count;
+  }
+
+  /** One past the highest type ID: libbpf's `btf__type_cnt`. A split spec on this one starts here. */
+  get nextId(): number {
+    return this.firstId + this.section.count;
+  }
+
+  /** Whether the blob is little-endian. */
+  get littleEndian(): boolean {
+    return this.header.littleEndian;
+  }
+
+  /** The root spec (vmlinux for a module). */
+  get root(): Spec {
+    return this.base ? this.base.root : this;
+  }
+
+  /** The type with this ID, own or the base's; `undefined` if out of range. ID 0 is `void`. */
+  typeById(id: number): Type | undefined {
+    if (id < this.firstId) {
+      if (id === 0) return this.voidType;
+      return this.base?.typeById(id);
+    }
+    const i = id - this.firstId;
+    if (i >= this.section.count) return undefined;
+    const cached = this.cache[i];
+    if (cached) return cached;
+    const t = decodeType(this.section, this.strings, this, i, id);
+    this.cache[i] = t;
+    return t;
+  }
+
+  /**
+   * Like {@link typeById} but throws for a missing ID.
+   * @throws {BtfError} if no type has this ID.
+   */
+  mustTypeById(id: number): Type {
+    const t = this.typeById(id);
+    if (!t) throw new BtfError(`no such type (IDs run to ${this.nextId - 1})`, { typeId: id });
+    return t;
+  }
+
+  /** The ID of `type` if it belongs to this spec or a base of it, else `undefined`. */
+  typeId(type: Type): number | undefined {
+    if (type.id === 0) return 0;
+    for (let s: Spec | undefined = this; s; s = s.base) {
+      if (type.id >= s.firstId && type.id < s.nextId) return s.typeById(type.id) === type ? type.id : undefined;
+    }
+    return undefined;
+  }
+
+  /** The spec (this one or a base) that owns type `id`. */
+  specOf(id: number): Spec | undefined {
+    for (let s: Spec | undefined = this; s; s = s.base) if (id >= s.firstId && id < s.nextId) return s;
+    return undefined;
+  }
+
+  /** This spec's own types, in ID order (not the base's). */
+  *types(): IterableIterator<Type> {
+    for (let id = this.firstId; id < this.nextId; id++) yield this.typeById(id)!;
+  }
+
+  /** Every type from the root base up through this spec, in ID order (without `void`). */
+  *allTypes(): IterableIterator<Type> {
+    if (this.base) yield* this.base.allTypes();
+    yield* this.types();
+  }
+
+  /**
+   * Every type named `name`, optionally only of one kind, from the root base up through this
+   * spec, in ID order. Builds the name index on first use (and validates the spec).
+   */
+  typesByName(name: string, kind?: TypeKind): Type[] {
+    const out = this.base ? this.base.typesByName(name, kind) : [];
+    for (const i of this.nameIndex().lookup(name)) {
+      const t = this.typeById(this.firstId + i)!;
+      if (kind === undefined || t.kind === kind) out.push(t);
+    }
+    return out;
+  }
+
+  /** Only this spec's own types named `name` (the base is not searched). */
+  ownTypesByName(name: string, kind?: TypeKind): Type[] {
+    const out: Type[] = [];
+    for (const i of this.nameIndex().lookup(name)) {
+      const t = this.typeById(this.firstId + i)!;
+      if (kind === undefined || t.kind === kind) out.push(t);
+    }
+    return out;
+  }
+
+  /** The first type named `name` (of `kind`, if given), or `undefined`. */
+  typeByName(name: string, kind?: TypeKind): Type | undefined {
+    return this.typesByName(name, kind)[0];
+  }
+
+  /**
+   * Runs the full checks of the kernel's BTF verifier over this spec's own types (and its base's),
+   * once; later calls return at once.
+   * @throws {BtfError} naming the first faulty type ID and offset.
+   */
+  validate(): void {
+    if (this.validated) return;
+    this.base?.validate();
+    validateSpec(this);
+    this.validated = true;
+  }
+
+  private nameIndex(): NameIndex {
+    if (!this.index) {
+      this.validate();
+      this.index = new NameIndex(this.section, this.strings);
+    }
+    return this.index;
+  }
+}
+
+/**
+ * Opens base BTF (such as vmlinux, or a BPF object's `.BTF`).
+ * @throws {BtfError} if the header, string section or type records are malformed.
+ */
+export function loadSpec(bytes: Uint8Array): Spec {
+  return new Spec(bytes, undefined);
+}
+
+/**
+ * Opens split BTF (such as a kernel module's) on top of `base`: type IDs continue after the
+ * base's, string offsets after the base's string section.
+ * @throws {BtfError} if malformed; a wrong base is reported at validation.
+ */
+export function loadSplitSpec(bytes: Uint8Array, base: Spec): Spec {
+  return new Spec(bytes, base);
+}

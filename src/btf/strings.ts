@@ -1,0 +1,94 @@
+/**
+ * The BTF string section: NUL-terminated names addressed by byte offset. In split BTF, offsets
+ * below the base's string length address the base's table; the split's own table follows.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Decodes `bytes[start, end)` as UTF-8, with a fast path for the ASCII names BTF nearly always holds. */
+export function decodeName(bytes: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len === 0) return '';
+  if (len <= 48) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+/** One string section, chained to its base's for split BTF. */
+export class StringTable {
+  /** The section's bytes (a view into the blob). */
+  readonly bytes: Uint8Array;
+  /** The table offsets of this section start at (base's total length for split BTF, else 0). */
+  readonly start: number;
+  readonly base: StringTable | undefined;
+  private readonly cache = new Map<number, string>();
+
+  /**
+   * @throws {BtfError} when the section breaks the kernel's rules: a base table must start with
+   * NUL (offset 0 is the empty name), every table must end with NUL.
+   */
+  constructor(bytes: Uint8Array, base: StringTable | undefined, sectionOffset: number) {
+    this.bytes = bytes;
+    this.base = base;
+    this.start = base ? base.end : 0;
+    if (bytes.byteLength === 0) {
+      if (!base) throw new BtfError('string section is empty; it must hold at least the empty name', { offset: sectionOffset });
+      return;
+    }
+    if (!base && bytes[0] !== 0) {
+      throw new BtfError('string section does not start with NUL', { offset: sectionOffset });
+    }
+    if (bytes[bytes.byteLength - 1] !== 0) {
+      throw new BtfError('string section is not NUL-terminated', { offset: sectionOffset + bytes.byteLength - 1 });
+    }
+  }
+
+  /** One past the highest valid offset across this table and its bases. */
+  get end(): number {
+    return this.start + this.bytes.byteLength;
+  }
+
+  /** Whether `offset` addresses a string in this table or a base's. */
+  has(offset: number): boolean {
+    return offset >= 0 && offset < this.end;
+  }
+
+  /**
+   * The string at `offset`, or `undefined` if the offset is out of range. Decoded strings are cached.
+   */
+  lookup(offset: number): string | undefined {
+    if (offset < this.start) {
+      if (offset === 0 && !this.base) return '';
+      return this.base?.lookup(offset);
+    }
+    const local = offset - this.start;
+    if (local >= this.bytes.byteLength) return undefined;
+    const cached = this.cache.get(offset);
+    if (cached !== undefined) return cached;
+    const end = this.bytes.indexOf(0, local);
+    const s = decodeName(this.bytes, local, end);
+    this.cache.set(offset, s);
+    return s;
+  }
+
+  /**
+   * The bytes of the string at `offset` without decoding: the table that holds it and the
+   * local `[start, end)` range. `undefined` if out of range.
+   */
+  locate(offset: number): { bytes: Uint8Array; start: number; end: number } | undefined {
+    if (offset < this.start) return this.base?.locate(offset);
+    const local = offset - this.start;
+    if (local >= this.bytes.byteLength) return undefined;
+    return { bytes: this.bytes, start: local, end: this.bytes.indexOf(0, local) };
+  }
+}
