@@ -85,6 +85,18 @@ export class Spec implements TypeResolver {
   }
 
   /**
+   * The type with this ID without adding it to the cache: for one-pass walks over every type
+   * (dumps, copies) that would otherwise keep ~100k objects alive. Returns the cached object
+   * when there is one, so identity holds wherever it was already observed.
+   */
+  peekType(id: number): Type | undefined {
+    if (id < this.firstId) return id === 0 ? this.voidType : this.base?.peekType(id);
+    const i = id - this.firstId;
+    if (i >= this.section.count) return undefined;
+    return this.cache[i] ?? decodeType(this.section, this.strings, this, i, id);
+  }
+
+  /**
    * Like {@link typeById} but throws for a missing ID.
    * @throws {BtfError} if no type has this ID.
    */

@@ -31,7 +31,6 @@ export class StringTable {
   /** The table offsets of this section start at (base's total length for split BTF, else 0). */
   readonly start: number;
   readonly base: StringTable | undefined;
-  private readonly cache = new Map<number, string>();
 
   /**
    * @throws {BtfError} when the section breaks the kernel's rules: a base table must start with
@@ -64,7 +63,7 @@ export class StringTable {
   }
 
   /**
-   * The string at `offset`, or `undefined` if the offset is out of range. Decoded strings are cached.
+   * The string at `offset`, or `undefined` if the offset is out of range.
    */
   lookup(offset: number): string | undefined {
     if (offset < this.start) {
@@ -73,12 +72,7 @@ export class StringTable {
     }
     const local = offset - this.start;
     if (local >= this.bytes.byteLength) return undefined;
-    const cached = this.cache.get(offset);
-    if (cached !== undefined) return cached;
-    const end = this.bytes.indexOf(0, local);
-    const s = decodeName(this.bytes, local, end);
-    this.cache.set(offset, s);
-    return s;
+    return decodeName(this.bytes, local, this.bytes.indexOf(0, local));
   }
 
   /**

@@ -32,38 +32,61 @@ function isModifier(kind: number): boolean {
  * @throws {BtfError} at the first fault, naming its type ID and record offset.
  */
 export function validateSpec(spec: Spec): void {
-  const s = spec.section;
-  const first = spec.firstId;
-  const limit = spec.nextId;
-  const strings = spec.strings;
-  const split = spec.base !== undefined;
-  const own = strings.bytes;
-  const kindOf = (id: number): number => {
+  const v = new RecordChecker(spec);
+  for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
+  for (let i = 0; i < spec.section.count; i++) v.checkReferencedKinds(i);
+  checkLoops(spec);
+}
+
+/** Per-record checks; one instance per validation, so no closures are made per type. */
+class RecordChecker {
+  private readonly s: Spec['section'];
+  private readonly first: number;
+  private readonly limit: number;
+  private readonly strings: Spec['strings'];
+  private readonly split: boolean;
+  private id = 0;
+  private at = 0;
+
+  constructor(private readonly spec: Spec) {
+    this.s = spec.section;
+    this.first = spec.firstId;
+    this.limit = spec.nextId;
+    this.strings = spec.strings;
+    this.split = spec.base !== undefined;
+  }
+
+  private fail(msg: string, off = this.at): never {
+    throw new BtfError(msg, { typeId: this.id, offset: off });
+  }
+
+  private checkName(off: number, where: number, what: string): void {
+    const strings = this.strings;
+    if (off >= strings.end) this.fail(`${what} offset ${off} is out of range (strings end at ${strings.end})`, where);
+    // Offsets into a split spec's own table must start a string: a blob opened on the wrong
+    // base shifts them into the middle of strings (or past the end).
+    if (this.split && off > strings.start && strings.bytes[off - strings.start - 1] !== 0) {
+      this.fail(`${what} offset ${off} does not start a string (wrong base BTF?)`, where);
+    }
+  }
+
+  private checkRef(ref: number, where: number, what: string, allowVoid: boolean): void {
+    if (ref >= this.limit) this.fail(`${what} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
+    if (ref === 0 && !allowVoid) this.fail(`${what} references void`, where);
+  }
+
+  private kindOf(id: number): number {
     if (id === 0) return Kind.Unknown;
-    if (id >= first) return s.kind(id - first);
-    const owner = spec.specOf(id)!;
+    const owner = this.spec.specOf(id)!;
     return owner.section.kind(id - owner.firstId);
-  };
+  }
 
-  for (let i = 0; i < s.count; i++) {
-    const id = first + i;
-    const at = s.offset(i);
-    const fail = (msg: string, off = at): never => {
-      throw new BtfError(msg, { typeId: id, offset: off });
-    };
-    const checkName = (off: number, where: number, what = 'name'): void => {
-      if (!strings.has(off)) fail(`${what} offset ${off} is out of range (strings end at ${strings.end})`, where);
-      // Offsets into a split spec's own table must start a string: a blob opened on the wrong
-      // base shifts them into the middle of strings (or past the end).
-      if (split && off >= strings.start && off > strings.start && own[off - strings.start - 1] !== 0) {
-        fail(`${what} offset ${off} does not start a string (wrong base BTF?)`, where);
-      }
-    };
-    const checkRef = (ref: number, where: number, what: string, allowVoid: boolean): void => {
-      if (ref >= limit) fail(`${what} references type [${ref}], beyond the last ID ${limit - 1}`, where);
-      if (ref === 0 && !allowVoid) fail(`${what} references void`, where);
-    };
-
+  /** Checks one record on its own: metadata, names and referenced IDs in range. */
+  checkRecord(i: number): void {
+    const s = this.s;
+    this.id = this.first + i;
+    this.at = s.offset(i);
+    const at = this.at;
     const info = s.info(i);
     const kind = infoKind(info);
     const vlen = infoVlen(info);
@@ -71,198 +94,177 @@ export function validateSpec(spec: Spec): void {
     const nameOff = s.nameOff(i);
     const st = s.sizeOrType(i);
     const extra = at + TYPE_RECORD_SIZE;
-    checkName(nameOff, at);
-    const needName = (): void => {
-      if (nameOff === 0) fail('must have a name');
-    };
-    const noName = (): void => {
-      if (nameOff !== 0) fail('must not have a name');
-    };
-    const noVlen = (): void => {
-      if (vlen !== 0) fail(`vlen ${vlen} must be 0`);
-    };
-    const noKflag = (): void => {
-      if (kflag) fail('kind_flag must be 0');
-    };
-    // Bits of the info word no kind uses (between vlen and kind).
-    if ((info & 0x7f000000) >>> 24 !== kind) fail('bad info word');
+    this.checkName(nameOff, at, 'name');
+    const named = nameOff !== 0;
 
     switch (kind) {
       case Kind.Int: {
-        noVlen();
-        noKflag();
+        this.plain(vlen, kflag);
         const v = s.u32(i, 0);
-        if (v & 0xf000ff00) fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
+        if (v & 0xf000ff00) this.fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
         const enc = (v >>> 24) & 0x0f;
         const off = (v >>> 16) & 0xff;
         const bits = v & 0xff;
-        if (!INT_SIZES.has(st)) fail(`int size ${st} is not 1, 2, 4, 8 or 16`);
-        if (bits === 0 || bits > 128 || off + bits > st * 8) fail(`int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
-        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) fail(`int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
+        if (!INT_SIZES.has(st)) this.fail(`int size ${st} is not 1, 2, 4, 8 or 16`);
+        if (bits === 0 || bits > 128 || off + bits > st * 8) {
+          this.fail(`int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
+        }
+        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) this.fail(`int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
         break;
       }
       case Kind.Ptr:
       case Kind.Volatile:
       case Kind.Const:
       case Kind.Restrict:
-        noVlen();
-        noKflag();
-        noName();
-        checkRef(st, at + 8, 'type', true);
+        this.plain(vlen, kflag);
+        if (named) this.fail('must not have a name');
+        this.checkRef(st, at + 8, 'type', true);
         break;
       case Kind.Typedef:
-        noVlen();
-        noKflag();
-        needName();
-        checkRef(st, at + 8, 'type', true);
+        this.plain(vlen, kflag);
+        if (!named) this.fail('must have a name');
+        this.checkRef(st, at + 8, 'type', true);
         break;
       case Kind.TypeTag:
-        noVlen();
-        needName();
-        checkRef(st, at + 8, 'type', true);
+        this.plain(vlen, false);
+        if (!named) this.fail('must have a name');
+        this.checkRef(st, at + 8, 'type', true);
         break;
-      case Kind.Array: {
-        noVlen();
-        noKflag();
-        noName();
-        if (st !== 0) fail(`array size field ${st} must be 0`);
-        checkRef(s.u32(i, 0), extra, 'element', false);
-        checkRef(s.u32(i, 4), extra + 4, 'index', false);
+      case Kind.Array:
+        this.plain(vlen, kflag);
+        if (named) this.fail('must not have a name');
+        if (st !== 0) this.fail(`array size field ${st} must be 0`);
+        this.checkRef(s.u32(i, 0), extra, 'element', false);
+        this.checkRef(s.u32(i, 4), extra + 4, 'index', false);
         break;
-      }
       case Kind.Struct:
-      case Kind.Union: {
+      case Kind.Union:
         for (let j = 0; j < vlen; j++) {
           const m = extra + j * 12;
-          checkName(s.u32(i, j * 12), m, `member ${j} name`);
-          const mt = s.u32(i, j * 12 + 4);
-          checkRef(mt, m + 4, `member ${j}`, false);
+          this.checkName(s.u32(i, j * 12), m, `member ${j} name`);
+          this.checkRef(s.u32(i, j * 12 + 4), m + 4, `member ${j}`, false);
           const raw = s.u32(i, j * 12 + 8);
           const bitOff = kflag ? raw & 0xffffff : raw;
           const bitSize = kflag ? raw >>> 24 : 0;
-          if (kind === Kind.Union && bitOff !== 0) fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
-          if (bitOff + bitSize > st * 8 && st > 0) {
-            fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte ${kind === Kind.Struct ? 'struct' : 'union'}`, m + 8);
-          }
+          if (kind === Kind.Union && bitOff !== 0) this.fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
+          if (st > 0 && bitOff + bitSize > st * 8) this.fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte type`, m + 8);
         }
         break;
-      }
       case Kind.Enum:
       case Kind.Enum64: {
         const elem = kind === Kind.Enum ? 8 : 12;
-        if (!ENUM_SIZES.has(st)) fail(`enum size ${st} is not 1, 2, 4 or 8`);
+        if (!ENUM_SIZES.has(st)) this.fail(`enum size ${st} is not 1, 2, 4 or 8`);
         for (let j = 0; j < vlen; j++) {
           const nOff = s.u32(i, j * elem);
-          checkName(nOff, extra + j * elem, `enumerator ${j} name`);
-          if (nOff === 0) fail(`enumerator ${j} has no name`, extra + j * elem);
+          this.checkName(nOff, extra + j * elem, `enumerator ${j} name`);
+          if (nOff === 0) this.fail(`enumerator ${j} has no name`, extra + j * elem);
         }
         break;
       }
       case Kind.Fwd:
-        noVlen();
-        needName();
-        if (st !== 0) fail(`fwd type field ${st} must be 0`);
+        this.plain(vlen, false);
+        if (!named) this.fail('must have a name');
+        if (st !== 0) this.fail(`fwd type field ${st} must be 0`);
         break;
       case Kind.Func:
-        noKflag();
-        needName();
-        if (vlen > 2) fail(`func linkage ${vlen} is unknown`);
-        checkRef(st, at + 8, 'prototype', false);
+        this.plain(0, kflag);
+        if (!named) this.fail('must have a name');
+        if (vlen > 2) this.fail(`func linkage ${vlen} is unknown`);
+        this.checkRef(st, at + 8, 'prototype', false);
         break;
-      case Kind.FuncProto: {
-        noKflag();
-        noName();
-        checkRef(st, at + 8, 'return type', true);
+      case Kind.FuncProto:
+        this.plain(0, kflag);
+        if (named) this.fail('must not have a name');
+        this.checkRef(st, at + 8, 'return type', true);
         for (let j = 0; j < vlen; j++) {
           const p = extra + j * 8;
-          checkName(s.u32(i, j * 8), p, `param ${j} name`);
+          const pName = s.u32(i, j * 8);
           const pt = s.u32(i, j * 8 + 4);
+          this.checkName(pName, p, `param ${j} name`);
           // Only the last parameter may be void: the `...` marker, which has no name.
           const variadic = j === vlen - 1 && pt === 0;
-          if (variadic && s.u32(i, j * 8) !== 0) fail(`variadic marker param ${j} has a name`, p);
-          checkRef(pt, p + 4, `param ${j}`, variadic);
+          if (variadic && pName !== 0) this.fail(`variadic marker param ${j} has a name`, p);
+          this.checkRef(pt, p + 4, `param ${j}`, variadic);
         }
         break;
-      }
       case Kind.Var: {
-        noVlen();
-        noKflag();
-        needName();
+        this.plain(vlen, kflag);
+        if (!named) this.fail('must have a name');
         const link = s.u32(i, 0);
-        if (link > 2) fail(`var linkage ${link} is unknown`, extra);
-        checkRef(st, at + 8, 'type', false);
+        if (link > 2) this.fail(`var linkage ${link} is unknown`, extra);
+        this.checkRef(st, at + 8, 'type', false);
         break;
       }
-      case Kind.Datasec: {
-        noKflag();
-        needName();
+      case Kind.Datasec:
+        this.plain(0, kflag);
+        if (!named) this.fail('must have a name');
         for (let j = 0; j < vlen; j++) {
           const v = extra + j * 12;
-          const vt = s.u32(i, j * 12);
-          checkRef(vt, v, `var ${j}`, false);
+          this.checkRef(s.u32(i, j * 12), v, `var ${j}`, false);
           const off = s.u32(i, j * 12 + 4);
           const size = s.u32(i, j * 12 + 8);
-          if (st > 0 && off + size > st) fail(`var ${j} [${off}, ${off + size}) lies outside the ${st}-byte section`, v + 4);
+          // Objects not yet fixed up by a loader carry size 0 sections; only sized ones are checked.
+          if (st > 0 && off + size > st) this.fail(`var ${j} [${off}, ${off + size}) lies outside the ${st}-byte section`, v + 4);
         }
         break;
-      }
       case Kind.Float:
-        noVlen();
-        noKflag();
-        needName();
-        if (!FLOAT_SIZES.has(st)) fail(`float size ${st} is not 2, 4, 8, 12 or 16`);
+        this.plain(vlen, kflag);
+        if (!named) this.fail('must have a name');
+        if (!FLOAT_SIZES.has(st)) this.fail(`float size ${st} is not 2, 4, 8, 12 or 16`);
         break;
-      case Kind.DeclTag: {
-        noVlen();
-        needName();
-        checkRef(st, at + 8, 'type', false);
-        if (s.i32(i, 0) < -1) fail(`component_idx ${s.i32(i, 0)} is below -1`, extra);
+      case Kind.DeclTag:
+        this.plain(vlen, false);
+        if (!named) this.fail('must have a name');
+        this.checkRef(st, at + 8, 'type', false);
+        if (s.i32(i, 0) < -1) this.fail(`component_idx ${s.i32(i, 0)} is below -1`, extra);
         break;
-      }
       default:
         // A kind newer than this library, sized by the layout section: nothing more to check.
         break;
     }
   }
 
-  // Second pass: checks that need the kinds of referenced types.
-  for (let i = 0; i < s.count; i++) {
-    const id = first + i;
+  /** vlen and kind_flag must be clear for kinds that do not use them. */
+  private plain(vlen: number, kflag: boolean): void {
+    if (vlen !== 0) this.fail(`vlen ${vlen} must be 0`);
+    if (kflag) this.fail('kind_flag must be 0');
+  }
+
+  /** Checks that need the kinds of referenced types (run once all records passed {@link checkRecord}). */
+  checkReferencedKinds(i: number): void {
+    const s = this.s;
     const kind = s.kind(i);
-    const at = s.offset(i);
-    if (kind === Kind.Func && kindOf(s.sizeOrType(i)) !== Kind.FuncProto) {
-      throw new BtfError(`func references type [${s.sizeOrType(i)}], which is not a FUNC_PROTO`, { typeId: id, offset: at + 8 });
+    if (kind !== Kind.Func && kind !== Kind.Datasec && kind !== Kind.DeclTag) return;
+    this.id = this.first + i;
+    this.at = s.offset(i);
+    const st = s.sizeOrType(i);
+    if (kind === Kind.Func && this.kindOf(st) !== Kind.FuncProto) {
+      this.fail(`func references type [${st}], which is not a FUNC_PROTO`, this.at + 8);
     }
     if (kind === Kind.Datasec) {
       for (let j = 0; j < infoVlen(s.info(i)); j++) {
         const vt = s.u32(i, j * 12);
-        if (kindOf(vt) !== Kind.Var && kindOf(vt) !== Kind.Func) {
-          throw new BtfError(`datasec entry ${j} references type [${vt}], which is not a VAR`, { typeId: id, offset: at + 12 + j * 12 });
+        const vk = this.kindOf(vt);
+        if (vk !== Kind.Var && vk !== Kind.Func) {
+          this.fail(`datasec entry ${j} references type [${vt}], which is not a VAR`, this.at + 12 + j * 12);
         }
       }
     }
     if (kind === Kind.DeclTag) {
-      const target = s.sizeOrType(i);
       const idx = s.i32(i, 0);
-      const tk = kindOf(target);
-      if (idx >= 0) {
-        let n = -1;
-        const owner = spec.specOf(target)!;
-        const ti = target - owner.firstId;
-        if (tk === Kind.Struct || tk === Kind.Union) n = infoVlen(owner.section.info(ti));
-        else if (tk === Kind.Func) {
-          const proto = owner.section.sizeOrType(ti);
-          const po = spec.specOf(proto);
-          if (po) n = infoVlen(po.section.info(proto - po.firstId));
-        }
-        if (idx >= n) {
-          throw new BtfError(`component_idx ${idx} is out of range for type [${target}]`, { typeId: id, offset: at + 12 });
-        }
+      if (idx < 0) return;
+      const tk = this.kindOf(st);
+      let n = -1;
+      const owner = this.spec.specOf(st)!;
+      if (tk === Kind.Struct || tk === Kind.Union) n = infoVlen(owner.section.info(st - owner.firstId));
+      else if (tk === Kind.Func) {
+        const proto = owner.section.sizeOrType(st - owner.firstId);
+        const po = this.spec.specOf(proto);
+        if (po) n = infoVlen(po.section.info(proto - po.firstId));
       }
+      if (idx >= n) this.fail(`component_idx ${idx} is out of range for type [${st}]`, this.at + 12);
     }
   }
-
-  checkLoops(spec);
 }
 
 /**

@@ -1,105 +1,213 @@
 /**
- * The raw text dump, line for line as `bpftool btf dump file <f> format raw` prints it.
- * Output goes through a `write` callback in chunks, so a caller can stream it.
+ * The raw text dump, byte for byte as `bpftool btf dump file <f> format raw` prints it. It reads
+ * wire records directly and copies names as bytes from the string section (as bpftool's printf
+ * does), so dumping vmlinux allocates no per-type objects.
  * @module
  */
-import { KIND_NAMES } from '../kinds.js';
+import { FUNC_LINKAGE, Kind, KIND_NAMES, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
-import { kindNumber, type Type } from '../types.js';
-
-const CHUNK = 1 << 16;
-
-/** bpftool's name rendering: `(anon)` for an empty name. */
-function quoted(name: string): string {
-  return name === '' ? "'(anon)'" : `'${name}'`;
-}
+import { infoKflag, infoKind, infoVlen } from '../type-section.js';
+import { ByteWriter, type ChunkSink } from './byte-writer.js';
 
 const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
+const QUOTE = 39;
+const NEWLINE = 10;
 
-function linkageName(linkage: string | number): string {
-  return typeof linkage === 'string' ? linkage : '(unknown)';
+/** Writes `'name'`, or `'(anon)'` for offset 0, as bpftool's btf_str() does. */
+function name(w: ByteWriter, spec: Spec, off: number, anon = "'(anon)'"): void {
+  if (off === 0) {
+    w.ascii(anon);
+    return;
+  }
+  const loc = spec.strings.locate(off);
+  w.byte(QUOTE);
+  if (loc) w.bytes(loc.bytes, loc.start, loc.end);
+  else w.ascii('(invalid)');
+  w.byte(QUOTE);
 }
 
-/** One type in bpftool's raw form, without the trailing newline. */
-export function formatRawType(spec: Spec, t: Type): string {
-  const head = `[${t.id}] ${KIND_NAMES[kindNumber(t.kind)] ?? 'UNKNOWN'} ${quoted(t.name)}`;
-  switch (t.kind) {
-    case 'int':
-      return `${head} size=${t.size} bits_offset=${t.bitOffset} nr_bits=${t.bits} encoding=${INT_ENCODING[t.encoding] ?? 'UNKN'}`;
-    case 'ptr':
-    case 'const':
-    case 'volatile':
-    case 'restrict':
-    case 'typedef':
-    case 'type_tag':
-      return `${head} type_id=${t.typeId}`;
-    case 'array':
-      return `${head} type_id=${t.typeId} index_type_id=${t.indexTypeId} nr_elems=${t.nelems}`;
-    case 'struct':
-    case 'union': {
-      let s = `${head} size=${t.size} vlen=${t.members.length}`;
-      for (const m of t.members) {
-        s += `\n\t${quoted(m.name)} type_id=${m.typeId} bits_offset=${m.bitOffset}`;
-        if (m.bitfieldSize) s += ` bitfield_size=${m.bitfieldSize}`;
+/** Writes type `id` of `spec` (which must own it) in bpftool's raw form, with a newline. */
+function writeType(w: ByteWriter, spec: Spec, id: number): void {
+  const s = spec.section;
+  const i = id - spec.firstId;
+  const info = s.info(i);
+  const kind = infoKind(info);
+  const vlen = infoVlen(info);
+  const kflag = infoKflag(info);
+  const st = s.sizeOrType(i);
+  w.byte(91);
+  w.uint(id);
+  w.ascii(`] ${KIND_NAMES[kind] ?? 'UNKNOWN'} `);
+  name(w, spec, s.nameOff(i));
+  switch (kind) {
+    case Kind.Int: {
+      const v = s.u32(i, 0);
+      w.ascii(' size=');
+      w.uint(st);
+      w.ascii(' bits_offset=');
+      w.uint((v >>> 16) & 0xff);
+      w.ascii(' nr_bits=');
+      w.uint(v & 0xff);
+      w.ascii(` encoding=${INT_ENCODING[(v >>> 24) & 0x0f] ?? 'UNKN'}`);
+      break;
+    }
+    case Kind.Ptr:
+    case Kind.Const:
+    case Kind.Volatile:
+    case Kind.Restrict:
+    case Kind.Typedef:
+    case Kind.TypeTag:
+      w.ascii(' type_id=');
+      w.uint(st);
+      break;
+    case Kind.Array:
+      w.ascii(' type_id=');
+      w.uint(s.u32(i, 0));
+      w.ascii(' index_type_id=');
+      w.uint(s.u32(i, 4));
+      w.ascii(' nr_elems=');
+      w.uint(s.u32(i, 8));
+      break;
+    case Kind.Struct:
+    case Kind.Union:
+      w.ascii(' size=');
+      w.uint(st);
+      w.ascii(' vlen=');
+      w.uint(vlen);
+      for (let j = 0; j < vlen; j++) {
+        const off = s.u32(i, j * 12 + 8);
+        w.ascii('\n\t');
+        name(w, spec, s.u32(i, j * 12));
+        w.ascii(' type_id=');
+        w.uint(s.u32(i, j * 12 + 4));
+        w.ascii(' bits_offset=');
+        w.uint(kflag ? off & 0xffffff : off);
+        if (kflag && off >>> 24 !== 0) {
+          w.ascii(' bitfield_size=');
+          w.uint(off >>> 24);
+        }
       }
-      return s;
-    }
-    case 'enum': {
-      let s = `${head} encoding=${t.signed ? 'SIGNED' : 'UNSIGNED'} size=${t.size} vlen=${t.values.length}`;
-      for (const v of t.values) s += `\n\t${quoted(v.name)} val=${v.value}`;
-      return s;
-    }
-    case 'enum64': {
-      const suffix = t.signed ? 'LL' : 'ULL';
-      let s = `${head} encoding=${t.signed ? 'SIGNED' : 'UNSIGNED'} size=${t.size} vlen=${t.values.length}`;
-      for (const v of t.values) s += `\n\t${quoted(v.name)} val=${v.value}${suffix}`;
-      return s;
-    }
-    case 'fwd':
-      return `${head} fwd_kind=${t.fwdKind}`;
-    case 'func':
-      return `${head} type_id=${t.typeId} linkage=${linkageName(t.linkage)}`;
-    case 'func_proto': {
-      let s = `${head} ret_type_id=${t.returnTypeId} vlen=${t.rawParams.length}`;
-      for (const p of t.rawParams) s += `\n\t${quoted(p.name)} type_id=${p.typeId}`;
-      return s;
-    }
-    case 'var':
-      return `${head} type_id=${t.typeId}, linkage=${linkageName(t.linkage)}`;
-    case 'datasec': {
-      let s = `${head} size=${t.size} vlen=${t.vars.length}`;
-      for (const v of t.vars) {
-        s += `\n\ttype_id=${v.typeId} offset=${v.offset} size=${v.size}`;
-        // bpftool names the variable only when its ID is in range, with the raw (unquoted-anon) name.
-        const vt = v.typeId < spec.nextId ? spec.typeById(v.typeId) : undefined;
-        if (vt) s += ` (${KIND_NAMES[kindNumber(vt.kind)] ?? 'UNKNOWN'} '${vt.name}')`;
+      break;
+    case Kind.Enum:
+      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
+      w.uint(st);
+      w.ascii(' vlen=');
+      w.uint(vlen);
+      for (let j = 0; j < vlen; j++) {
+        w.ascii('\n\t');
+        name(w, spec, s.u32(i, j * 8));
+        w.ascii(' val=');
+        if (kflag) w.int(s.i32(i, j * 8 + 4));
+        else w.uint(s.u32(i, j * 8 + 4));
       }
-      return s;
-    }
-    case 'float':
-      return `${head} size=${t.size}`;
-    case 'decl_tag':
-      return `${head} type_id=${t.typeId} component_idx=${t.componentIdx}`;
-    case 'void':
-    case 'unknown':
-      return head;
+      break;
+    case Kind.Enum64:
+      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
+      w.uint(st);
+      w.ascii(' vlen=');
+      w.uint(vlen);
+      for (let j = 0; j < vlen; j++) {
+        w.ascii('\n\t');
+        name(w, spec, s.u32(i, j * 12));
+        const u = (BigInt(s.u32(i, j * 12 + 8)) << 32n) | BigInt(s.u32(i, j * 12 + 4));
+        w.ascii(kflag ? ` val=${BigInt.asIntN(64, u)}LL` : ` val=${u}ULL`);
+      }
+      break;
+    case Kind.Fwd:
+      w.ascii(kflag ? ' fwd_kind=union' : ' fwd_kind=struct');
+      break;
+    case Kind.Func:
+      w.ascii(' type_id=');
+      w.uint(st);
+      w.ascii(` linkage=${FUNC_LINKAGE[vlen] ?? '(unknown)'}`);
+      break;
+    case Kind.FuncProto:
+      w.ascii(' ret_type_id=');
+      w.uint(st);
+      w.ascii(' vlen=');
+      w.uint(vlen);
+      for (let j = 0; j < vlen; j++) {
+        w.ascii('\n\t');
+        name(w, spec, s.u32(i, j * 8));
+        w.ascii(' type_id=');
+        w.uint(s.u32(i, j * 8 + 4));
+      }
+      break;
+    case Kind.Var:
+      w.ascii(' type_id=');
+      w.uint(st);
+      w.ascii(`, linkage=${VAR_LINKAGE[s.u32(i, 0)] ?? '(unknown)'}`);
+      break;
+    case Kind.Datasec:
+      w.ascii(' size=');
+      w.uint(st);
+      w.ascii(' vlen=');
+      w.uint(vlen);
+      for (let j = 0; j < vlen; j++) {
+        const vt = s.u32(i, j * 12);
+        w.ascii('\n\ttype_id=');
+        w.uint(vt);
+        w.ascii(' offset=');
+        w.uint(s.u32(i, j * 12 + 4));
+        w.ascii(' size=');
+        w.uint(s.u32(i, j * 12 + 8));
+        // bpftool names the variable when its ID is in range, printing an empty name as ''.
+        const owner = spec.specOf(vt);
+        if (owner) {
+          const k = owner.section.kind(vt - owner.firstId);
+          w.ascii(` (${KIND_NAMES[k] ?? 'UNKNOWN'} `);
+          name(w, owner, owner.section.nameOff(vt - owner.firstId), "''");
+          w.byte(41);
+        }
+      }
+      break;
+    case Kind.Float:
+      w.ascii(' size=');
+      w.uint(st);
+      break;
+    case Kind.DeclTag:
+      w.ascii(' type_id=');
+      w.uint(st);
+      w.ascii(' component_idx=');
+      w.int(s.i32(i, 0));
+      break;
+    default:
+      break;
   }
+  w.byte(NEWLINE);
 }
 
 /**
- * Writes the raw dump of `spec`'s own types (a split spec's types only, as bpftool does with
- * `-B`). Validates the spec first.
+ * Writes the raw dump of `spec`'s own types (for a split spec, only its own, as bpftool does
+ * with `-B`). Validates the spec first.
  * @throws {BtfError} if the spec is invalid.
  */
-export function writeRaw(spec: Spec, write: (chunk: string) => void): void {
+export function writeRaw(spec: Spec, sink: ChunkSink): void {
   spec.validate();
-  let buf = '';
-  for (const t of spec.types()) {
-    buf += `${formatRawType(spec, t)}\n`;
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = '';
-    }
-  }
-  if (buf.length > 0) write(buf);
+  const w = new ByteWriter(sink);
+  for (let id = spec.firstId; id < spec.nextId; id++) writeType(w, spec, id);
+  w.flush();
+}
+
+/** The raw dump of one type, without the trailing newline. */
+export function formatRawType(spec: Spec, id: number): string {
+  const owner = spec.specOf(id);
+  if (!owner) return '';
+  let out = '';
+  const decoder = new TextDecoder();
+  const w = new ByteWriter((c) => {
+    out += decoder.decode(c, { stream: true });
+  });
+  writeType(w, owner, id);
+  w.flush();
+  return (out + decoder.decode()).slice(0, -1);
+}
+
+/** The whole raw dump as a string (for tests and small specs). */
+export function formatRaw(spec: Spec): string {
+  const parts: string[] = [];
+  const decoder = new TextDecoder();
+  writeRaw(spec, (c) => parts.push(decoder.decode(c, { stream: true })));
+  parts.push(decoder.decode());
+  return parts.join('');
 }

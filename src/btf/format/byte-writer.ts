@@ -1,0 +1,77 @@
+/**
+ * An append-only ASCII/bytes buffer that hands full chunks to a sink. Formatters that emit
+ * hundreds of thousands of lines write digits and name bytes straight into it, creating no
+ * intermediate strings.
+ * @module
+ */
+
+/** Receives output chunks; a chunk's bytes are only valid during the call. */
+export type ChunkSink = (chunk: Uint8Array) => void;
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private readonly sink: ChunkSink;
+
+  constructor(sink: ChunkSink, chunkSize = 1 << 18) {
+    this.sink = sink;
+    this.buf = new Uint8Array(chunkSize);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = new Uint8Array(n * 2);
+  }
+
+  /** Hands what is buffered to the sink. */
+  flush(): void {
+    if (this.pos > 0) this.sink(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  /** Appends an ASCII string (literals, numbers already formatted). */
+  ascii(s: string): void {
+    this.room(s.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Appends one byte. */
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Appends `src[start, end)`. */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    this.room(end - start);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
+  }
+
+  /** Appends an unsigned 32-bit integer in decimal. */
+  uint(n: number): void {
+    this.room(10);
+    const b = this.buf;
+    if (n < 10) {
+      b[this.pos++] = 48 + n;
+      return;
+    }
+    let digits = 0;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let v = n; v > 0; v = Math.floor(v / 10)) b[--p] = 48 + (v % 10);
+  }
+
+  /** Appends a signed 32-bit integer in decimal. */
+  int(n: number): void {
+    if (n < 0) {
+      this.byte(45);
+      this.uint(-n);
+    } else this.uint(n);
+  }
+}
