@@ -25,8 +25,8 @@ import {
   Pointer,
   Restrict,
   Struct,
-  Typedef,
   type Type,
+  Typedef,
   type TypeResolver,
   TypeTag,
   Union,
@@ -37,13 +37,7 @@ import {
 } from './types.js';
 
 /** Decodes the i-th record of `section` as type `id`, resolving names through `strings`. */
-export function decodeType(
-  section: TypeSection,
-  strings: StringTable,
-  resolver: TypeResolver,
-  i: number,
-  id: number,
-): Type {
+export function decodeType(section: TypeSection, strings: StringTable, resolver: TypeResolver, i: number, id: number): Type {
   const name = (off: number): string => {
     const s = strings.lookup(off);
     if (s === undefined) throw new BtfError(`name offset ${off} is out of range`, { typeId: id, offset: section.offset(i) });

@@ -45,7 +45,9 @@ export class StringTable {
       return;
     }
     if (!base && bytes[0] !== 0) {
-      throw new BtfError('string section does not start with NUL', { offset: sectionOffset });
+      throw new BtfError("string section does not start with NUL: this looks like split BTF (a module's); open it on its base", {
+        offset: sectionOffset,
+      });
     }
     if (bytes[bytes.byteLength - 1] !== 0) {
       throw new BtfError('string section is not NUL-terminated', { offset: sectionOffset + bytes.byteLength - 1 });

@@ -4,8 +4,8 @@
  * @module
  */
 import { BtfError } from '../errors.js';
-import { ELEM_SIZE, INFO_SIZE, Kind, MAX_KNOWN_KIND } from './kinds.js';
 import type { Header } from './header.js';
+import { ELEM_SIZE, INFO_SIZE, Kind, MAX_KNOWN_KIND } from './kinds.js';
 
 /** Size of `struct btf_type`. */
 export const TYPE_RECORD_SIZE = 12;

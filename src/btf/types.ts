@@ -440,5 +440,5 @@ export const KIND_BY_NUMBER: readonly TypeKind[] = [
 /** Wire kind number of a kind string (0 for `void` and `unknown`). */
 export function kindNumber(kind: TypeKind): number {
   const n = KIND_BY_NUMBER.indexOf(kind);
-  return n < 0 ? 0 : n;
+  return Math.max(n, 0);
 }

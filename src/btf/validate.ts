@@ -147,7 +147,8 @@ class RecordChecker {
           const bitOff = kflag ? raw & 0xffffff : raw;
           const bitSize = kflag ? raw >>> 24 : 0;
           if (kind === Kind.Union && bitOff !== 0) this.fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
-          if (st > 0 && bitOff + bitSize > st * 8) this.fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte type`, m + 8);
+          if (st > 0 && bitOff + bitSize > st * 8)
+            this.fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte type`, m + 8);
         }
         break;
       case Kind.Enum:
@@ -343,7 +344,10 @@ function checkLoops(spec: Spec): void {
       }
       const c = top.kids[top.next++]!;
       if (state[c] === 1) {
-        throw new BtfError(`type [${c + first}] contains itself by value`, { typeId: top.node + first, offset: s.offset(top.node) });
+        throw new BtfError(`type [${c + first}] contains itself by value`, {
+          typeId: top.node + first,
+          offset: s.offset(top.node),
+        });
       }
       if (state[c] === 0) {
         state[c] = 1;

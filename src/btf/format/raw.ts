@@ -4,7 +4,7 @@
  * does), so dumping vmlinux allocates no per-type objects.
  * @module
  */
-import { FUNC_LINKAGE, Kind, KIND_NAMES, VAR_LINKAGE } from '../kinds.js';
+import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { infoKflag, infoKind, infoVlen } from '../type-section.js';
 import { ByteWriter, type ChunkSink } from './byte-writer.js';

@@ -1,0 +1,163 @@
+/**
+ * Global option parsing and dispatch of `tsbpf OBJECT COMMAND ...`. Pure of `process`: `main.ts`
+ * supplies the arguments and the {@link Io}, which lets tests run the CLI in-process.
+ * @module
+ */
+import { TsbpfError, UsageError } from '../errors.js';
+import { btfDump } from './btf-dump.js';
+import { type Command, type GlobalOptions, type Group, type Io, matchWord } from './command.js';
+
+/** Version printed by `--version`. */
+export const VERSION = '0.1.0';
+
+const groups: Group[] = [
+  {
+    name: 'btf',
+    summary: 'inspect BTF: of files, of the running kernel, of kernel modules',
+    commands: [btfDump],
+  },
+];
+
+/** Registers more commands under an object (used by layers that add kernel or writer commands). */
+export function addCommands(object: string, commands: readonly Command[]): void {
+  const g = groups.find((x) => x.name === object);
+  if (!g) throw new Error(`no command object ${object}`);
+  (g.commands as Command[]).push(...commands);
+}
+
+function topUsage(): string {
+  const lines = groups.map((g) => `  ${g.name.padEnd(6)} ${g.summary}`);
+  return `Usage: tsbpf [OPTIONS] OBJECT COMMAND [ARGS]
+
+Objects:
+${lines.join('\n')}
+
+Options:
+  -j, --json               JSON output
+  -p, --pretty             pretty-printed JSON output (implies -j)
+  -B, --base-btf <PATH>    base BTF for split BTF input
+      --btf-dir <DIR>      a directory laid out like /sys/kernel/btf
+      --strict             fail on broken module BTF instead of skipping it
+  -h, --help               help for tsbpf, an object, or a command
+  -V, --version            print the version
+
+Every word may be abbreviated to a unique prefix: 'tsbpf btf d file x' = 'tsbpf btf dump file x'.
+`;
+}
+
+function groupUsage(g: Group): string {
+  const width = Math.max(...g.commands.map((c) => c.name.length));
+  const lines = g.commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: tsbpf ${g.name} COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\n'tsbpf ${g.name} COMMAND --help' describes each.\n`;
+}
+
+/** Splits global options (allowed anywhere, as getopt permutes them) from positional words. */
+export function parseGlobal(argv: readonly string[]): {
+  options: GlobalOptions;
+  words: string[];
+  help: boolean;
+  version: boolean;
+} {
+  const options: GlobalOptions = { json: false, pretty: false, baseBtf: undefined, btfDir: undefined, strict: false };
+  const words: string[] = [];
+  let help = false;
+  let version = false;
+  const value = (flag: string, i: number): string => {
+    const v = argv[i];
+    if (v === undefined || v === '') throw new UsageError(`option ${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    switch (flag) {
+      case '-j':
+      case '--json':
+        options.json = true;
+        break;
+      case '-p':
+      case '--pretty':
+        options.json = true;
+        options.pretty = true;
+        break;
+      case '-B':
+      case '--base-btf':
+        options.baseBtf = inline ?? value(flag, ++i);
+        break;
+      case '--btf-dir':
+        options.btfDir = inline ?? value(flag, ++i);
+        break;
+      case '--strict':
+        options.strict = true;
+        break;
+      case '-h':
+      case '--help':
+        help = true;
+        break;
+      case '-V':
+      case '--version':
+        version = true;
+        break;
+      default:
+        if (a.startsWith('-') && a.length > 1) throw new UsageError(`unknown option '${a}'`);
+        words.push(a);
+    }
+  }
+  return { options, words, help, version };
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. Errors become one
+ * line on standard error: exit 2 for usage errors, 1 for everything else.
+ */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const { options, words, help, version } = parseGlobal(argv);
+    if (version) {
+      io.out(`tsbpf v${VERSION}\n`);
+      return 0;
+    }
+    const [objectWord, commandWord, ...args] = words;
+    if (objectWord === undefined) {
+      if (help) {
+        io.out(topUsage());
+        return 0;
+      }
+      throw new UsageError('missing OBJECT (try --help)');
+    }
+    if (objectWord === 'help') {
+      io.out(topUsage());
+      return 0;
+    }
+    const group = matchWord(objectWord, groups, 'object');
+    if (commandWord === undefined || commandWord === 'help') {
+      if (help || commandWord === 'help') {
+        io.out(groupUsage(group));
+        return 0;
+      }
+      throw new UsageError(`${group.name}: missing COMMAND (try 'tsbpf ${group.name} help')`);
+    }
+    const command = matchWord(commandWord, group.commands, `${group.name} command`);
+    if (help) {
+      io.out(command.usage);
+      return 0;
+    }
+    return await command.run(args, options, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`tsbpf: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof TsbpfError) {
+      io.err(`tsbpf: ${err.message.split('\n')[0]}`);
+      return 1;
+    }
+    throw err;
+  }
+}

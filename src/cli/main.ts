@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The `tsbpf` executable: binds the CLI to the process. The only file that touches `process`.
+ * @module
+ */
+import { writeSync } from 'node:fs';
+import { runCli } from './app.js';
+
+/** Writes all of `chunk` to `fd`, waiting out EAGAIN on non-blocking pipes. */
+function writeAll(fd: number, chunk: string | Uint8Array): void {
+  let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (data.byteLength > 0) {
+    try {
+      const n = writeSync(fd, data);
+      data = data.subarray(n);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else if (code === 'EPIPE') process.exit(0);
+      else throw err;
+    }
+  }
+}
+
+const code = await runCli(process.argv.slice(2), {
+  out: (chunk) => writeAll(1, chunk),
+  err: (line) => writeAll(2, `${line}\n`),
+  errIsTty: process.stderr.isTTY === true,
+});
+process.exitCode = code;
