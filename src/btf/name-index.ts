@@ -3,6 +3,7 @@
  * string: names are hashed and compared as bytes in the string section.
  * @module
  */
+import { encodeUtf8 } from '../internal/utf8.js';
 import type { StringTable } from './strings.js';
 import type { TypeSection } from './type-section.js';
 
@@ -14,8 +15,6 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
   return h >>> 0;
 }
-
-const encoder = new TextEncoder();
 
 /** Name → local type indices of one type section. Anonymous types are not indexed. */
 export class NameIndex {
@@ -49,7 +48,7 @@ export class NameIndex {
 
   /** Local indices of the types named `name`, in ID order. */
   lookup(name: string): number[] {
-    const q = encoder.encode(name);
+    const q = encodeUtf8(name);
     const out: number[] = [];
     if (q.length === 0) return out;
     for (let i = this.heads[hashBytes(q, 0, q.length) & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {

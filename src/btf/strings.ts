@@ -4,25 +4,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
-/** Decodes `bytes[start, end)` as UTF-8, with a fast path for the ASCII names BTF nearly always holds. */
-export function decodeName(bytes: Uint8Array, start: number, end: number): string {
-  const len = end - start;
-  if (len === 0) return '';
-  if (len <= 48) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  }
-  return utf8.decode(bytes.subarray(start, end));
-}
+import { decodeUtf8 } from '../internal/utf8.js';
 
 /** One string section, chained to its base's for split BTF. */
 export class StringTable {
@@ -74,7 +56,7 @@ export class StringTable {
     }
     const local = offset - this.start;
     if (local >= this.bytes.byteLength) return undefined;
-    return decodeName(this.bytes, local, this.bytes.indexOf(0, local));
+    return decodeUtf8(this.bytes, local, this.bytes.indexOf(0, local));
   }
 
   /**

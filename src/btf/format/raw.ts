@@ -4,6 +4,8 @@
  * does), so dumping vmlinux allocates no per-type objects.
  * @module
  */
+
+import { decodeUtf8 } from '../../internal/utf8.js';
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { infoKflag, infoKind, infoVlen } from '../type-section.js';
@@ -189,25 +191,35 @@ export function writeRaw(spec: Spec, sink: ChunkSink): void {
   w.flush();
 }
 
-/** The raw dump of one type, without the trailing newline. */
+/** Runs `emit` into a buffer and decodes the result. */
+function toText(emit: (sink: ChunkSink) => void): string {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  emit((c) => {
+    chunks.push(c.slice());
+    total += c.length;
+  });
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return decodeUtf8(all, 0, total);
+}
+
+/** The raw dump of one type, without the trailing newline; '' if `spec` has no such ID. */
 export function formatRawType(spec: Spec, id: number): string {
   const owner = spec.specOf(id);
   if (!owner) return '';
-  let out = '';
-  const decoder = new TextDecoder();
-  const w = new ByteWriter((c) => {
-    out += decoder.decode(c, { stream: true });
-  });
-  writeType(w, owner, id);
-  w.flush();
-  return (out + decoder.decode()).slice(0, -1);
+  return toText((sink) => {
+    const w = new ByteWriter(sink);
+    writeType(w, owner, id);
+    w.flush();
+  }).slice(0, -1);
 }
 
 /** The whole raw dump as a string (for tests and small specs). */
 export function formatRaw(spec: Spec): string {
-  const parts: string[] = [];
-  const decoder = new TextDecoder();
-  writeRaw(spec, (c) => parts.push(decoder.decode(c, { stream: true })));
-  parts.push(decoder.decode());
-  return parts.join('');
+  return toText((sink) => writeRaw(spec, sink));
 }
