@@ -5,7 +5,9 @@
  */
 import { TsbpfError, UsageError } from '../errors.js';
 import { btfDump } from './btf-dump.js';
-import { type Command, type GlobalOptions, type Group, type Io, matchWord } from './command.js';
+import { type GlobalOptions, type Group, type Io, matchWord } from './command.js';
+import { kernelCommands } from './kernel-commands.js';
+import { writerCommands } from './writer-commands.js';
 
 /** Version printed by `--version`. */
 export const VERSION = '0.1.0';
@@ -14,16 +16,9 @@ const groups: Group[] = [
   {
     name: 'btf',
     summary: 'inspect BTF: of files, of the running kernel, of kernel modules',
-    commands: [btfDump],
+    commands: [btfDump, ...kernelCommands, ...writerCommands],
   },
 ];
-
-/** Registers more commands under an object (used by layers that add kernel or writer commands). */
-export function addCommands(object: string, commands: readonly Command[]): void {
-  const g = groups.find((x) => x.name === object);
-  if (!g) throw new Error(`no command object ${object}`);
-  (g.commands as Command[]).push(...commands);
-}
 
 function topUsage(): string {
   const lines = groups.map((g) => `  ${g.name.padEnd(6)} ${g.summary}`);
