@@ -27,6 +27,7 @@ export class Spec implements TypeResolver {
   readonly section: TypeSection;
   private readonly cache: (Type | undefined)[];
   private index: NameIndex | undefined;
+  private decoded = 0;
   private validated = false;
   private readonly voidType: Void;
 
@@ -59,6 +60,16 @@ export class Spec implements TypeResolver {
     return this.firstId + this.section.count;
   }
 
+  /** How many of this spec's own types have been inflated and cached so far (laziness is observable). */
+  get decodedCount(): number {
+    return this.decoded;
+  }
+
+  /** Whether the name index has been built. */
+  get indexed(): boolean {
+    return this.index !== undefined;
+  }
+
   /** Whether the blob is little-endian. */
   get littleEndian(): boolean {
     return this.header.littleEndian;
@@ -81,6 +92,7 @@ export class Spec implements TypeResolver {
     if (cached) return cached;
     const t = decodeType(this.section, this.strings, this, i, id);
     this.cache[i] = t;
+    this.decoded++;
     return t;
   }
 

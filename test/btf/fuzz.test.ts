@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  btfSectionOf,
+  formatJsonType,
+  loadSpec,
+  loadSplitSpec,
+  type Spec,
+  sizeOf,
+  type Type,
+  writeRaw,
+} from '../../src/btf/index.js';
+import { TsbpfError } from '../../src/errors.js';
+import { KINDS_OBJECT, kernelFixtures, readFixture } from '../fixtures.js';
+
+/** A small deterministic PRNG (mulberry32), so failures reproduce from the printed seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One random corruption: bit flips, a random word, truncation, or a header field set to an edge value. */
+function mutate(src: Uint8Array, rand: () => number): Uint8Array {
+  const b = src.slice();
+  const v = new DataView(b.buffer);
+  const pick = rand();
+  const at = (n: number) => Math.floor(rand() * n);
+  if (pick < 0.4) {
+    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+  } else if (pick < 0.65) {
+    const off = at(b.length - 4) & ~3;
+    const edges = [0, 1, 0xffffffff, 0x7fffffff, 0x1000000, 0xffff, 0x13000000, 0x80000000, at(0x100000)];
+    v.setUint32(off, edges[at(edges.length)]!, true);
+  } else if (pick < 0.8) {
+    return b.subarray(0, at(b.length));
+  } else {
+    const field = 4 + 4 * at(5);
+    v.setUint32(field, [0, 24, b.length, 0xffffffff, at(b.length * 2)][at(5)]!, true);
+  }
+  return b;
+}
+
+/** Everything a caller may do with a spec that validated: none of it may throw. */
+function useFully(spec: Spec): void {
+  writeRaw(spec, () => {});
+  for (const t of spec.types()) {
+    formatJsonType(t);
+    touch(t);
+  }
+  spec.typesByName('int');
+}
+
+function touch(t: Type): void {
+  if ('typeId' in t && t.kind !== 'decl_tag') void t.type;
+  if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) void m.type;
+  if (t.kind === 'func_proto') for (const p of t.params) void p.type;
+  if (t.kind === 'struct' || t.kind === 'int' || t.kind === 'ptr') {
+    try {
+      sizeOf(t);
+    } catch (err) {
+      if (!(err instanceof TsbpfError)) throw err;
+    }
+  }
+}
+
+function fuzz(name: string, original: Uint8Array, open: (b: Uint8Array) => Spec, cases: number, seed: number): void {
+  test(`${name}: ${cases} mutations raise only typed errors, and what validates is usable`, () => {
+    const rand = rng(seed);
+    let rejected = 0;
+    for (let i = 0; i < cases; i++) {
+      const input = mutate(original, rand);
+      let spec: Spec;
+      try {
+        spec = open(input);
+        spec.validate();
+      } catch (err) {
+        if (!(err instanceof TsbpfError)) assert.fail(`case ${i} (seed ${seed}): ${String((err as Error)?.stack ?? err)}`);
+        rejected++;
+        continue;
+      }
+      try {
+        useFully(spec);
+      } catch (err) {
+        assert.fail(`case ${i} (seed ${seed}) validated but failed on use: ${String((err as Error)?.stack ?? err)}`);
+      }
+    }
+    assert.ok(rejected > cases / 10, `only ${rejected} of ${cases} corruptions were caught`);
+  });
+}
+
+describe('fuzzing the BTF parser with corrupted real blobs', () => {
+  const object = btfSectionOf(readFixture(KINDS_OBJECT)).slice();
+  fuzz('clang object .BTF', object, loadSpec, 4000, 1);
+
+  const k = kernelFixtures()[0];
+  const veth = k?.modules.get('veth');
+  if (k && veth) {
+    const base = loadSpec(k.vmlinux);
+    base.validate();
+    fuzz(`${k.release} veth module on its base`, veth, (b) => loadSplitSpec(b, base), 1500, 2);
+  }
+});
