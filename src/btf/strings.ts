@@ -59,6 +59,14 @@ export class StringTable {
     return decodeUtf8(this.bytes, local, this.bytes.indexOf(0, local));
   }
 
+  /** The table (this one or a base's) whose range holds `offset`; `undefined` past the end. */
+  tableOf(offset: number): StringTable | undefined {
+    for (let t: StringTable | undefined = this; t; t = t.base) {
+      if (offset >= t.start) return offset < t.end ? t : undefined;
+    }
+    return undefined;
+  }
+
   /**
    * The bytes of the string at `offset` without decoding: the table that holds it and the
    * local `[start, end)` range. `undefined` if out of range.

@@ -28,16 +28,36 @@ export function parseLayout(view: DataView, header: Header): KindLayout[] {
   return layouts;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The section's words in host byte order: a view into the blob when it is aligned and in host
+ * order (the usual case: sysfs files and raw BTF files), else a converted copy, made once.
+ */
+function hostWords(view: DataView, header: Header): Uint32Array {
+  const start = view.byteOffset + header.typeOff;
+  if (header.littleEndian === HOST_LITTLE_ENDIAN && start % 4 === 0) {
+    return new Uint32Array(view.buffer, start, header.typeLen >>> 2);
+  }
+  const words = new Uint32Array(header.typeLen >>> 2);
+  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(header.typeOff + i * 4, header.littleEndian);
+  return words;
+}
+
 /** The type records of one BTF blob (not its base's), indexed by local position. */
 export class TypeSection {
   readonly view: DataView;
   readonly littleEndian: boolean;
-  /** Absolute offsets of each record; `offsets[i]` is the record of the i-th own type. */
-  readonly offsets: Uint32Array;
+  /** The type section as host-order 32-bit words (every BTF record field is a 32-bit word). */
+  readonly words: Uint32Array;
+  /** Word index in {@link words} of each record; `starts[i]` is the i-th own type's `name_off`. */
+  readonly starts: Uint32Array;
   /** Number of own types. */
   readonly count: number;
   /** The layout section, when present. */
   readonly layout: readonly KindLayout[];
+  private readonly typeOff: number;
+  private byteOffsets: Uint32Array | undefined;
 
   /**
    * Walks the section once, checking that every record's kind is known (or described by the
@@ -48,18 +68,21 @@ export class TypeSection {
   constructor(view: DataView, header: Header, firstId: number) {
     this.view = view;
     this.littleEndian = header.littleEndian;
+    this.typeOff = header.typeOff;
     this.layout = header.layoutLen > 0 ? parseLayout(view, header) : [];
-    const le = header.littleEndian;
-    const end = header.typeOff + header.typeLen;
-    let offsets = new Uint32Array(Math.max(16, header.typeLen >>> 5));
+    const words = hostWords(view, header);
+    this.words = words;
+    const end = words.length;
+    let starts = new Uint32Array(Math.max(16, end >>> 3));
     let n = 0;
-    let pos = header.typeOff;
-    while (pos < end) {
+    let w = 0;
+    while (w < end) {
       const id = firstId + n;
-      if (end - pos < TYPE_RECORD_SIZE) {
-        throw new BtfError(`record truncated: ${end - pos} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: pos });
+      const at = header.typeOff + w * 4;
+      if (end - w < 3) {
+        throw new BtfError(`record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: at });
       }
-      const info = view.getUint32(pos + 4, le);
+      const info = words[w + 1]!;
       const kind = (info >>> 24) & 0x7f;
       const vlen = info & 0xffffff;
       let size: number;
@@ -67,48 +90,62 @@ export class TypeSection {
         size = TYPE_RECORD_SIZE + INFO_SIZE[kind]! + vlen * ELEM_SIZE[kind]!;
       } else {
         const l = this.layout[kind];
-        if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: pos });
+        if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: at });
         size = TYPE_RECORD_SIZE + l.infoSize + vlen * l.elemSize;
+        if (size % 4 !== 0)
+          throw new BtfError(`layout of kind ${kind} gives a record of ${size} bytes, not whole words`, {
+            typeId: id,
+            offset: at,
+          });
       }
-      if (pos + size > end) {
-        throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: pos });
+      if (w * 4 + size > end * 4) {
+        throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
       }
-      if (n === offsets.length) {
-        const grown = new Uint32Array(offsets.length * 2);
-        grown.set(offsets);
-        offsets = grown;
+      if (n === starts.length) {
+        const grown = new Uint32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
       }
-      offsets[n++] = pos;
-      pos += size;
+      starts[n++] = w;
+      w += size >>> 2;
     }
-    this.offsets = offsets.subarray(0, n);
+    this.starts = starts.subarray(0, n);
     this.count = n;
   }
 
-  /** Absolute offset of the i-th record. */
+  /** Absolute byte offsets of every record (for tools that work on the blob's bytes). */
+  get offsets(): Uint32Array {
+    if (!this.byteOffsets) {
+      this.byteOffsets = new Uint32Array(this.count);
+      for (let i = 0; i < this.count; i++) this.byteOffsets[i] = this.typeOff + this.starts[i]! * 4;
+    }
+    return this.byteOffsets;
+  }
+
+  /** Absolute byte offset of the i-th record. */
   offset(i: number): number {
-    return this.offsets[i]!;
+    return this.typeOff + this.starts[i]! * 4;
   }
   nameOff(i: number): number {
-    return this.view.getUint32(this.offsets[i]!, this.littleEndian);
+    return this.words[this.starts[i]!]!;
   }
   info(i: number): number {
-    return this.view.getUint32(this.offsets[i]! + 4, this.littleEndian);
+    return this.words[this.starts[i]! + 1]!;
   }
   kind(i: number): number {
-    return (this.info(i) >>> 24) & 0x7f;
+    return (this.words[this.starts[i]! + 1]! >>> 24) & 0x7f;
   }
   /** `size` or `type`, the union in `struct btf_type`. */
   sizeOrType(i: number): number {
-    return this.view.getUint32(this.offsets[i]! + 8, this.littleEndian);
+    return this.words[this.starts[i]! + 2]!;
   }
-  /** A u32 at `byte` bytes past the 12-byte record head. */
+  /** The u32 at `byte` (a multiple of 4) bytes past the 12-byte record head. */
   u32(i: number, byte: number): number {
-    return this.view.getUint32(this.offsets[i]! + TYPE_RECORD_SIZE + byte, this.littleEndian);
+    return this.words[this.starts[i]! + 3 + (byte >>> 2)]!;
   }
-  /** A signed i32 at `byte` bytes past the 12-byte record head. */
+  /** The same word read as a signed i32. */
   i32(i: number, byte: number): number {
-    return this.view.getInt32(this.offsets[i]! + TYPE_RECORD_SIZE + byte, this.littleEndian);
+    return this.words[this.starts[i]! + 3 + (byte >>> 2)]! | 0;
   }
 }
 

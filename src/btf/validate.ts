@@ -38,6 +38,13 @@ export function validateSpec(spec: Spec): void {
   checkLoops(spec);
 }
 
+/** 'member name' with index 2 reads 'member 2 name'. */
+function label(what: string, index: number): string {
+  if (index < 0) return what;
+  const space = what.indexOf(' ');
+  return space < 0 ? `${what} ${index}` : `${what.slice(0, space)} ${index}${what.slice(space)}`;
+}
+
 /** Per-record checks; one instance per validation, so no closures are made per type. */
 class RecordChecker {
   private readonly s: Spec['section'];
@@ -60,19 +67,23 @@ class RecordChecker {
     throw new BtfError(msg, { typeId: this.id, offset: off });
   }
 
-  private checkName(off: number, where: number, what: string): void {
+  /** `what` and `index` name the field in messages ('member name', 2); built only on failure. */
+  private checkName(off: number, where: number, what: string, index = -1): void {
     const strings = this.strings;
-    if (off >= strings.end) this.fail(`${what} offset ${off} is out of range (strings end at ${strings.end})`, where);
+    if (off >= strings.end) {
+      this.fail(`${label(what, index)} offset ${off} is out of range (strings end at ${strings.end})`, where);
+    }
     // Offsets into a split spec's own table must start a string: a blob opened on the wrong
     // base shifts them into the middle of strings (or past the end).
     if (this.split && off > strings.start && strings.bytes[off - strings.start - 1] !== 0) {
-      this.fail(`${what} offset ${off} does not start a string (wrong base BTF?)`, where);
+      this.fail(`${label(what, index)} offset ${off} does not start a string (wrong base BTF?)`, where);
     }
   }
 
-  private checkRef(ref: number, where: number, what: string, allowVoid: boolean): void {
-    if (ref >= this.limit) this.fail(`${what} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
-    if (ref === 0 && !allowVoid) this.fail(`${what} references void`, where);
+  private checkRef(ref: number, where: number, what: string, allowVoid: boolean, index = -1): void {
+    if (ref >= this.limit)
+      this.fail(`${label(what, index)} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
+    if (ref === 0 && !allowVoid) this.fail(`${label(what, index)} references void`, where);
   }
 
   private kindOf(id: number): number {
@@ -141,8 +152,8 @@ class RecordChecker {
       case Kind.Union:
         for (let j = 0; j < vlen; j++) {
           const m = extra + j * 12;
-          this.checkName(s.u32(i, j * 12), m, `member ${j} name`);
-          this.checkRef(s.u32(i, j * 12 + 4), m + 4, `member ${j}`, false);
+          this.checkName(s.u32(i, j * 12), m, 'member name', j);
+          this.checkRef(s.u32(i, j * 12 + 4), m + 4, 'member', false, j);
           const raw = s.u32(i, j * 12 + 8);
           const bitOff = kflag ? raw & 0xffffff : raw;
           const bitSize = kflag ? raw >>> 24 : 0;
@@ -157,7 +168,7 @@ class RecordChecker {
         if (!ENUM_SIZES.has(st)) this.fail(`enum size ${st} is not 1, 2, 4 or 8`);
         for (let j = 0; j < vlen; j++) {
           const nOff = s.u32(i, j * elem);
-          this.checkName(nOff, extra + j * elem, `enumerator ${j} name`);
+          this.checkName(nOff, extra + j * elem, 'enumerator name', j);
           if (nOff === 0) this.fail(`enumerator ${j} has no name`, extra + j * elem);
         }
         break;
@@ -181,11 +192,11 @@ class RecordChecker {
           const p = extra + j * 8;
           const pName = s.u32(i, j * 8);
           const pt = s.u32(i, j * 8 + 4);
-          this.checkName(pName, p, `param ${j} name`);
+          this.checkName(pName, p, 'param name', j);
           // Only the last parameter may be void: the `...` marker, which has no name.
           const variadic = j === vlen - 1 && pt === 0;
           if (variadic && pName !== 0) this.fail(`variadic marker param ${j} has a name`, p);
-          this.checkRef(pt, p + 4, `param ${j}`, variadic);
+          this.checkRef(pt, p + 4, 'param', variadic, j);
         }
         break;
       case Kind.Var: {
@@ -201,7 +212,7 @@ class RecordChecker {
         if (!named) this.fail('must have a name');
         for (let j = 0; j < vlen; j++) {
           const v = extra + j * 12;
-          this.checkRef(s.u32(i, j * 12), v, `var ${j}`, false);
+          this.checkRef(s.u32(i, j * 12), v, 'var', false, j);
           const off = s.u32(i, j * 12 + 4);
           const size = s.u32(i, j * 12 + 8);
           // Objects not yet fixed up by a loader carry size 0 sections; only sized ones are checked.
@@ -307,6 +318,7 @@ function checkLoops(spec: Spec): void {
   }
 
   // Containment by value: struct/union members and array elements, through typedefs and qualifiers.
+  // An iterative DFS whose stack holds (node, next child index) in typed arrays.
   const strip = (id: number): number => {
     let local = id - first;
     for (let guard = 0; local >= 0 && local < n && guard < n; guard++) {
@@ -318,41 +330,37 @@ function checkLoops(spec: Spec): void {
     return local;
   };
   const isAggregate = (k: number): boolean => k === Kind.Struct || k === Kind.Union || k === Kind.Array;
-  const children = (i: number): number[] => {
-    const k = s.kind(i);
-    const out: number[] = [];
-    const push = (id: number): void => {
-      const c = strip(id);
-      if (c >= 0 && c < n && isAggregate(s.kind(c))) out.push(c);
-    };
-    if (k === Kind.Array) push(s.u32(i, 0));
-    else for (let j = 0; j < infoVlen(s.info(i)); j++) push(s.u32(i, j * 12 + 4));
-    return out;
+  const childCount = (i: number): number => (s.kind(i) === Kind.Array ? 1 : infoVlen(s.info(i)));
+  /** The j-th by-value child of aggregate i, or -1 if it is not an own aggregate. */
+  const child = (i: number, j: number): number => {
+    const c = strip(s.kind(i) === Kind.Array ? s.u32(i, 0) : s.u32(i, j * 12 + 4));
+    return c >= 0 && c < n && isAggregate(s.kind(c)) ? c : -1;
   };
   state.fill(0);
-  const stack: { node: number; kids: number[]; next: number }[] = [];
+  const nodes = new Int32Array(n);
+  const next = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     if (state[i] !== 0 || !isAggregate(s.kind(i))) continue;
+    let depth = 0;
+    nodes[0] = i;
+    next[0] = 0;
     state[i] = 1;
-    stack.push({ node: i, kids: children(i), next: 0 });
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      if (top.next === top.kids.length) {
-        state[top.node] = 2;
-        stack.pop();
+    while (depth >= 0) {
+      const node = nodes[depth]!;
+      if (next[depth]! === childCount(node)) {
+        state[node] = 2;
+        depth--;
         continue;
       }
-      const c = top.kids[top.next++]!;
+      const c = child(node, next[depth]!++);
+      if (c < 0 || state[c] === 2) continue;
       if (state[c] === 1) {
-        throw new BtfError(`type [${c + first}] contains itself by value`, {
-          typeId: top.node + first,
-          offset: s.offset(top.node),
-        });
+        throw new BtfError(`type [${c + first}] contains itself by value`, { typeId: node + first, offset: s.offset(node) });
       }
-      if (state[c] === 0) {
-        state[c] = 1;
-        stack.push({ node: c, kids: children(c), next: 0 });
-      }
+      state[c] = 1;
+      depth++;
+      nodes[depth] = c;
+      next[depth] = 0;
     }
   }
 }

@@ -45,6 +45,24 @@ export class ByteWriter {
     this.buf[this.pos++] = c;
   }
 
+  /** Appends the NUL-terminated string at `src[start]` (without the NUL). */
+  cString(src: Uint8Array, start: number): void {
+    let p = this.pos;
+    let b = this.buf;
+    for (let i = start; ; i++) {
+      const c = src[i];
+      if (c === 0 || c === undefined) break;
+      if (p === b.length) {
+        this.pos = p;
+        this.room(1);
+        b = this.buf;
+        p = this.pos;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+  }
+
   /** Appends `src[start, end)`. */
   bytes(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);

@@ -11,7 +11,16 @@ import type { Spec } from '../spec.js';
 import { infoKflag, infoKind, infoVlen } from '../type-section.js';
 import { ByteWriter, type ChunkSink } from './byte-writer.js';
 
-const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
+const INT_ENCODING: Record<number, string> = {
+  0: ' encoding=(none)',
+  1: ' encoding=SIGNED',
+  2: ' encoding=CHAR',
+  4: ' encoding=BOOL',
+};
+/** `] KIND ` for each kind, so the hot loop builds no strings. */
+const KIND_LABELS = KIND_NAMES.map((k) => `] ${k} `);
+const FUNC_LINKAGE_LABELS = FUNC_LINKAGE.map((l) => ` linkage=${l}`);
+const VAR_LINKAGE_LABELS = VAR_LINKAGE.map((l) => `, linkage=${l}`);
 const QUOTE = 39;
 const NEWLINE = 10;
 
@@ -21,9 +30,9 @@ function name(w: ByteWriter, spec: Spec, off: number, anon = "'(anon)'"): void {
     w.ascii(anon);
     return;
   }
-  const loc = spec.strings.locate(off);
+  const table = spec.strings.tableOf(off);
   w.byte(QUOTE);
-  if (loc) w.bytes(loc.bytes, loc.start, loc.end);
+  if (table) w.cString(table.bytes, off - table.start);
   else w.ascii('(invalid)');
   w.byte(QUOTE);
 }
@@ -39,7 +48,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
   const st = s.sizeOrType(i);
   w.byte(91);
   w.uint(id);
-  w.ascii(`] ${KIND_NAMES[kind] ?? 'UNKNOWN'} `);
+  w.ascii(KIND_LABELS[kind] ?? '] UNKNOWN ');
   name(w, spec, s.nameOff(i));
   switch (kind) {
     case Kind.Int: {
@@ -50,7 +59,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.uint((v >>> 16) & 0xff);
       w.ascii(' nr_bits=');
       w.uint(v & 0xff);
-      w.ascii(` encoding=${INT_ENCODING[(v >>> 24) & 0x0f] ?? 'UNKN'}`);
+      w.ascii(INT_ENCODING[(v >>> 24) & 0x0f] ?? ' encoding=UNKN');
       break;
     }
     case Kind.Ptr:
@@ -121,7 +130,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
     case Kind.Func:
       w.ascii(' type_id=');
       w.uint(st);
-      w.ascii(` linkage=${FUNC_LINKAGE[vlen] ?? '(unknown)'}`);
+      w.ascii(FUNC_LINKAGE_LABELS[vlen] ?? ' linkage=(unknown)');
       break;
     case Kind.FuncProto:
       w.ascii(' ret_type_id=');
@@ -138,7 +147,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
     case Kind.Var:
       w.ascii(' type_id=');
       w.uint(st);
-      w.ascii(`, linkage=${VAR_LINKAGE[s.u32(i, 0)] ?? '(unknown)'}`);
+      w.ascii(VAR_LINKAGE_LABELS[s.u32(i, 0)] ?? ', linkage=(unknown)');
       break;
     case Kind.Datasec:
       w.ascii(' size=');
