@@ -13,6 +13,8 @@ export class StringTable {
   /** The table offsets of this section start at (base's total length for split BTF, else 0). */
   readonly start: number;
   readonly base: StringTable | undefined;
+  /** One past the highest valid offset across this table and its bases. */
+  readonly end: number;
 
   /**
    * @throws {BtfError} when the section breaks the kernel's rules: a base table must start with
@@ -22,6 +24,7 @@ export class StringTable {
     this.bytes = bytes;
     this.base = base;
     this.start = base ? base.end : 0;
+    this.end = this.start + bytes.byteLength;
     if (bytes.byteLength === 0) {
       if (!base) throw new BtfError('string section is empty; it must hold at least the empty name', { offset: sectionOffset });
       return;
@@ -34,11 +37,6 @@ export class StringTable {
     if (bytes[bytes.byteLength - 1] !== 0) {
       throw new BtfError('string section is not NUL-terminated', { offset: sectionOffset + bytes.byteLength - 1 });
     }
-  }
-
-  /** One past the highest valid offset across this table and its bases. */
-  get end(): number {
-    return this.start + this.bytes.byteLength;
   }
 
   /** Whether `offset` addresses a string in this table or a base's. */

@@ -34,7 +34,11 @@ function isModifier(kind: number): boolean {
 export function validateSpec(spec: Spec): void {
   const v = new RecordChecker(spec);
   for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
-  for (let i = 0; i < spec.section.count; i++) v.checkReferencedKinds(i);
+  const s = spec.section;
+  for (let i = 0; i < s.count; i++) {
+    const kind = s.kind(i);
+    if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
+  }
   checkLoops(spec);
 }
 
@@ -95,15 +99,19 @@ class RecordChecker {
   /** Checks one record on its own: metadata, names and referenced IDs in range. */
   checkRecord(i: number): void {
     const s = this.s;
+    const words = s.words;
+    const head = s.starts[i]!;
+    /** Word index of the first word after the 12-byte record head. */
+    const body = head + 3;
     this.id = this.first + i;
     this.at = s.offset(i);
     const at = this.at;
-    const info = s.info(i);
+    const info = words[head + 1]!;
     const kind = infoKind(info);
     const vlen = infoVlen(info);
     const kflag = infoKflag(info);
-    const nameOff = s.nameOff(i);
-    const st = s.sizeOrType(i);
+    const nameOff = words[head]!;
+    const st = words[head + 2]!;
     const extra = at + TYPE_RECORD_SIZE;
     this.checkName(nameOff, at, 'name');
     const named = nameOff !== 0;
@@ -111,7 +119,7 @@ class RecordChecker {
     switch (kind) {
       case Kind.Int: {
         this.plain(vlen, kflag);
-        const v = s.u32(i, 0);
+        const v = words[body]!;
         if (v & 0xf000ff00) this.fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
         const enc = (v >>> 24) & 0x0f;
         const off = (v >>> 16) & 0xff;
@@ -145,16 +153,16 @@ class RecordChecker {
         this.plain(vlen, kflag);
         if (named) this.fail('must not have a name');
         if (st !== 0) this.fail(`array size field ${st} must be 0`);
-        this.checkRef(s.u32(i, 0), extra, 'element', false);
-        this.checkRef(s.u32(i, 4), extra + 4, 'index', false);
+        this.checkRef(words[body]!, extra, 'element', false);
+        this.checkRef(words[body + 1]!, extra + 4, 'index', false);
         break;
       case Kind.Struct:
       case Kind.Union:
         for (let j = 0; j < vlen; j++) {
           const m = extra + j * 12;
-          this.checkName(s.u32(i, j * 12), m, 'member name', j);
-          this.checkRef(s.u32(i, j * 12 + 4), m + 4, 'member', false, j);
-          const raw = s.u32(i, j * 12 + 8);
+          this.checkName(words[body + j * 3]!, m, 'member name', j);
+          this.checkRef(words[body + j * 3 + 1]!, m + 4, 'member', false, j);
+          const raw = words[body + j * 3 + 2]!;
           const bitOff = kflag ? raw & 0xffffff : raw;
           const bitSize = kflag ? raw >>> 24 : 0;
           if (kind === Kind.Union && bitOff !== 0) this.fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
@@ -167,7 +175,7 @@ class RecordChecker {
         const elem = kind === Kind.Enum ? 8 : 12;
         if (!ENUM_SIZES.has(st)) this.fail(`enum size ${st} is not 1, 2, 4 or 8`);
         for (let j = 0; j < vlen; j++) {
-          const nOff = s.u32(i, j * elem);
+          const nOff = words[body + j * (elem >>> 2)]!;
           this.checkName(nOff, extra + j * elem, 'enumerator name', j);
           if (nOff === 0) this.fail(`enumerator ${j} has no name`, extra + j * elem);
         }
@@ -190,8 +198,8 @@ class RecordChecker {
         this.checkRef(st, at + 8, 'return type', true);
         for (let j = 0; j < vlen; j++) {
           const p = extra + j * 8;
-          const pName = s.u32(i, j * 8);
-          const pt = s.u32(i, j * 8 + 4);
+          const pName = words[body + j * 2]!;
+          const pt = words[body + j * 2 + 1]!;
           this.checkName(pName, p, 'param name', j);
           // Only the last parameter may be void: the `...` marker, which has no name.
           const variadic = j === vlen - 1 && pt === 0;
@@ -202,7 +210,7 @@ class RecordChecker {
       case Kind.Var: {
         this.plain(vlen, kflag);
         if (!named) this.fail('must have a name');
-        const link = s.u32(i, 0);
+        const link = words[body]!;
         if (link > 2) this.fail(`var linkage ${link} is unknown`, extra);
         this.checkRef(st, at + 8, 'type', false);
         break;
@@ -212,9 +220,9 @@ class RecordChecker {
         if (!named) this.fail('must have a name');
         for (let j = 0; j < vlen; j++) {
           const v = extra + j * 12;
-          this.checkRef(s.u32(i, j * 12), v, 'var', false, j);
-          const off = s.u32(i, j * 12 + 4);
-          const size = s.u32(i, j * 12 + 8);
+          this.checkRef(words[body + j * 3]!, v, 'var', false, j);
+          const off = words[body + j * 3 + 1]!;
+          const size = words[body + j * 3 + 2]!;
           // Objects not yet fixed up by a loader carry size 0 sections; only sized ones are checked.
           if (st > 0 && off + size > st) this.fail(`var ${j} [${off}, ${off + size}) lies outside the ${st}-byte section`, v + 4);
         }
@@ -228,7 +236,7 @@ class RecordChecker {
         this.plain(vlen, false);
         if (!named) this.fail('must have a name');
         this.checkRef(st, at + 8, 'type', false);
-        if (s.i32(i, 0) < -1) this.fail(`component_idx ${s.i32(i, 0)} is below -1`, extra);
+        if ((words[body]! | 0) < -1) this.fail(`component_idx ${words[body]! | 0} is below -1`, extra);
         break;
       default:
         // A kind newer than this library, sized by the layout section: nothing more to check.
@@ -246,7 +254,6 @@ class RecordChecker {
   checkReferencedKinds(i: number): void {
     const s = this.s;
     const kind = s.kind(i);
-    if (kind !== Kind.Func && kind !== Kind.Datasec && kind !== Kind.DeclTag) return;
     this.id = this.first + i;
     this.at = s.offset(i);
     const st = s.sizeOrType(i);

@@ -72,17 +72,23 @@ export class ByteWriter {
 
   /** Appends an unsigned 32-bit integer in decimal. */
   uint(n: number): void {
-    this.room(10);
+    if (this.pos + 10 > this.buf.length) this.room(10);
     const b = this.buf;
     if (n < 10) {
       b[this.pos++] = 48 + n;
       return;
     }
-    let digits = 0;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) digits++;
+    const digits =
+      n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
     let p = this.pos + digits;
     this.pos = p;
-    for (let v = n; v > 0; v = Math.floor(v / 10)) b[--p] = 48 + (v % 10);
+    let v = n;
+    while (v >= 10) {
+      const q = (v / 10) >>> 0;
+      b[--p] = 48 + v - q * 10;
+      v = q;
+    }
+    b[--p] = 48 + v;
   }
 
   /** Appends a signed 32-bit integer in decimal. */

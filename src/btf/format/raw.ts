@@ -41,18 +41,22 @@ function name(w: ByteWriter, spec: Spec, off: number, anon = "'(anon)'"): void {
 function writeType(w: ByteWriter, spec: Spec, id: number): void {
   const s = spec.section;
   const i = id - spec.firstId;
-  const info = s.info(i);
+  const words = s.words;
+  const head = s.starts[i]!;
+  /** Word index of the first word after the 12-byte record head. */
+  const body = head + 3;
+  const info = words[head + 1]!;
   const kind = infoKind(info);
   const vlen = infoVlen(info);
   const kflag = infoKflag(info);
-  const st = s.sizeOrType(i);
+  const st = words[head + 2]!;
   w.byte(91);
   w.uint(id);
   w.ascii(KIND_LABELS[kind] ?? '] UNKNOWN ');
-  name(w, spec, s.nameOff(i));
+  name(w, spec, words[head]!);
   switch (kind) {
     case Kind.Int: {
-      const v = s.u32(i, 0);
+      const v = words[body]!;
       w.ascii(' size=');
       w.uint(st);
       w.ascii(' bits_offset=');
@@ -73,11 +77,11 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       break;
     case Kind.Array:
       w.ascii(' type_id=');
-      w.uint(s.u32(i, 0));
+      w.uint(words[body]!);
       w.ascii(' index_type_id=');
-      w.uint(s.u32(i, 4));
+      w.uint(words[body + 1]!);
       w.ascii(' nr_elems=');
-      w.uint(s.u32(i, 8));
+      w.uint(words[body + 2]!);
       break;
     case Kind.Struct:
     case Kind.Union:
@@ -86,11 +90,11 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.ascii(' vlen=');
       w.uint(vlen);
       for (let j = 0; j < vlen; j++) {
-        const off = s.u32(i, j * 12 + 8);
+        const off = words[body + j * 3 + 2]!;
         w.ascii('\n\t');
-        name(w, spec, s.u32(i, j * 12));
+        name(w, spec, words[body + j * 3]!);
         w.ascii(' type_id=');
-        w.uint(s.u32(i, j * 12 + 4));
+        w.uint(words[body + j * 3 + 1]!);
         w.ascii(' bits_offset=');
         w.uint(kflag ? off & 0xffffff : off);
         if (kflag && off >>> 24 !== 0) {
@@ -106,10 +110,10 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.uint(vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
-        name(w, spec, s.u32(i, j * 8));
+        name(w, spec, words[body + j * 2]!);
         w.ascii(' val=');
-        if (kflag) w.int(s.i32(i, j * 8 + 4));
-        else w.uint(s.u32(i, j * 8 + 4));
+        if (kflag) w.int(words[body + j * 2 + 1]! | 0);
+        else w.uint(words[body + j * 2 + 1]!);
       }
       break;
     case Kind.Enum64:
@@ -119,8 +123,8 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.uint(vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
-        name(w, spec, s.u32(i, j * 12));
-        const u = (BigInt(s.u32(i, j * 12 + 8)) << 32n) | BigInt(s.u32(i, j * 12 + 4));
+        name(w, spec, words[body + j * 3]!);
+        const u = (BigInt(words[body + j * 3 + 2]!) << 32n) | BigInt(words[body + j * 3 + 1]!);
         w.ascii(kflag ? ` val=${BigInt.asIntN(64, u)}LL` : ` val=${u}ULL`);
       }
       break;
@@ -139,15 +143,15 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.uint(vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
-        name(w, spec, s.u32(i, j * 8));
+        name(w, spec, words[body + j * 2]!);
         w.ascii(' type_id=');
-        w.uint(s.u32(i, j * 8 + 4));
+        w.uint(words[body + j * 2 + 1]!);
       }
       break;
     case Kind.Var:
       w.ascii(' type_id=');
       w.uint(st);
-      w.ascii(VAR_LINKAGE_LABELS[s.u32(i, 0)] ?? ', linkage=(unknown)');
+      w.ascii(VAR_LINKAGE_LABELS[words[body]!] ?? ', linkage=(unknown)');
       break;
     case Kind.Datasec:
       w.ascii(' size=');
@@ -155,13 +159,13 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.ascii(' vlen=');
       w.uint(vlen);
       for (let j = 0; j < vlen; j++) {
-        const vt = s.u32(i, j * 12);
+        const vt = words[body + j * 3]!;
         w.ascii('\n\ttype_id=');
         w.uint(vt);
         w.ascii(' offset=');
-        w.uint(s.u32(i, j * 12 + 4));
+        w.uint(words[body + j * 3 + 1]!);
         w.ascii(' size=');
-        w.uint(s.u32(i, j * 12 + 8));
+        w.uint(words[body + j * 3 + 2]!);
         // bpftool names the variable when its ID is in range, printing an empty name as ''.
         const owner = spec.specOf(vt);
         if (owner) {
@@ -180,7 +184,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.ascii(' type_id=');
       w.uint(st);
       w.ascii(' component_idx=');
-      w.int(s.i32(i, 0));
+      w.int(words[body]! | 0);
       break;
     default:
       break;

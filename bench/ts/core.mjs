@@ -1,0 +1,64 @@
+/**
+ * tsbpf's side of the BTF core benchmarks, run as a child process so that each figure starts
+ * from a cold process as the C harnesses do. Prints one JSON line, like bench/c/*.
+ *
+ *   node bench/ts/core.mjs parse <btf-file> [iters]
+ *   node bench/ts/core.mjs find-names <btf-file> <names-file>
+ *   node bench/ts/core.mjs parse-split-all <dir>
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSpec, loadSplitSpec } from '../../dist/btf/index.js';
+
+const [cmd, ...args] = process.argv.slice(2);
+const now = () => performance.now();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const peakRssKb = () => process.resourceUsage().maxRSS;
+
+if (cmd === 'parse') {
+  // Like btf__parse: read the file and open it (header, strings, record index).
+  const [file, itersArg = '20'] = args;
+  const runs = [];
+  let types = 0;
+  for (let i = 0; i < Number(itersArg); i++) {
+    const t0 = now();
+    const spec = loadSpec(readFileSync(file));
+    runs.push(now() - t0);
+    types = spec.count;
+  }
+  console.log(JSON.stringify({ bench: 'parse', ms: median(runs.slice(1)), first_ms: runs[0], types, peak_rss_kb: peakRssKb() }));
+} else if (cmd === 'find-names') {
+  const [file, namesFile] = args;
+  const names = readFileSync(namesFile, 'utf8').split('\n').filter(Boolean);
+  const t0 = now();
+  const spec = loadSpec(readFileSync(file));
+  const t1 = now();
+  let found = 0;
+  for (const n of names) if (spec.typesByName(n).length > 0) found++;
+  const t2 = now();
+  console.log(JSON.stringify({ bench: 'find-names', names: names.length, found, parse_ms: t1 - t0, lookup_ms: t2 - t1, ms: t2 - t0 }));
+} else if (cmd === 'parse-split-all') {
+  // Like btf__parse_split over every module: each module opened on the shared base, all kept alive.
+  const [dir] = args;
+  const t0 = now();
+  const base = loadSpec(readFileSync(join(dir, 'vmlinux')));
+  const baseMs = now() - t0;
+  const mods = [];
+  let types = 0;
+  for (const f of readdirSync(dir)) {
+    if (f === 'vmlinux') continue;
+    const m = loadSplitSpec(readFileSync(join(dir, f)), base);
+    types += m.count;
+    mods.push(m);
+  }
+  const ms = now() - t0;
+  console.log(
+    JSON.stringify({ bench: 'parse-split-all', modules: mods.length, base_types: base.count, module_types: types, ms, base_ms: baseMs, peak_rss_kb: peakRssKb() }),
+  );
+} else {
+  console.error('usage: core.mjs parse|find-names|parse-split-all ...');
+  process.exit(2);
+}
