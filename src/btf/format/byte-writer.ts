@@ -91,6 +91,12 @@ export class ByteWriter {
     b[--p] = 48 + v;
   }
 
+  /** Appends `label` then `n` in decimal: the `key=value` pairs of text dumps, in one call. */
+  field(label: string, n: number): void {
+    this.ascii(label);
+    this.uint(n);
+  }
+
   /** Appends a signed 32-bit integer in decimal. */
   int(n: number): void {
     if (n < 0) {

@@ -57,12 +57,9 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
   switch (kind) {
     case Kind.Int: {
       const v = words[body]!;
-      w.ascii(' size=');
-      w.uint(st);
-      w.ascii(' bits_offset=');
-      w.uint((v >>> 16) & 0xff);
-      w.ascii(' nr_bits=');
-      w.uint(v & 0xff);
+      w.field(' size=', st);
+      w.field(' bits_offset=', (v >>> 16) & 0xff);
+      w.field(' nr_bits=', v & 0xff);
       w.ascii(INT_ENCODING[(v >>> 24) & 0x0f] ?? ' encoding=UNKN');
       break;
     }
@@ -72,42 +69,32 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
     case Kind.Restrict:
     case Kind.Typedef:
     case Kind.TypeTag:
-      w.ascii(' type_id=');
-      w.uint(st);
+      w.field(' type_id=', st);
       break;
     case Kind.Array:
-      w.ascii(' type_id=');
-      w.uint(words[body]!);
-      w.ascii(' index_type_id=');
-      w.uint(words[body + 1]!);
-      w.ascii(' nr_elems=');
-      w.uint(words[body + 2]!);
+      w.field(' type_id=', words[body]!);
+      w.field(' index_type_id=', words[body + 1]!);
+      w.field(' nr_elems=', words[body + 2]!);
       break;
     case Kind.Struct:
     case Kind.Union:
-      w.ascii(' size=');
-      w.uint(st);
-      w.ascii(' vlen=');
-      w.uint(vlen);
+      w.field(' size=', st);
+      w.field(' vlen=', vlen);
       for (let j = 0; j < vlen; j++) {
         const off = words[body + j * 3 + 2]!;
         w.ascii('\n\t');
         name(w, spec, words[body + j * 3]!);
-        w.ascii(' type_id=');
-        w.uint(words[body + j * 3 + 1]!);
-        w.ascii(' bits_offset=');
-        w.uint(kflag ? off & 0xffffff : off);
+        w.field(' type_id=', words[body + j * 3 + 1]!);
+        w.field(' bits_offset=', kflag ? off & 0xffffff : off);
         if (kflag && off >>> 24 !== 0) {
-          w.ascii(' bitfield_size=');
-          w.uint(off >>> 24);
+          w.field(' bitfield_size=', off >>> 24);
         }
       }
       break;
     case Kind.Enum:
       w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
       w.uint(st);
-      w.ascii(' vlen=');
-      w.uint(vlen);
+      w.field(' vlen=', vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
         name(w, spec, words[body + j * 2]!);
@@ -119,8 +106,7 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
     case Kind.Enum64:
       w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
       w.uint(st);
-      w.ascii(' vlen=');
-      w.uint(vlen);
+      w.field(' vlen=', vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
         name(w, spec, words[body + j * 3]!);
@@ -132,40 +118,30 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       w.ascii(kflag ? ' fwd_kind=union' : ' fwd_kind=struct');
       break;
     case Kind.Func:
-      w.ascii(' type_id=');
-      w.uint(st);
+      w.field(' type_id=', st);
       w.ascii(FUNC_LINKAGE_LABELS[vlen] ?? ' linkage=(unknown)');
       break;
     case Kind.FuncProto:
-      w.ascii(' ret_type_id=');
-      w.uint(st);
-      w.ascii(' vlen=');
-      w.uint(vlen);
+      w.field(' ret_type_id=', st);
+      w.field(' vlen=', vlen);
       for (let j = 0; j < vlen; j++) {
         w.ascii('\n\t');
         name(w, spec, words[body + j * 2]!);
-        w.ascii(' type_id=');
-        w.uint(words[body + j * 2 + 1]!);
+        w.field(' type_id=', words[body + j * 2 + 1]!);
       }
       break;
     case Kind.Var:
-      w.ascii(' type_id=');
-      w.uint(st);
+      w.field(' type_id=', st);
       w.ascii(VAR_LINKAGE_LABELS[words[body]!] ?? ', linkage=(unknown)');
       break;
     case Kind.Datasec:
-      w.ascii(' size=');
-      w.uint(st);
-      w.ascii(' vlen=');
-      w.uint(vlen);
+      w.field(' size=', st);
+      w.field(' vlen=', vlen);
       for (let j = 0; j < vlen; j++) {
         const vt = words[body + j * 3]!;
-        w.ascii('\n\ttype_id=');
-        w.uint(vt);
-        w.ascii(' offset=');
-        w.uint(words[body + j * 3 + 1]!);
-        w.ascii(' size=');
-        w.uint(words[body + j * 3 + 2]!);
+        w.field('\n\ttype_id=', vt);
+        w.field(' offset=', words[body + j * 3 + 1]!);
+        w.field(' size=', words[body + j * 3 + 2]!);
         // bpftool names the variable when its ID is in range, printing an empty name as ''.
         const owner = spec.specOf(vt);
         if (owner) {
@@ -177,12 +153,10 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
       }
       break;
     case Kind.Float:
-      w.ascii(' size=');
-      w.uint(st);
+      w.field(' size=', st);
       break;
     case Kind.DeclTag:
-      w.ascii(' type_id=');
-      w.uint(st);
+      w.field(' type_id=', st);
       w.ascii(' component_idx=');
       w.int(words[body]! | 0);
       break;
