@@ -4,7 +4,7 @@
  */
 
 export { formatJsonType, writeJson } from './format/json.js';
-export { formatRawType, writeRaw } from './format/raw.js';
+export { formatRaw, formatRawType, writeRaw } from './format/raw.js';
 export { type Header, parseHeader } from './header.js';
 export * from './kinds.js';
 export {

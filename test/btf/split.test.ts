@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadSpec, loadSplitSpec, resolveType, type Spec } from '../../src/btf/index.js';
-import { kernelFixtures } from '../fixtures.js';
+import { formatRaw, loadSpec, loadSpecFromBytes, loadSplitSpec, resolveType, type Spec } from '../../src/btf/index.js';
+import { kernelFixtures, readFixture } from '../fixtures.js';
 import { encodeBtf } from './encode.js';
 
 const kernels = kernelFixtures();
@@ -50,6 +52,18 @@ describe('split BTF on a base', () => {
         assert.equal(viaModule[0], vmlinux.typeByName('task_struct', 'struct'));
         assert.deepEqual(mod.ownTypesByName('task_struct'), [], 'modules deduplicated against vmlinux do not repeat its types');
       }
+    });
+  }
+
+  for (const k of kernels) {
+    const ko = join(k.dir, 'veth.ko.br');
+    if (!existsSync(ko)) continue;
+    test(`${k.release}: a module's .ko reads as its split BTF (the .BTF section, on vmlinux)`, () => {
+      const vmlinux = loadSpec(k.vmlinux);
+      const fromElf = loadSpecFromBytes(readFixture(ko), vmlinux);
+      const fromRaw = loadSplitSpec(k.modules.get('veth')!, vmlinux);
+      assert.equal(fromElf.count, fromRaw.count);
+      assert.equal(formatRaw(fromElf), formatRaw(fromRaw));
     });
   }
 
