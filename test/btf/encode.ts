@@ -104,7 +104,7 @@ export function encodeBtf(opts: EncodeOptions): Uint8Array {
     v.setUint32(24, typeLen + strs.length, le);
     v.setUint32(28, layoutBytes, le);
   }
-  words.forEach((w, i) => v.setUint32(hdrLen + i * 4, w >>> 0, le));
+  for (const [i, w] of words.entries()) v.setUint32(hdrLen + i * 4, w >>> 0, le);
   buf.set(strs, hdrLen + typeLen);
   (opts.layout ?? []).forEach(([info, elem], i) => {
     v.setUint8(hdrLen + typeLen + strs.length + i * 4, info);
