@@ -18,6 +18,6 @@ export {
   sizeOf,
 } from './layout.js';
 export { btfSectionOf, isElf, loadSpecFromBytes } from './load.js';
-export { loadSpec, loadSplitSpec, Spec } from './spec.js';
+export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './spec.js';
 export { StringTable } from './strings.js';
 export * from './types.js';

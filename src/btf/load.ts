@@ -5,7 +5,7 @@
  */
 import { parseElf } from '../elf/index.js';
 import { ElfError } from '../errors.js';
-import { Spec } from './spec.js';
+import { Spec, type SpecOptions } from './spec.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
@@ -29,6 +29,6 @@ export function btfSectionOf(bytes: Uint8Array, name = '.BTF'): Uint8Array {
  * Opens raw BTF or an ELF file's `.BTF`, as base BTF or, given `base`, as split BTF on it.
  * @throws {BtfError} on malformed BTF. @throws {ElfError} on a malformed ELF or one without `.BTF`.
  */
-export function loadSpecFromBytes(bytes: Uint8Array, base?: Spec): Spec {
-  return new Spec(isElf(bytes) ? btfSectionOf(bytes) : bytes, base);
+export function loadSpecFromBytes(bytes: Uint8Array, base?: Spec, options: SpecOptions = {}): Spec {
+  return new Spec(isElf(bytes) ? btfSectionOf(bytes) : bytes, base, options);
 }

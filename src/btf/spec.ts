@@ -13,6 +13,16 @@ import { TypeSection } from './type-section.js';
 import { type Type, type TypeKind, type TypeResolver, Void } from './types.js';
 import { validateSpec } from './validate.js';
 
+/** Options for opening a spec. */
+export interface SpecOptions {
+  /**
+   * The blob was produced and verified by the running kernel (a `/sys/kernel/btf` file, or a
+   * kernel BTF object's info): the kernel's own BTF verifier has already run the checks
+   * {@link Spec.validate} would, so it is skipped. Never set this for BTF from files or objects.
+   */
+  kernelVerified?: boolean;
+}
+
 /** A decoded BTF blob. */
 export class Spec implements TypeResolver {
   /** The whole blob this spec reads from (not copied). */
@@ -28,12 +38,13 @@ export class Spec implements TypeResolver {
   private readonly cache: (Type | undefined)[];
   private index: NameIndex | undefined;
   private decoded = 0;
-  private validated = false;
+  private validated: boolean;
   private readonly voidType: Void;
 
   /** Use {@link loadSpec} or {@link loadSplitSpec}. @internal */
-  constructor(bytes: Uint8Array, base: Spec | undefined) {
+  constructor(bytes: Uint8Array, base: Spec | undefined, options: SpecOptions = {}) {
     this.bytes = bytes;
+    this.validated = options.kernelVerified === true;
     this.header = parseHeader(bytes);
     this.base = base;
     if (base && base.header.littleEndian !== this.header.littleEndian) {
@@ -197,8 +208,8 @@ export class Spec implements TypeResolver {
  * Opens base BTF (such as vmlinux, or a BPF object's `.BTF`).
  * @throws {BtfError} if the header, string section or type records are malformed.
  */
-export function loadSpec(bytes: Uint8Array): Spec {
-  return new Spec(bytes, undefined);
+export function loadSpec(bytes: Uint8Array, options: SpecOptions = {}): Spec {
+  return new Spec(bytes, undefined, options);
 }
 
 /**
@@ -206,6 +217,6 @@ export function loadSpec(bytes: Uint8Array): Spec {
  * base's, string offsets after the base's string section.
  * @throws {BtfError} if malformed; a wrong base is reported at validation.
  */
-export function loadSplitSpec(bytes: Uint8Array, base: Spec): Spec {
-  return new Spec(bytes, base);
+export function loadSplitSpec(bytes: Uint8Array, base: Spec, options: SpecOptions = {}): Spec {
+  return new Spec(bytes, base, options);
 }

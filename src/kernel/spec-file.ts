@@ -3,7 +3,7 @@
  * where a module's file is opened on `vmlinux` from the same directory without being told.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadSpecFromBytes } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
@@ -43,6 +43,18 @@ export function defaultBaseFor(path: string): string | undefined {
 }
 
 /**
+ * Whether `path` is a file the running kernel publishes in sysfs. Such BTF passed the kernel's
+ * own verifier when vmlinux booted or the module loaded, so tsbpf need not check it again.
+ */
+export function isKernelPublished(path: string): boolean {
+  try {
+    return dirname(realpathSync(path)) === SYSFS_BTF_DIR;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Opens a BTF file: raw BTF or an ELF's `.BTF`, split on `base` when given (or when the path is a
  * module's file in sysfs).
  * @throws {NotFoundError} if a file is missing. @throws {BtfError} / {@link ElfError} on malformed input.
@@ -52,7 +64,7 @@ export function loadSpecFile(path: string, options: SpecFileOptions = {}): Spec 
   if (typeof base === 'string') base = loadSpecFile(base);
   const bytes = readBytes(path);
   try {
-    return loadSpecFromBytes(bytes, base);
+    return loadSpecFromBytes(bytes, base, { kernelVerified: isKernelPublished(path) });
   } catch (err) {
     // Name the file in the message, keeping the error's class and coordinates.
     if (err instanceof TsbpfError) err.message = `${path}: ${err.message}`;
