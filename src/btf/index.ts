@@ -3,6 +3,14 @@
  * @module
  */
 
+export {
+  Builder,
+  type EnumValueSpec,
+  type MemberSpec,
+  type ParamSpec,
+  type SecinfoSpec,
+} from './builder.js';
+export { type DedupStats, dedupTable } from './dedup.js';
 export { formatJsonType, writeJson } from './format/json.js';
 export { formatRaw, formatRawType, writeRaw } from './format/raw.js';
 export { type Header, parseHeader } from './header.js';
@@ -18,6 +26,10 @@ export {
   sizeOf,
 } from './layout.js';
 export { btfSectionOf, isElf, loadSpecFromBytes } from './load.js';
+export { type MarshalOptions, type MarshalSpecOptions, marshalSpec, marshalTable } from './marshal.js';
+export { type MergeInput, type MergeOptions, type MergeResult, merge } from './merge.js';
 export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './spec.js';
+export { StringSet } from './string-set.js';
 export { StringTable } from './strings.js';
+export { TypeTable } from './type-table.js';
 export * from './types.js';

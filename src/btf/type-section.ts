@@ -73,7 +73,8 @@ export class TypeSection {
     const words = hostWords(view, header);
     this.words = words;
     const end = words.length;
-    let starts = new Uint32Array(Math.max(16, end >>> 3));
+    // Every record is at least 3 words, which bounds the count: no growing and copying.
+    const starts = new Uint32Array(Math.ceil(end / 3));
     let n = 0;
     let w = 0;
     while (w < end) {
@@ -100,11 +101,6 @@ export class TypeSection {
       }
       if (w * 4 + size > end * 4) {
         throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
-      }
-      if (n === starts.length) {
-        const grown = new Uint32Array(starts.length * 2);
-        grown.set(starts);
-        starts = grown;
       }
       starts[n++] = w;
       w += size >>> 2;

@@ -1,0 +1,445 @@
+/**
+ * Building BTF in code: add types one by one (libbpf's `btf__add_*`), or copy types out of
+ * decoded specs with everything they reach, then write base or split BTF. Types from several
+ * specs can be mixed; each source keeps its own ID mapping, and types of the builder's base are
+ * referenced by their base IDs rather than copied.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+import { type DedupStats, dedupTable } from './dedup.js';
+import { Kind, type Linkage, MAX_TYPE_ID, MAX_VLEN } from './kinds.js';
+import { type MarshalOptions, marshalTable } from './marshal.js';
+import type { Spec } from './spec.js';
+import { forEachRef, forEachStr, recordWords, sectionWords, TypeTable } from './type-table.js';
+import type { Type } from './types.js';
+
+const LINKAGE: Record<Linkage, number> = { static: 0, global: 1, extern: 2 };
+
+/** A struct or union member to add. */
+export interface MemberSpec {
+  name: string;
+  typeId: number;
+  /** Offset in bits from the start of the aggregate. */
+  bitOffset: number;
+  /** Bitfield width; 0 (the default) for a plain member. */
+  bitfieldSize?: number;
+}
+
+/** An enumerator to add. */
+export interface EnumValueSpec {
+  name: string;
+  value: number | bigint;
+}
+
+/** A function parameter to add. */
+export interface ParamSpec {
+  name: string;
+  typeId: number;
+}
+
+/** A DATASEC entry to add. */
+export interface SecinfoSpec {
+  typeId: number;
+  offset: number;
+  size: number;
+}
+
+/** Per-source state when copying from a spec: where each of its types landed. */
+interface Source {
+  spec: Spec;
+  words: Uint32Array;
+  offs: Uint32Array;
+  /** New ID of each own type of `spec` (0: not copied yet). */
+  ids: Int32Array;
+  /** New offset of each own string, by local offset (-1: not added yet). */
+  strs: Int32Array;
+}
+
+/** Builds a set of BTF types and writes them. */
+export class Builder {
+  /** The records being built. @internal */
+  readonly table: TypeTable;
+  private readonly sources = new Map<Spec, Source>();
+
+  /** A builder for base BTF, or for split BTF on `options.base`. */
+  constructor(options: { base?: Spec } = {}) {
+    this.table = new TypeTable(options.base);
+  }
+
+  /** The base this builder writes split BTF on, if any. */
+  get base(): Spec | undefined {
+    return this.table.base;
+  }
+  /** ID the next added type gets. */
+  get nextId(): number {
+    return this.table.nextId;
+  }
+  /** ID of the first own type. */
+  get firstId(): number {
+    return this.table.firstId;
+  }
+  /** Number of own types added. */
+  get count(): number {
+    return this.table.count;
+  }
+
+  private head(name: string, kind: number, vlen: number, kflag: boolean, sizeOrType: number, len: number): number {
+    if (vlen > MAX_VLEN) throw new BtfError(`type [${this.table.nextId}] has ${vlen} items, over the format limit ${MAX_VLEN}`);
+    const nameOff = this.table.strings.add(name);
+    const o = this.table.allocate(len);
+    const w = this.table.words;
+    w[o] = nameOff;
+    w[o + 1] = ((kflag ? 1 : 0) << 31) | (kind << 24) | vlen;
+    w[o + 2] = sizeOrType >>> 0;
+    return o;
+  }
+
+  /**
+   * References may point forward (to close cycles); that they all land on added types is
+   * checked when writing.
+   */
+  private checkId(id: number, what: string): number {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_TYPE_ID) {
+      throw new BtfError(`${what} references type [${id}], beyond the format's type IDs (0xfffff)`, {
+        typeId: this.table.nextId,
+      });
+    }
+    return id;
+  }
+
+  /** INT. `encoding`: 1 signed, 2 char, 4 bool. Returns the new type's ID. */
+  addInt(name: string, size: number, encoding = 0, bits = size * 8, bitOffset = 0): number {
+    const o = this.head(name, Kind.Int, 0, false, size, 4);
+    this.table.words[o + 3] = ((encoding & 0xf) << 24) | ((bitOffset & 0xff) << 16) | (bits & 0xff);
+    return this.table.nextId - 1;
+  }
+  /** FLOAT. */
+  addFloat(name: string, size: number): number {
+    this.head(name, Kind.Float, 0, false, size, 3);
+    return this.table.nextId - 1;
+  }
+  private ref(kind: number, name: string, typeId: number, what: string): number {
+    this.checkId(typeId, what);
+    this.head(name, kind, 0, false, typeId, 3);
+    return this.table.nextId - 1;
+  }
+  /** PTR to `typeId`. */
+  addPtr(typeId: number): number {
+    return this.ref(Kind.Ptr, '', typeId, 'pointer');
+  }
+  /** TYPEDEF. */
+  addTypedef(name: string, typeId: number): number {
+    return this.ref(Kind.Typedef, name, typeId, `typedef ${name}`);
+  }
+  /** CONST. */
+  addConst(typeId: number): number {
+    return this.ref(Kind.Const, '', typeId, 'const');
+  }
+  /** VOLATILE. */
+  addVolatile(typeId: number): number {
+    return this.ref(Kind.Volatile, '', typeId, 'volatile');
+  }
+  /** RESTRICT. */
+  addRestrict(typeId: number): number {
+    return this.ref(Kind.Restrict, '', typeId, 'restrict');
+  }
+  /** TYPE_TAG with value `value`. */
+  addTypeTag(value: string, typeId: number): number {
+    return this.ref(Kind.TypeTag, value, typeId, 'type tag');
+  }
+  /** FUNC of prototype `protoId`. */
+  addFunc(name: string, protoId: number, linkage: Linkage = 'static'): number {
+    this.checkId(protoId, `func ${name}`);
+    this.head(name, Kind.Func, LINKAGE[linkage], false, protoId, 3);
+    return this.table.nextId - 1;
+  }
+  /** ARRAY of `nelems` elements of `typeId`, indexed by `indexTypeId`. */
+  addArray(typeId: number, indexTypeId: number, nelems: number): number {
+    this.checkId(typeId, 'array');
+    this.checkId(indexTypeId, 'array index');
+    const o = this.head('', Kind.Array, 0, false, 0, 6);
+    const w = this.table.words;
+    w[o + 3] = typeId;
+    w[o + 4] = indexTypeId;
+    w[o + 5] = nelems >>> 0;
+    return this.table.nextId - 1;
+  }
+  private aggregate(kind: number, name: string, size: number, members: readonly MemberSpec[]): number {
+    for (const m of members) this.checkId(m.typeId, `${name || '(anon)'}.${m.name}`);
+    const bitfields = members.some((m) => (m.bitfieldSize ?? 0) > 0);
+    const names = members.map((m) => this.table.strings.add(m.name));
+    const o = this.head(name, kind, members.length, bitfields, size, recordWords(kind, members.length));
+    const w = this.table.words;
+    members.forEach((m, k) => {
+      w[o + 3 + 3 * k] = names[k] as number;
+      w[o + 4 + 3 * k] = m.typeId;
+      w[o + 5 + 3 * k] = bitfields ? (((m.bitfieldSize ?? 0) << 24) | (m.bitOffset & 0xffffff)) >>> 0 : m.bitOffset >>> 0;
+    });
+    return this.table.nextId - 1;
+  }
+  /** STRUCT of `size` bytes. Bitfield members set the kind flag. */
+  addStruct(name: string, size: number, members: readonly MemberSpec[] = []): number {
+    return this.aggregate(Kind.Struct, name, size, members);
+  }
+  /** UNION of `size` bytes. */
+  addUnion(name: string, size: number, members: readonly MemberSpec[] = []): number {
+    return this.aggregate(Kind.Union, name, size, members);
+  }
+  /** ENUM (32-bit values) of `size` bytes; `signed` sets the kind flag. */
+  addEnum(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+    const names = values.map((v) => this.table.strings.add(v.name));
+    const o = this.head(name, Kind.Enum, values.length, signed, size, recordWords(Kind.Enum, values.length));
+    const w = this.table.words;
+    values.forEach((v, k) => {
+      w[o + 3 + 2 * k] = names[k] as number;
+      w[o + 4 + 2 * k] = Number(BigInt.asUintN(32, BigInt(v.value)));
+    });
+    return this.table.nextId - 1;
+  }
+  /** ENUM64 of `size` bytes. */
+  addEnum64(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+    const names = values.map((v) => this.table.strings.add(v.name));
+    const o = this.head(name, Kind.Enum64, values.length, signed, size, recordWords(Kind.Enum64, values.length));
+    const w = this.table.words;
+    values.forEach((v, k) => {
+      const u = BigInt.asUintN(64, BigInt(v.value));
+      w[o + 3 + 3 * k] = names[k] as number;
+      w[o + 4 + 3 * k] = Number(u & 0xffffffffn);
+      w[o + 5 + 3 * k] = Number(u >> 32n);
+    });
+    return this.table.nextId - 1;
+  }
+  /** FWD declaration of a struct or union (an enum forward is an ENUM with no values). */
+  addFwd(name: string, kind: 'struct' | 'union' = 'struct'): number {
+    this.head(name, Kind.Fwd, 0, kind === 'union', 0, 3);
+    return this.table.nextId - 1;
+  }
+  /** FUNC_PROTO returning `returnTypeId` (0: void). */
+  addFuncProto(returnTypeId: number, params: readonly ParamSpec[] = []): number {
+    this.checkId(returnTypeId, 'function prototype');
+    for (const p of params) this.checkId(p.typeId, `parameter ${p.name}`);
+    const names = params.map((p) => this.table.strings.add(p.name));
+    const o = this.head('', Kind.FuncProto, params.length, false, returnTypeId, recordWords(Kind.FuncProto, params.length));
+    const w = this.table.words;
+    params.forEach((p, k) => {
+      w[o + 3 + 2 * k] = names[k] as number;
+      w[o + 4 + 2 * k] = p.typeId;
+    });
+    return this.table.nextId - 1;
+  }
+  /** VAR. */
+  addVar(name: string, typeId: number, linkage: Linkage = 'static'): number {
+    this.checkId(typeId, `var ${name}`);
+    const o = this.head(name, Kind.Var, 0, false, typeId, 4);
+    this.table.words[o + 3] = LINKAGE[linkage];
+    return this.table.nextId - 1;
+  }
+  /** DATASEC. */
+  addDatasec(name: string, size: number, vars: readonly SecinfoSpec[] = []): number {
+    for (const v of vars) this.checkId(v.typeId, `datasec ${name}`);
+    const o = this.head(name, Kind.Datasec, vars.length, false, size, recordWords(Kind.Datasec, vars.length));
+    const w = this.table.words;
+    vars.forEach((v, k) => {
+      w[o + 3 + 3 * k] = v.typeId;
+      w[o + 4 + 3 * k] = v.offset >>> 0;
+      w[o + 5 + 3 * k] = v.size >>> 0;
+    });
+    return this.table.nextId - 1;
+  }
+  /** DECL_TAG on `typeId` (`componentIdx` -1 for the type itself, else a member or parameter). */
+  addDeclTag(value: string, typeId: number, componentIdx = -1): number {
+    this.checkId(typeId, 'decl tag');
+    const o = this.head(value, Kind.DeclTag, 0, false, typeId, 4);
+    this.table.words[o + 3] = componentIdx >>> 0;
+    return this.table.nextId - 1;
+  }
+
+  private source(spec: Spec): Source {
+    let s = this.sources.get(spec);
+    if (!s) {
+      const { words, offs } = sectionWords(spec);
+      s = {
+        spec,
+        words,
+        offs,
+        ids: new Int32Array(spec.count),
+        strs: new Int32Array(spec.strings.bytes.byteLength + 1).fill(-1),
+      };
+      this.sources.set(spec, s);
+    }
+    return s;
+  }
+
+  /** Whether `spec`'s IDs below its first own ID are this builder's base's. */
+  private sharesBase(spec: Spec): boolean {
+    return spec.base !== undefined && spec.base === this.table.base;
+  }
+
+  /** The new ID of type `id` of `spec`, copying it and what it reaches when not yet copied. */
+  private copy(spec: Spec, rootId: number): number {
+    const stack: [Spec, number][] = [[spec, rootId]];
+    const fixups: [Source, number][] = [];
+    const result = this.lookup(spec, rootId);
+    if (result !== undefined) return result;
+    // Pre-order walk: each type gets its ID before its references are followed, so cycles
+    // (a struct pointing to itself) close on IDs already given.
+    while (stack.length > 0) {
+      const [sp, id] = stack.pop()!;
+      if (this.lookup(sp, id) !== undefined) continue;
+      const owner = sp.specOf(id);
+      if (!owner) throw new BtfError(`references type [${id}], which does not exist`, { typeId: id });
+      const src = this.source(owner);
+      const i = id - owner.firstId;
+      const so = src.offs[i] as number;
+      const info = src.words[so + 1] as number;
+      const len = recordWords((info >>> 24) & 0x7f, info & 0xffffff);
+      const o = this.table.allocate(len);
+      this.table.words.set(src.words.subarray(so, so + len), o);
+      src.ids[i] = this.table.nextId - 1;
+      fixups.push([src, o]);
+      forEachRef(src.words, so, (pos) => {
+        const ref = src.words[pos] as number;
+        if (ref !== 0 && this.lookup(owner, ref) === undefined) stack.push([owner, ref]);
+      });
+    }
+    for (const [src, o] of fixups) this.rehome(src, o);
+    return this.lookup(spec, rootId)!;
+  }
+
+  /** New ID of `spec`'s type `id` if already present (copied, `void`, or in the shared base). */
+  private lookup(spec: Spec, id: number): number | undefined {
+    if (id === 0) return 0;
+    if (id < spec.firstId) {
+      if (this.sharesBase(spec) || spec === this.table.base) return id;
+      return spec.base ? this.lookup(spec.base, id) : undefined;
+    }
+    if (spec === this.table.base || this.isBaseChain(spec)) return id;
+    const s = this.sources.get(spec);
+    const v = s?.ids[id - spec.firstId];
+    return v ? v : undefined;
+  }
+
+  private isBaseChain(spec: Spec): boolean {
+    for (let b = this.table.base; b; b = b.base) if (b === spec) return true;
+    return false;
+  }
+
+  /** Rewrites the IDs and string offsets of a record copied from `src` at word `o`. */
+  private rehome(src: Source, o: number): void {
+    const w = this.table.words;
+    forEachRef(w, o, (pos) => {
+      w[pos] = this.lookup(src.spec, w[pos] as number)!;
+    });
+    forEachStr(w, o, (pos) => {
+      w[pos] = this.rehomeStr(src.spec, w[pos] as number);
+    });
+  }
+
+  private rehomeStr(spec: Spec, off: number): number {
+    if (off === 0) return 0;
+    if (off < spec.strings.start) {
+      if (this.sharesBase(spec)) return off;
+      return spec.base ? this.rehomeStr(spec.base, off) : off;
+    }
+    const src = this.source(spec);
+    const local = off - spec.strings.start;
+    const cached = src.strs[local] as number;
+    if (cached >= 0) return cached;
+    const bytes = spec.strings.bytes;
+    let end = bytes.indexOf(0, local);
+    if (end < 0) end = bytes.byteLength;
+    const to = this.table.strings.addBytes(bytes, local, end);
+    src.strs[local] = to;
+    return to;
+  }
+
+  /**
+   * Adds `type` (of `spec`, or of a base of it) and every type it reaches, unless already
+   * added; returns its ID here. Types of this builder's base are referenced, not copied.
+   * @throws {BtfError} when `type` is not a type of `spec`, or past the format's limits.
+   */
+  addType(spec: Spec, type: Type | number): number {
+    const id = typeof type === 'number' ? type : type.id;
+    if (typeof type !== 'number' && spec.typeId(type) === undefined) {
+      throw new BtfError(`type '${type.name}' is not a type of the given spec`, { typeId: id });
+    }
+    if (id !== 0 && !spec.specOf(id)) throw new BtfError(`no such type (IDs run to ${spec.nextId - 1})`, { typeId: id });
+    return this.copy(spec, id);
+  }
+
+  /**
+   * Adds every own type of `spec` in ID order (with anything of its bases they reach that this
+   * builder's base does not hold); returns the ID the spec's first own type got. Fast path for
+   * a split spec on this builder's base: records are copied in bulk.
+   */
+  addSpec(spec: Spec): number {
+    const src = this.source(spec);
+    if (!this.sharesBase(spec) && spec.base !== undefined && spec !== this.table.base) {
+      const first = this.table.nextId;
+      for (let id = spec.firstId; id < spec.nextId; id++) this.copy(spec, id);
+      return first;
+    }
+    const first = this.table.nextId;
+    const delta = first - spec.firstId;
+    const n = spec.count;
+    if (n === 0) return first;
+    const totalWords = src.words.length;
+    const base0 = this.table.used;
+    // One bulk copy, then a pass fixing IDs and strings in place.
+    this.table.reserve(totalWords);
+    for (let i = 0; i < n; i++) {
+      const so = src.offs[i] as number;
+      const end = i + 1 < n ? (src.offs[i + 1] as number) : totalWords;
+      const o = this.table.allocate(end - so);
+      src.ids[i] = first + i;
+      if (o !== base0 + so) throw new BtfError('internal: bulk copy out of step', { typeId: first + i });
+    }
+    const w = this.table.words;
+    w.set(src.words, base0);
+    const firstOwn = spec.firstId;
+    const strStart = spec.strings.start;
+    const bytes = spec.strings.bytes;
+    const strs = src.strs;
+    const set = this.table.strings;
+    const fixRef = (pos: number) => {
+      const ref = w[pos] as number;
+      if (ref >= firstOwn) w[pos] = ref + delta;
+    };
+    const fixStr = (pos: number) => {
+      const off = w[pos] as number;
+      if (off < strStart) return;
+      const local = off - strStart;
+      let to = strs[local] as number;
+      if (to < 0) {
+        let end = bytes.indexOf(0, local);
+        if (end < 0) end = bytes.byteLength;
+        to = set.addBytes(bytes, local, end);
+        strs[local] = to;
+      }
+      w[pos] = to;
+    };
+    for (let i = 0; i < n; i++) {
+      const o = base0 + (src.offs[i] as number);
+      forEachRef(w, o, fixRef);
+      forEachStr(w, o, fixStr);
+    }
+    return first;
+  }
+
+  /**
+   * Deduplicates the own types (libbpf's `btf__dedup` semantics; on a base, types the base
+   * already has become references to it). IDs given out before are no longer valid.
+   */
+  dedup(): DedupStats {
+    this.sources.clear();
+    return dedupTable(this.table);
+  }
+
+  /**
+   * Writes the types as BTF (split BTF on the base when there is one).
+   * @throws {BtfError} when a type references a type that was never added.
+   */
+  marshal(options: MarshalOptions = {}): Uint8Array {
+    return marshalTable(this.table, options);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Merging kernel modules' split BTF into one split BTF on their common base (vmlinux): every
+ * module's types are appended, then deduplicated across modules and against the base, so a
+ * type that many modules carry appears once.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+import { Builder } from './builder.js';
+import type { Spec } from './spec.js';
+
+/** One module to merge: its split spec (opened on the merge's base) and a name for messages. */
+export interface MergeInput {
+  name: string;
+  spec: Spec;
+}
+
+/** How to merge. */
+export interface MergeOptions {
+  /** Run the kernel-like validation on each module first (catches a wrong base); default true. */
+  validate?: boolean;
+  /** Skip deduplication (the result then holds every module's types as they were). */
+  noDedup?: boolean;
+  /** Called after each module is appended. */
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+/** What a merge produced. */
+export interface MergeResult {
+  /** The merged types: `builder.marshal()` writes them. */
+  builder: Builder;
+  inputs: number;
+  /** Own types of all modules together. */
+  typesBefore: number;
+  /** Own types of the merged result. */
+  typesAfter: number;
+  /** ID in the merged result of each module's first own type, before deduplication. */
+  firstIds: number[];
+}
+
+/**
+ * Appends every module's types onto `base` and deduplicates them.
+ * @throws {BtfError} naming the module whose base is not `base`, or whose BTF is malformed.
+ */
+export function merge(base: Spec, modules: readonly MergeInput[], options: MergeOptions = {}): MergeResult {
+  const builder = new Builder({ base });
+  let typesBefore = 0;
+  const firstIds: number[] = [];
+  modules.forEach((m, i) => {
+    if (m.spec.base !== base) {
+      throw new BtfError(`module ${m.name}: its BTF was opened on a different base than the merge's`);
+    }
+    if (options.validate ?? true) {
+      try {
+        m.spec.validate();
+      } catch (err) {
+        if (err instanceof BtfError) {
+          throw new BtfError(`module ${m.name}: not split BTF of this base (${err.message})`);
+        }
+        throw err;
+      }
+    }
+    typesBefore += m.spec.count;
+    firstIds.push(builder.addSpec(m.spec));
+    options.onProgress?.(i + 1, modules.length, m.name);
+  });
+  if (!options.noDedup) builder.dedup();
+  return { builder, inputs: modules.length, typesBefore, typesAfter: builder.count, firstIds };
+}

@@ -1,0 +1,195 @@
+/**
+ * A mutable table of BTF type records, the working form of everything that writes BTF (the
+ * builder, deduplication, merging). Every BTF record field is a u32, so a record is held as a
+ * run of host-order words in one growable `Uint32Array`, addressed by type ID through an offsets
+ * array. For split output the base's records sit in the same array under their own IDs (read
+ * only), so deduplication can compare against them without a second code path.
+ * @module
+ */
+import { BtfError, NotSupportedError } from '../errors.js';
+import { ELEM_SIZE, INFO_SIZE, Kind, MAX_KNOWN_KIND, MAX_TYPE_ID } from './kinds.js';
+import type { Spec } from './spec.js';
+import { StringSet } from './string-set.js';
+
+/** Whether this machine stores words little-endian. */
+export const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Words in a record of `kind` with `vlen` items. @throws {NotSupportedError} for unknown kinds. */
+export function recordWords(kind: number, vlen: number): number {
+  if (kind === 0 || kind > MAX_KNOWN_KIND) throw new NotSupportedError(`cannot write BTF kind ${kind}`);
+  return 3 + ((INFO_SIZE[kind] as number) >>> 2) + vlen * ((ELEM_SIZE[kind] as number) >>> 2);
+}
+
+/** Calls `fn` with the word index of every type-ID field of the record at `o`. */
+export function forEachRef(w: Uint32Array, o: number, fn: (pos: number) => void): void {
+  const info = w[o + 1] as number;
+  const vlen = info & 0xffffff;
+  switch ((info >>> 24) & 0x7f) {
+    case Kind.Ptr:
+    case Kind.Typedef:
+    case Kind.Volatile:
+    case Kind.Const:
+    case Kind.Restrict:
+    case Kind.Func:
+    case Kind.TypeTag:
+    case Kind.Var:
+    case Kind.DeclTag:
+      fn(o + 2);
+      break;
+    case Kind.Array:
+      fn(o + 3);
+      fn(o + 4);
+      break;
+    case Kind.Struct:
+    case Kind.Union:
+      for (let k = 0; k < vlen; k++) fn(o + 4 + 3 * k);
+      break;
+    case Kind.FuncProto:
+      fn(o + 2);
+      for (let k = 0; k < vlen; k++) fn(o + 4 + 2 * k);
+      break;
+    case Kind.Datasec:
+      for (let k = 0; k < vlen; k++) fn(o + 3 + 3 * k);
+      break;
+  }
+}
+
+/** Calls `fn` with the word index of every string-offset field of the record at `o`. */
+export function forEachStr(w: Uint32Array, o: number, fn: (pos: number) => void): void {
+  fn(o);
+  const info = w[o + 1] as number;
+  const vlen = info & 0xffffff;
+  switch ((info >>> 24) & 0x7f) {
+    case Kind.Struct:
+    case Kind.Union:
+    case Kind.Enum64:
+      for (let k = 0; k < vlen; k++) fn(o + 3 + 3 * k);
+      break;
+    case Kind.Enum:
+    case Kind.FuncProto:
+      for (let k = 0; k < vlen; k++) fn(o + 3 + 2 * k);
+      break;
+  }
+}
+
+/** The type section of `spec` (own types only) as host-order words, and each record's word index. */
+export function sectionWords(spec: Spec): { words: Uint32Array; offs: Uint32Array } {
+  return { words: spec.section.words, offs: spec.section.starts };
+}
+
+/** The string bytes of `spec` and all its bases, as one section (offsets as the spec sees them). */
+export function chainStrings(spec: Spec): Uint8Array {
+  if (!spec.base) return spec.strings.bytes;
+  const below = chainStrings(spec.base);
+  const out = new Uint8Array(below.byteLength + spec.strings.bytes.byteLength);
+  out.set(below);
+  out.set(spec.strings.bytes, below.byteLength);
+  return out;
+}
+
+/** Type records being written: IDs from {@link firstId} up are this table's own. */
+export class TypeTable {
+  /** Record words; base records first (when split), then own records in ID order. */
+  words: Uint32Array;
+  /** Words in use. */
+  used = 0;
+  /** Word index of each record, by type ID (index 0, `void`, unused). */
+  offs: Uint32Array;
+  /** One past the highest type ID. */
+  nextId: number;
+  /** ID of the first own type: 1, or the base's next ID for split output. */
+  readonly firstId: number;
+  /** The base this table's types sit on, if split. */
+  readonly base: Spec | undefined;
+  /** The string section: own strings, chained to the base's. */
+  strings: StringSet;
+
+  /** An empty table; for split output, on `base` (whose records are loaded read-only). */
+  constructor(base?: Spec) {
+    this.base = base;
+    this.firstId = base ? base.nextId : 1;
+    this.nextId = this.firstId;
+    this.strings = new StringSet(base ? chainStrings(base) : undefined);
+    this.offs = new Uint32Array(Math.max(1024, this.firstId * 2));
+    this.words = new Uint32Array(1 << 16);
+    if (base) {
+      const chain: Spec[] = [];
+      for (let s: Spec | undefined = base; s; s = s.base) chain.unshift(s);
+      for (const s of chain) {
+        const { words, offs } = sectionWords(s);
+        this.reserve(words.length);
+        this.words.set(words, this.used);
+        for (let i = 0; i < offs.length; i++) this.offs[s.firstId + i] = (offs[i] as number) + this.used;
+        this.used += words.length;
+      }
+    }
+  }
+
+  /** Number of own types. */
+  get count(): number {
+    return this.nextId - this.firstId;
+  }
+
+  /** Makes room for `n` more words. */
+  reserve(n: number): void {
+    if (this.used + n <= this.words.length) return;
+    let cap = this.words.length * 2;
+    while (cap < this.used + n) cap *= 2;
+    const grown = new Uint32Array(cap);
+    grown.set(this.words.subarray(0, this.used));
+    this.words = grown;
+  }
+
+  /**
+   * Allocates the next type ID for a record of `len` words, returning its word index; the
+   * caller fills `words[o .. o+len)`.
+   * @throws {BtfError} past the format's type ID limit (0xfffff).
+   */
+  allocate(len: number): number {
+    const id = this.nextId;
+    if (id > MAX_TYPE_ID) throw new BtfError(`type count exceeds the format limit: ID ${id} > ${MAX_TYPE_ID} (0xfffff)`);
+    this.reserve(len);
+    if (id >= this.offs.length) {
+      const grown = new Uint32Array(this.offs.length * 2);
+      grown.set(this.offs);
+      this.offs = grown;
+    }
+    const o = this.used;
+    this.offs[id] = o;
+    this.used += len;
+    this.nextId = id + 1;
+    return o;
+  }
+
+  /** Word index of type `id`'s record. */
+  at(id: number): number {
+    return this.offs[id] as number;
+  }
+  /** Kind number of type `id`. */
+  kind(id: number): number {
+    return ((this.words[(this.offs[id] as number) + 1] as number) >>> 24) & 0x7f;
+  }
+  /** Word index just past the record of type `id`. */
+  endOf(id: number): number {
+    const o = this.offs[id] as number;
+    const info = this.words[o + 1] as number;
+    return o + recordWords((info >>> 24) & 0x7f, info & 0xffffff);
+  }
+
+  /**
+   * Checks that every reference of the own types names `void`, a base type or an own type.
+   * @throws {BtfError} naming the first type with a dangling reference.
+   */
+  checkRefs(): void {
+    const w = this.words;
+    const limit = this.nextId;
+    for (let id = this.firstId; id < limit; id++) {
+      forEachRef(w, this.offs[id] as number, (pos) => {
+        const ref = w[pos] as number;
+        if (ref >= limit) {
+          throw new BtfError(`references type [${ref}], which was not added (IDs run to ${limit - 1})`, { typeId: id });
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * `tsbpf btf dedup`: one BTF file deduplicated (split BTF against its base).
+ * @module
+ */
+import { Builder } from '../btf/builder.js';
+import { UsageError } from '../errors.js';
+import { loadSpecFile } from '../kernel/spec-file.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { Command } from './command.js';
+import { parseWriterArgs } from './writer-args.js';
+
+const USAGE = `Usage: tsbpf btf dedup <IN> [base <B>] -o <OUT>
+       tsbpf -B <B> btf dedup <IN> out <OUT>
+
+Deduplicates the types of a BTF file (raw BTF or an ELF's .BTF) the way libbpf's btf__dedup
+does. Split BTF (a module's) is deduplicated against its base: types the base already has are
+replaced by references to it. OUT is written only if the whole write succeeds.
+
+Prints one line: types before, types after, bytes.
+
+Options:
+  base, --base, -B <B>   base BTF of split input
+  -o, --output <OUT>     where to write (also: out <OUT>)
+  -h, --help             this help
+`;
+
+export const btfDedup: Command = {
+  name: 'dedup',
+  summary: 'deduplicate the types of a BTF file',
+  usage: USAGE,
+  run(args, options, io) {
+    const parsed = parseWriterArgs('dedup', args, options);
+    if (parsed.inputs.length !== 1) throw new UsageError('btf dedup: want exactly one input <IN>');
+    if (parsed.out === undefined) throw new UsageError('btf dedup: missing -o <OUT>');
+    const input = parsed.inputs[0]!;
+    const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
+    spec.validate();
+    const builder = new Builder(spec.base ? { base: spec.base } : {});
+    builder.addSpec(spec);
+    const stats = builder.dedup();
+    const bytes = builder.marshal({ littleEndian: spec.littleEndian });
+    writeFileAtomic(parsed.out, bytes);
+    if (options.json) io.out(`${JSON.stringify({ ...stats, bytes: bytes.byteLength })}\n`);
+    else
+      io.out(
+        `${input}: ${stats.typesBefore} types before, ${stats.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`,
+      );
+    return 0;
+  },
+};

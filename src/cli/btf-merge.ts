@@ -1,0 +1,118 @@
+/**
+ * `tsbpf btf merge`: kernel modules' split BTF merged into one split BTF on their vmlinux.
+ * @module
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isElf, loadSpecFromBytes } from '../btf/load.js';
+import { type MergeInput, merge } from '../btf/merge.js';
+import type { Spec } from '../btf/spec.js';
+import { parseElf } from '../elf/index.js';
+import { NotSupportedError, TsbpfError, UsageError } from '../errors.js';
+import { loadSpecFile, readBytes } from '../kernel/spec-file.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { Command } from './command.js';
+import { parseWriterArgs } from './writer-args.js';
+
+const USAGE = `Usage: tsbpf btf merge --base <VMLINUX> <MODULE>... -o <OUT>
+       tsbpf -B <VMLINUX> btf merge <MODULE>... out <OUT>
+
+Merges the split BTF of kernel modules into one split BTF on their base (vmlinux), with the
+types the modules share written once (deduplicated across modules and against the base).
+A MODULE is raw split BTF, a module's .ko (its .BTF section), or a directory laid out like
+/sys/kernel/btf (every file in it but vmlinux). With a directory and no base, the directory's
+vmlinux is the base. OUT is written only if the whole merge succeeds.
+
+Prints one line: inputs, types before, types after, bytes.
+
+Options:
+  --base, -B <VMLINUX>   the base BTF all modules were built on (also: base <VMLINUX>)
+  -o, --output <OUT>     where to write the merged split BTF (also: out <OUT>)
+      --no-dedup         append the modules' types without deduplicating
+  -h, --help             this help
+`;
+
+/** The files a module argument stands for: itself, or a directory's entries but vmlinux. */
+export function expandInputs(inputs: readonly string[]): { paths: string[]; dirBase: string | undefined } {
+  const paths: string[] = [];
+  let dirBase: string | undefined;
+  for (const input of inputs) {
+    let isDir = false;
+    try {
+      isDir = statSync(input).isDirectory();
+    } catch {
+      // a missing file is reported when it is read
+    }
+    if (!isDir) {
+      paths.push(input);
+      continue;
+    }
+    for (const f of readdirSync(input).sort()) {
+      if (f.startsWith('.')) continue;
+      if (f === 'vmlinux') {
+        dirBase ??= join(input, f);
+        continue;
+      }
+      paths.push(join(input, f));
+    }
+  }
+  return { paths, dirBase };
+}
+
+/**
+ * Opens one module's BTF on `base`.
+ * @throws {NotSupportedError} for a .ko carrying a distilled base (.BTF.base).
+ */
+export function openModule(path: string, base: Spec): Spec {
+  const bytes = readBytes(path);
+  if (isElf(bytes) && parseElf(bytes).section('.BTF.base')) {
+    throw new NotSupportedError(`${path}: module BTF on a distilled base (.BTF.base) cannot be relocated yet`);
+  }
+  try {
+    return loadSpecFromBytes(bytes, base);
+  } catch (err) {
+    if (err instanceof TsbpfError) err.message = `${path}: ${err.message}`;
+    throw err;
+  }
+}
+
+export const btfMerge: Command = {
+  name: 'merge',
+  summary: "merge modules' split BTF into one, deduplicated, on their base",
+  usage: USAGE,
+  run(args, options, io) {
+    const noDedup = args.includes('--no-dedup');
+    const parsed = parseWriterArgs(
+      'merge',
+      args.filter((a) => a !== '--no-dedup'),
+      options,
+    );
+    if (parsed.out === undefined) throw new UsageError('btf merge: missing -o <OUT>');
+    const { paths, dirBase } = expandInputs(parsed.inputs);
+    const basePath = parsed.base ?? dirBase;
+    if (basePath === undefined) throw new UsageError('btf merge: missing --base <VMLINUX>');
+    if (paths.length === 0) throw new UsageError('btf merge: no module inputs');
+    const base = loadSpecFile(basePath);
+    const progress = io.errIsTty && paths.length >= 50;
+    const step = Math.max(1, Math.ceil(paths.length / 10));
+    const modules: MergeInput[] = paths.map((p, i) => {
+      const m = { name: p, spec: openModule(p, base) };
+      if (progress && ((i + 1) % step === 0 || i + 1 === paths.length)) io.err(`merge: read ${i + 1}/${paths.length} modules`);
+      return m;
+    });
+    const result = merge(base, modules, { noDedup });
+    if (progress) io.err(`merge: deduplicated ${result.typesBefore} types to ${result.typesAfter}`);
+    const bytes = result.builder.marshal();
+    writeFileAtomic(parsed.out, bytes);
+    if (options.json) {
+      io.out(
+        `${JSON.stringify({ inputs: result.inputs, typesBefore: result.typesBefore, typesAfter: result.typesAfter, bytes: bytes.byteLength })}\n`,
+      );
+    } else {
+      io.out(
+        `merged ${result.inputs} inputs: ${result.typesBefore} types before, ${result.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`,
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * Argument parsing shared by the commands that write BTF (`merge`, `dedup`): positional inputs,
+ * a base (`base <B>`, `--base <B>`, or the global `-B`) and an output (`out <OUT>`, `-o <OUT>`).
+ * @module
+ */
+import { UsageError } from '../errors.js';
+import type { GlobalOptions } from './command.js';
+
+/** What a writer command was asked to do. */
+export interface WriterArgs {
+  inputs: string[];
+  base: string | undefined;
+  out: string | undefined;
+}
+
+/**
+ * Splits `args` into inputs, base and output.
+ * @throws {UsageError} for a keyword without its value or an unknown option.
+ */
+export function parseWriterArgs(command: string, args: readonly string[], options: GlobalOptions): WriterArgs {
+  const parsed: WriterArgs = { inputs: [], base: options.baseBtf, out: undefined };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined || v === '') throw new UsageError(`btf ${command}: ${a} needs a value`);
+      return v;
+    };
+    if (a === 'base' || a === '--base' || a === '--base-btf' || a === '-B') parsed.base = value();
+    else if (a === 'out' || a === '-o' || a === '--output') parsed.out = value();
+    else if (a.startsWith('--base=')) parsed.base = a.slice('--base='.length);
+    else if (a.startsWith('--output=')) parsed.out = a.slice('--output='.length);
+    else if (a.startsWith('-') && a.length > 1) throw new UsageError(`btf ${command}: unknown option '${a}'`);
+    else parsed.inputs.push(a);
+  }
+  return parsed;
+}

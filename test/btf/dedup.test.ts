@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { writeRaw } from '../../src/btf/format/raw.js';
+import { Builder, loadSpec, loadSpecFromBytes, loadSplitSpec, type Spec, type Struct } from '../../src/btf/index.js';
+import { collect, HOST_VMLINUX, KINDS_OBJECT, kernelFixtures, ROOT, tempFile } from '../fixtures.js';
+
+const LIBBPF_DEDUP = `${ROOT}/bench/c/bin/dedup`;
+
+function rawDump(spec: Spec): Buffer {
+  return collect((sink) => writeRaw(spec, sink));
+}
+
+describe('dedup', () => {
+  it('leaves the host kernel BTF (deduplicated by its build) as it is', {
+    skip: existsSync(HOST_VMLINUX) ? false : 'no host BTF',
+  }, () => {
+    const spec = loadSpec(new Uint8Array(readFileSync(HOST_VMLINUX)));
+    const b = new Builder();
+    b.addSpec(spec);
+    const stats = b.dedup();
+    assert.equal(stats.typesAfter, stats.typesBefore);
+    assert.ok(rawDump(loadSpec(b.marshal())).equals(rawDump(spec)));
+  });
+
+  it('deduplicates kernel fixtures to valid BTF with no more types than libbpf', () => {
+    for (const k of kernelFixtures()) {
+      const spec = loadSpec(k.vmlinux);
+      const b = new Builder();
+      b.addSpec(spec);
+      const stats = b.dedup();
+      assert.ok(stats.typesAfter <= stats.typesBefore);
+      const out = b.marshal();
+      loadSpec(out).validate();
+      if (existsSync(LIBBPF_DEDUP)) {
+        const path = tempFile(`${k.release}-vmlinux.btf`, k.vmlinux);
+        const libbpf = JSON.parse(execFileSync(LIBBPF_DEDUP, [path, '-n', '1']).toString()) as { types_after: number };
+        assert.ok(stats.typesAfter <= libbpf.types_after, `${k.release}: ${stats.typesAfter} > libbpf's ${libbpf.types_after}`);
+      }
+    }
+  });
+
+  it('merges two copies of a program BTF into one', () => {
+    const kinds = loadSpecFromBytes(new Uint8Array(readFileSync(KINDS_OBJECT)));
+    const once = new Builder();
+    once.addSpec(kinds);
+    const single = once.dedup().typesAfter;
+    const twice = new Builder();
+    twice.addSpec(kinds);
+    twice.addSpec(kinds);
+    const stats = twice.dedup();
+    assert.equal(stats.typesBefore, 2 * kinds.count);
+    // VAR and DATASEC are never merged (as in libbpf): the second copy keeps only those.
+    const unmergeable = [...kinds.types()].filter((t) => t.kind === 'var' || t.kind === 'datasec').length;
+    assert.ok(unmergeable > 0);
+    assert.equal(stats.typesAfter, single + unmergeable);
+    loadSpec(twice.marshal()).validate();
+  });
+
+  it('resolves a FWD to the full definition met through a pointer cycle', () => {
+    const b = new Builder();
+    const int = b.addInt('int', 4, 1);
+    // Copy 1: struct a { struct b *b; int x; } with b only declared.
+    const fwd = b.addFwd('b');
+    const a1 = b.addStruct('a', 16, [
+      { name: 'b', typeId: b.addPtr(fwd), bitOffset: 0 },
+      { name: 'x', typeId: int, bitOffset: 64 },
+    ]);
+    // Copy 2: the same with b defined, pointing back at a (forward references, closed below).
+    const a2 = b.nextId;
+    b.addStruct('a', 16, [
+      { name: 'b', typeId: a2 + 1, bitOffset: 0 },
+      { name: 'x', typeId: int, bitOffset: 64 },
+    ]);
+    b.addPtr(a2 + 2);
+    b.addStruct('b', 8, [{ name: 'a', typeId: a2 + 3, bitOffset: 0 }]);
+    b.addPtr(a2);
+    const stats = b.dedup();
+    assert.equal(stats.typesBefore, 8);
+    // int, struct a, ptr to b, struct b, ptr to a: the FWD and the second copy are gone.
+    assert.equal(stats.typesAfter, 5);
+    const out = loadSpec(b.marshal());
+    out.validate();
+    assert.equal(out.typesByName('b').length, 1);
+    assert.equal(out.typeByName('b')?.kind, 'struct');
+    const a = out.typeByName('a', 'struct') as Struct;
+    assert.equal(a.id, a1 - 1, 'the FWD before it is gone');
+    const ptr = a.members[0]!.type;
+    assert.ok(ptr.kind === 'ptr' && ptr.type.kind === 'struct');
+  });
+
+  it('replaces types of split BTF that the base already has with base IDs', () => {
+    const k = kernelFixtures()[0];
+    if (!k) return;
+    const base = loadSpec(k.vmlinux);
+    const other = loadSpec(k.vmlinux);
+    const b = new Builder({ base });
+    b.addType(other, other.typeByName('task_struct', 'struct')!.id);
+    assert.ok(b.count > 1000);
+    const stats = b.dedup();
+    assert.equal(stats.typesAfter, 0);
+  });
+
+  it('deduplicates a module against its base no worse than libbpf', {
+    skip: existsSync(LIBBPF_DEDUP) ? false : 'bench/c/bin/dedup not built',
+  }, () => {
+    const k = kernelFixtures()[0];
+    if (!k) return;
+    const base = loadSpec(k.vmlinux);
+    // Two modules appended without dedup make a blob with plenty to merge.
+    const b = new Builder();
+    b.addSpec(base);
+    for (const [, bytes] of k.modules) {
+      const m = loadSplitSpec(bytes, base);
+      for (const t of m.types()) b.addType(m, t.id);
+    }
+    const input = tempFile('dedup-input.btf', b.marshal());
+    const libbpf = JSON.parse(execFileSync(LIBBPF_DEDUP, [input, '-n', '1']).toString()) as { types_after: number };
+    const stats = b.dedup();
+    assert.ok(stats.typesAfter <= libbpf.types_after, `${stats.typesAfter} > libbpf's ${libbpf.types_after}`);
+  });
+});
