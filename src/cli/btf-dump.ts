@@ -1,36 +1,71 @@
 /**
- * `tsbpf btf dump file <PATH> [format raw|json]`.
+ * `tsbpf btf dump file <PATH> | id <ID> | module <NAME> | kernel [format raw|json]`.
  * @module
  */
 import { writeJson } from '../btf/format/json.js';
 import { writeRaw } from '../btf/format/raw.js';
 import type { Spec } from '../btf/spec.js';
-import { UsageError } from '../errors.js';
+import { TsbpfError, UsageError } from '../errors.js';
+import { Handle, isModule } from '../kernel/handle.js';
+import { KernelRegistry } from '../kernel/registry.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
-const USAGE = `Usage: tsbpf btf dump file <PATH> [format raw|json]
-       tsbpf [-B <BASE>] btf dump file <PATH> ...
+const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json]
+SOURCE := file <PATH> | id <ID> | module <NAME> | kernel
 
-Dumps the types of a BTF file: raw BTF, or the .BTF section of an ELF file (a module's .ko,
-a BPF object, vmlinux). 'format raw' (the default) prints what 'bpftool btf dump ... format raw'
-prints, byte for byte; 'format json' (or -j) prints bpftool's JSON document {"types":[...]}.
+Dumps the types of:
+  file <PATH>     a BTF file: raw BTF, or the .BTF section of an ELF file (a module's .ko,
+                  a BPF object, vmlinux)
+  id <ID>         a BTF object loaded in the kernel (needs root); a module's is dumped on
+                  vmlinux's BTF, as bpftool does
+  module <NAME>   a kernel module's BTF, from /sys/kernel/btf/<NAME> or --btf-dir <DIR>
+  kernel          vmlinux's BTF, from /sys/kernel/btf/vmlinux or --btf-dir <DIR>
+
+'format raw' (the default) prints what 'bpftool btf dump ... format raw' prints, byte for
+byte; 'format json' (or -j) prints bpftool's JSON document {"types":[...]}.
 
 Split BTF (a kernel module's) needs its base: -B, --base-btf <BASE>. For a file in
 /sys/kernel/btf other than vmlinux, the base defaults to /sys/kernel/btf/vmlinux.
 
 Options:
-  -B, --base-btf <PATH>   base BTF for split input
+  -B, --base-btf <PATH>   base BTF for split input (file)
+      --btf-dir <DIR>     a directory laid out like /sys/kernel/btf (module, kernel)
   -j, --json              same as 'format json'
   -h, --help              this help
 `;
 
-/** Parses `file <PATH> [format raw|json]` into the path and the format. */
-export function parseDumpArgs(args: string[], options: GlobalOptions): { source: string; format: 'raw' | 'json' } {
-  const [kw, path, ...rest] = args;
-  if (kw === undefined) throw new UsageError('btf dump: missing source (file <PATH>)');
-  matchWord(kw, [{ name: 'file' }], 'dump source');
-  if (path === undefined) throw new UsageError('btf dump file: missing <PATH>');
+/** What `btf dump` reads. */
+export type DumpSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'id'; id: number }
+  | { kind: 'module'; name: string }
+  | { kind: 'kernel' };
+
+const SOURCES = [{ name: 'file' as const }, { name: 'id' as const }, { name: 'module' as const }, { name: 'kernel' as const }];
+
+/** Parses `SOURCE [format raw|json]` into the source and the format. */
+export function parseDumpArgs(args: string[], options: GlobalOptions): { source: DumpSource; format: 'raw' | 'json' } {
+  const [kw, ...rest] = args;
+  if (kw === undefined) throw new UsageError('btf dump: missing source (file <PATH>, id <ID>, module <NAME> or kernel)');
+  const which = matchWord(kw, SOURCES, 'dump source').name;
+  let source: DumpSource;
+  if (which === 'kernel') {
+    source = { kind: 'kernel' };
+  } else {
+    const value = rest.shift();
+    if (value === undefined) {
+      const what = which === 'file' ? '<PATH>' : which === 'id' ? '<ID>' : '<NAME>';
+      throw new UsageError(`btf dump ${which}: missing ${what}`);
+    }
+    if (which === 'file') source = { kind: 'file', path: value };
+    else if (which === 'module') source = { kind: 'module', name: value };
+    else {
+      if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff)
+        throw new UsageError(`btf dump id: not a BTF object ID: '${value}'`);
+      source = { kind: 'id', id: Number(value) };
+    }
+  }
   let format: 'raw' | 'json' = options.json ? 'json' : 'raw';
   while (rest.length > 0) {
     const word = rest.shift()!;
@@ -41,7 +76,7 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
     if (f.name === 'c') throw new UsageError("btf dump: format 'c' is not supported yet; use raw or json");
     format = f.name;
   }
-  return { source: path, format };
+  return { source, format };
 }
 
 /** Writes `spec` in `format` to standard output. */
@@ -56,14 +91,49 @@ export const btfDump: Command = {
   usage: USAGE,
   run(args, options, io) {
     const { source, format } = parseDumpArgs(args, options);
-    const spec = loadSpecFile(source, options.baseBtf !== undefined ? { base: options.baseBtf } : {});
+    const { spec, label } = openSource(source, options);
     try {
       spec.validate();
     } catch (err) {
-      if (err instanceof Error) err.message = `${source}: ${err.message}`;
+      if (err instanceof Error) err.message = `${label}: ${err.message}`;
       throw err;
     }
     dumpSpec(spec, format, io);
     return 0;
   },
 };
+
+/** Opens the spec a dump source names, and a label for error messages. */
+function openSource(source: DumpSource, options: GlobalOptions): { spec: Spec; label: string } {
+  switch (source.kind) {
+    case 'file':
+      return {
+        spec: loadSpecFile(source.path, options.baseBtf !== undefined ? { base: options.baseBtf } : {}),
+        label: source.path,
+      };
+    case 'kernel':
+      return { spec: dirRegistry(options).vmlinux(), label: 'vmlinux' };
+    case 'module':
+      return { spec: dirRegistry(options).module(source.name), label: `module ${source.name}` };
+    case 'id': {
+      const handle = Handle.fromId(source.id);
+      try {
+        const info = handle.info();
+        let base: Spec | undefined;
+        if (isModule(info)) base = dirRegistry(options).vmlinux();
+        else if (options.baseBtf !== undefined) base = loadSpecFile(options.baseBtf);
+        const label = `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}`;
+        if (!isModule(info) && base !== undefined && info.kernelBtf) {
+          throw new TsbpfError(`${label} is base BTF; -B does not apply`);
+        }
+        return { spec: handle.spec(base), label };
+      } finally {
+        handle.close();
+      }
+    }
+  }
+}
+
+function dirRegistry(options: GlobalOptions): KernelRegistry {
+  return new KernelRegistry({ ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}), strict: options.strict });
+}

@@ -27,10 +27,15 @@ describe('opening BTF files', () => {
   });
 
   test('a missing file is a NotFoundError naming it', () => {
-    assert.throws(() => loadSpecFile('/no/such/btf'), (e: Error) => e instanceof NotFoundError && /\/no\/such\/btf/.test(e.message));
+    assert.throws(
+      () => loadSpecFile('/no/such/btf'),
+      (e: Error) => e instanceof NotFoundError && /\/no\/such\/btf/.test(e.message),
+    );
   });
 
-  test('only files the kernel publishes count as kernel-verified', { skip: existsSync(HOST_VMLINUX) ? false : `${HOST_VMLINUX} is absent` }, () => {
+  test('only files the kernel publishes count as kernel-verified', {
+    skip: existsSync(HOST_VMLINUX) ? false : `${HOST_VMLINUX} is absent`,
+  }, () => {
     assert.equal(isKernelPublished(HOST_VMLINUX), true);
     const copy = tempFile('vmlinux-copy', readFixture(HOST_VMLINUX));
     assert.equal(isKernelPublished(copy), false);

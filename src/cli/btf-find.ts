@@ -1,0 +1,86 @@
+/**
+ * `tsbpf btf find <NAME> [kind <KIND>]`: a type by name in vmlinux and every module.
+ * @module
+ */
+import { formatRawType } from '../btf/format/raw.js';
+import { KIND_BY_NUMBER, type TypeKind } from '../btf/types.js';
+import { UsageError } from '../errors.js';
+import { KernelRegistry } from '../kernel/registry.js';
+import { type Command, type GlobalOptions, type Io, isPrefix } from './command.js';
+
+const USAGE = `Usage: tsbpf btf find <NAME> [kind <KIND>] [--btf-dir <DIR>] [--strict] [-j|-p]
+
+Finds every type named NAME in vmlinux and in every kernel module's BTF, and prints one line
+per match: the object (vmlinux or the module; with the running kernel's BTF object ID in
+parentheses when known), then the type as 'bpftool btf dump ... format raw' prints its first
+line:
+
+  veth(42)  [100833] FUNC 'veth_xmit' type_id=100832 linkage=static
+
+NAME may be qualified as libbpf spells it: 'veth:veth_xmit' looks in module veth only,
+'vmlinux:NAME' in vmlinux only. KIND is a BTF kind (func, struct, union, enum, typedef, ...).
+
+Only the modules whose strings contain NAME are decoded. A module whose BTF is broken is
+skipped with a warning on standard error (--strict makes it an error).
+
+Options:
+      --btf-dir <DIR>   a directory laid out like /sys/kernel/btf (default: the running kernel)
+      --strict          fail on broken module BTF
+  -j, --json            print an array of {object, objectId?, typeId, kind, name}
+`;
+
+/** Parses `<NAME> [kind <KIND>]`. */
+export function parseFindArgs(args: string[]): { name: string; kind: TypeKind | undefined } {
+  const [name, ...rest] = args;
+  if (name === undefined) throw new UsageError('btf find: missing <NAME>');
+  let kind: TypeKind | undefined;
+  while (rest.length > 0) {
+    const word = rest.shift()!;
+    if (!isPrefix(word, 'kind')) throw new UsageError(`btf find: unexpected argument '${word}'`);
+    const value = rest.shift()?.toLowerCase();
+    if (value === undefined) throw new UsageError('btf find: kind needs a value (func, struct, ...)');
+    const k = KIND_BY_NUMBER.find((n) => n === value && n !== 'void');
+    if (k === undefined)
+      throw new UsageError(`btf find: unknown kind '${value}' (expected one of: ${KIND_BY_NUMBER.slice(1).join(', ')})`);
+    kind = k;
+  }
+  return { name, kind };
+}
+
+/** A registry for the CLI's options, with warnings going to standard error. */
+export function cliRegistry(options: GlobalOptions, io: Io): KernelRegistry {
+  return new KernelRegistry({
+    ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}),
+    strict: options.strict,
+    onWarning: (w) => io.err(`tsbpf: warning: ${w.message}`),
+  });
+}
+
+export const btfFind: Command = {
+  name: 'find',
+  summary: 'find a type by name in vmlinux and kernel modules',
+  usage: USAGE,
+  run(args, options, io) {
+    const { name, kind } = parseFindArgs(args);
+    const registry = cliRegistry(options, io);
+    const matches = registry.find(name, kind);
+    if (options.json) {
+      const rows = matches.map((m) => ({
+        object: m.object,
+        ...(m.objectId !== undefined ? { objectId: m.objectId } : {}),
+        typeId: m.typeId,
+        kind: m.kind,
+        name: m.name,
+      }));
+      io.out(`${options.pretty ? JSON.stringify(rows, null, 2) : JSON.stringify(rows)}\n`);
+    } else {
+      const labels = matches.map((m) => (m.objectId !== undefined ? `${m.object}(${m.objectId})` : m.object));
+      const width = Math.max(0, ...labels.map((l) => l.length));
+      matches.forEach((m, i) => {
+        const line = formatRawType(m.spec, m.typeId).split('\n')[0];
+        io.out(`${labels[i]!.padEnd(width)}  ${line}\n`);
+      });
+    }
+    return 0;
+  },
+};

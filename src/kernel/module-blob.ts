@@ -1,0 +1,153 @@
+/**
+ * One module's BTF as bytes, read as little as a lookup needs: the header and the string
+ * section first (enough to tell whether a name can be in the module), the whole blob only when
+ * the module is decoded or its type records must be searched.
+ * @module
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type Header, parseHeader } from '../btf/header.js';
+import { btfSectionOf, isElf } from '../btf/load.js';
+import { NotFoundError, TsbpfError } from '../errors.js';
+
+/** A module's split BTF, partly or wholly in memory. */
+export interface ModuleBlob {
+  /** Module name (`veth`). */
+  readonly name: string;
+  /** Where it came from: a file path, or `BTF object <id>`. */
+  readonly origin: string;
+  /**
+   * The raw BTF's header. Read from a file, only its fixed fields and section bounds are checked
+   * up front; decoding the blob checks the rest.
+   */
+  readonly header: Header;
+  /** The module's own string section (a view, not copied when the blob is in memory). */
+  readonly strings: Uint8Array;
+  /** The whole raw BTF blob (read on first call when only the strings were read). */
+  blob(): Uint8Array;
+  /** Identity of the file it was read from (inode, size, mtime), to notice a replaced file. */
+  readonly stamp: string | undefined;
+}
+
+/** A blob already wholly in memory. */
+export function blobFromBytes(name: string, origin: string, bytes: Uint8Array, stamp?: string): ModuleBlob {
+  const raw = isElf(bytes) ? btfSectionOf(bytes) : bytes;
+  const header = parseHeader(raw);
+  const strings = raw.subarray(header.strOff, header.strOff + header.strLen);
+  return { name, origin, header, strings, blob: () => raw, stamp };
+}
+
+/** Reads `length` bytes at `position` of an open file. */
+function pread(fd: number, length: number, position: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, out, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+function ioError(path: string, err: unknown): TsbpfError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return new NotFoundError(`${path}: no such file (module unloaded?)`);
+  return new TsbpfError(`${path}: ${e.code ?? ''} ${e.message}`.trim());
+}
+
+/** Bytes at the front of a file that hold any header tsbpf knows (classic or with layout). */
+const HEAD = 32;
+
+/**
+ * Opens a module's BTF file (raw split BTF or a `.ko`): reads the header and the string section
+ * only, and the rest when {@link ModuleBlob.blob} is called. An ELF file, or a header that does
+ * not check out, is read whole so the error (if any) is the parser's own.
+ * @throws {NotFoundError} if the file is gone. @throws {BtfError} / {@link ElfError} if malformed.
+ */
+export function readModuleFile(name: string, path: string): ModuleBlob {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  try {
+    const st = fstatSync(fd);
+    const size = st.size;
+    const stamp = `${st.ino}:${size}:${st.mtimeMs}`;
+    const head = pread(fd, Math.min(size, HEAD), 0);
+    const whole = (): ModuleBlob => blobFromBytes(name, path, head.byteLength === size ? head : pread(fd, size, 0), stamp);
+    if (head.byteLength < 24 || isElf(head)) return whole();
+    const header = quickHeader(head, size);
+    if (header === undefined) return whole();
+    const strings = pread(fd, header.strLen, header.strOff);
+    let full: Uint8Array | undefined;
+    return {
+      name,
+      origin: path,
+      header,
+      strings,
+      stamp,
+      blob: () => {
+        full ??= readWhole(path, size);
+        return full;
+      },
+    };
+  } catch (err) {
+    if (err instanceof TsbpfError) {
+      if (!err.message.startsWith(path)) err.message = `${path}: ${err.message}`;
+      throw err;
+    }
+    throw ioError(path, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The header's fields, when the fixed part looks right and every section lies inside a file of
+ * `size` bytes; otherwise `undefined`, and the caller reads the file whole to let the parser
+ * explain. The remaining checks (overlaps, alignment) run when the blob is decoded.
+ */
+function quickHeader(head: Uint8Array, size: number): Header | undefined {
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const magic = v.getUint16(0, true);
+  if (magic !== 0xeb9f && magic !== 0x9feb) return undefined;
+  const le = magic === 0xeb9f;
+  const hdrLen = v.getUint32(4, le);
+  if (v.getUint8(2) !== 1 || v.getUint8(3) !== 0 || (hdrLen !== 24 && hdrLen !== 32) || hdrLen > head.byteLength) {
+    return undefined;
+  }
+  const header: Header = {
+    littleEndian: le,
+    version: 1,
+    flags: 0,
+    hdrLen,
+    typeOff: hdrLen + v.getUint32(8, le),
+    typeLen: v.getUint32(12, le),
+    strOff: hdrLen + v.getUint32(16, le),
+    strLen: v.getUint32(20, le),
+    layoutOff: hdrLen === 32 ? hdrLen + v.getUint32(24, le) : 0,
+    layoutLen: hdrLen === 32 ? v.getUint32(28, le) : 0,
+  };
+  const inside = (off: number, len: number) => off + len <= size;
+  if (!inside(header.typeOff, header.typeLen) || !inside(header.strOff, header.strLen)) return undefined;
+  if (!inside(header.layoutOff, header.layoutLen)) return undefined;
+  return header;
+}
+
+function readWhole(path: string, size: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  try {
+    const bytes = pread(fd, size, 0);
+    if (bytes.byteLength !== size)
+      throw new TsbpfError(`${path}: file shrank while reading (${bytes.byteLength} of ${size} bytes)`);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * `btf list`, `btf find` and the kernel sources of `btf dump`, run in-process.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../../src/cli/app.js';
+import { bpftoolDump, HOST_VMLINUX, have, kernelFixtures } from '../fixtures.js';
+import { kernelDir, openFds } from '../kernel/support.js';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    out: (c) => out.push(typeof c === 'string' ? c : Buffer.from(c).toString()),
+    err: (l) => err.push(l),
+    errIsTty: false,
+  });
+  return { code, out: out.join(''), err };
+}
+
+const live =
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : !existsSync(HOST_VMLINUX)
+      ? 'needs /sys/kernel/btf'
+      : !have('bpftool')
+        ? 'needs bpftool'
+        : false;
+const k = kernelFixtures()[0];
+
+/** `id name size kernel` of each line of bpftool's or our plain `btf list` (first line of each object). */
+function parseList(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => /^\d+: /.test(l))
+    .map((l) => {
+      const m = /^(\d+): name (\[[^\]]*\]|\S+) {2}size (\d+)B/.exec(l);
+      assert.ok(m, `line parses: ${l}`);
+      return `${m[1]} ${m[2]} ${m[3]}`;
+    });
+}
+
+test('btf list prints what bpftool btf list prints', { skip: live }, async () => {
+  const before = openFds();
+  const ours = await run(['btf', 'list']);
+  assert.equal(ours.code, 0);
+  const theirs = spawnSync('bpftool', ['btf', 'list'], { encoding: 'utf8' }).stdout;
+  assert.deepEqual(parseList(ours.out), parseList(theirs));
+  // Kernel objects have no references to programs or maps: their lines are identical.
+  const kernelLines = (t: string) => t.split('\n').filter((l) => / name \[/.test(l));
+  assert.deepEqual(kernelLines(ours.out), kernelLines(theirs));
+
+  const json = await run(['btf', 'list', '-j']);
+  const rows = JSON.parse(json.out) as { id: number; name: string; size: number; kernel: boolean }[];
+  const bp = JSON.parse(spawnSync('bpftool', ['-j', 'btf', 'list'], { encoding: 'utf8' }).stdout) as typeof rows;
+  assert.deepEqual(
+    rows,
+    bp.map((o) => ({ id: o.id, name: o.name ?? '', size: o.size, kernel: o.kernel })),
+  );
+  assert.equal(openFds(), before);
+});
+
+test('btf find in the running kernel names vmlinux with its object ID', { skip: live }, async () => {
+  const r = await run(['btf', 'find', 'tcp_sendmsg', 'kind', 'func', '-j']);
+  assert.equal(r.code, 0);
+  const rows = JSON.parse(r.out) as { object: string; objectId?: number; typeId: number; kind: string; name: string }[];
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.object, 'vmlinux');
+  assert.equal(typeof rows[0]!.objectId, 'number');
+  const raw = bpftoolDump(HOST_VMLINUX).toString();
+  const m = /^\[(\d+)\] FUNC 'tcp_sendmsg'/m.exec(raw);
+  assert.equal(rows[0]!.typeId, Number(m![1]));
+  const text = await run(['btf', 'find', 'tcp_sendmsg', 'kind', 'func']);
+  assert.equal(text.out, `vmlinux(${rows[0]!.objectId})  ${m![0]}${/^\[\d+\] FUNC 'tcp_sendmsg'(.*)$/m.exec(raw)![1]}\n`);
+});
+
+test('btf dump kernel / id equal bpftool dump of vmlinux', { skip: live }, async () => {
+  const want = bpftoolDump(HOST_VMLINUX).toString();
+  assert.equal((await run(['btf', 'dump', 'kernel'])).out, want);
+  const id = (JSON.parse((await run(['btf', 'list', '-j'])).out) as { id: number; name: string }[]).find(
+    (o) => o.name === 'vmlinux',
+  )!.id;
+  assert.equal((await run(['btf', 'dump', 'id', String(id)])).out, want);
+  const missing = await run(['btf', 'dump', 'id', '999999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err.join('\n'), /999999/);
+});
+
+test('btf find and dump module over --btf-dir; broken modules warn on stderr', {
+  skip: k ? false : 'no kernel fixtures',
+}, async () => {
+  const veth = k!.modules.get('veth')!;
+  const dir = kernelDir(k!, { zz_broken: veth.slice(0, 40) });
+  const r = await run(['btf', 'find', 'veth_xmit', '--btf-dir', dir, '-j']);
+  assert.equal(r.code, 0);
+  const rows = JSON.parse(r.out) as { object: string; typeId: number; kind: string; name: string; objectId?: number }[];
+  const want = /^\[(\d+)\] FUNC 'veth_xmit'/m.exec(bpftoolOrOurs(dir))!;
+  assert.deepEqual(rows, [{ object: 'veth', typeId: Number(want[1]), kind: 'func', name: 'veth_xmit' }]);
+  assert.equal(r.err.length, 1);
+  assert.match(r.err[0]!, /^tsbpf: warning: module zz_broken: /);
+
+  const text = await run(['btf', 'find', 'veth:veth_xmit', '--btf-dir', dir]);
+  assert.match(text.out, new RegExp(`^veth  \\[${want[1]}\\] FUNC 'veth_xmit' type_id=\\d+ linkage=static\\n$`));
+  const strict = await run(['btf', 'find', 'veth_xmit', '--btf-dir', dir, '--strict']);
+  assert.equal(strict.code, 1);
+  assert.match(strict.err.join('\n'), /zz_broken/);
+  const unknownModule = await run(['btf', 'find', 'nosuch:veth_xmit', '--btf-dir', dir]);
+  assert.equal(unknownModule.code, 1);
+  const none = await run(['btf', 'find', 'no_such_name_xyz', '--btf-dir', dir, '-j']);
+  assert.equal(none.out, '[]\n');
+  const badKind = await run(['btf', 'find', 'x', 'kind', 'bogus', '--btf-dir', dir]);
+  assert.equal(badKind.code, 2);
+
+  const dump = await run(['btf', 'dump', 'module', 'veth', '--btf-dir', dir]);
+  assert.equal(dump.out, bpftoolOrOurs(dir));
+  const kernel = await run(['btf', 'dump', 'kernel', '--btf-dir', dir, 'format', 'json']);
+  assert.equal((JSON.parse(kernel.out) as { types: unknown[] }).types.length > 1000, true);
+});
+
+function bpftoolOrOurs(dir: string): string {
+  if (have('bpftool')) return bpftoolDump(join(dir, 'veth'), { base: join(dir, 'vmlinux') }).toString();
+  return readFileSync(join(dir, 'veth')).toString('latin1');
+}
