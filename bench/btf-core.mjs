@@ -27,7 +27,8 @@ function tsbpf(args) {
 }
 const f = (x) => (typeof x === 'number' ? x.toFixed(1) : String(x));
 const rows = [];
-const row = (what, ours, theirs, unit = 'ms') => rows.push({ what, tsbpf: `${f(ours)} ${unit}`, peer: `${f(theirs)} ${unit}`, ratio: (ours / theirs).toFixed(2) });
+const row = (what, ours, theirs, unit = 'ms') =>
+  rows.push({ what, tsbpf: `${f(ours)} ${unit}`, peer: `${f(theirs)} ${unit}`, ratio: (ours / theirs).toFixed(2) });
 
 buildPeers();
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-bench-'));

@@ -39,7 +39,9 @@ if (cmd === 'parse') {
   let found = 0;
   for (const n of names) if (spec.typesByName(n).length > 0) found++;
   const t2 = now();
-  console.log(JSON.stringify({ bench: 'find-names', names: names.length, found, parse_ms: t1 - t0, lookup_ms: t2 - t1, ms: t2 - t0 }));
+  console.log(
+    JSON.stringify({ bench: 'find-names', names: names.length, found, parse_ms: t1 - t0, lookup_ms: t2 - t1, ms: t2 - t0 }),
+  );
 } else if (cmd === 'parse-split-all') {
   // Like btf__parse_split over every module: each module opened on the shared base, all kept alive.
   const [dir] = args;
@@ -49,14 +51,22 @@ if (cmd === 'parse') {
   const mods = [];
   let types = 0;
   for (const f of readdirSync(dir)) {
-    if (f === 'vmlinux') continue;
+    if (f === 'vmlinux' || f.startsWith('.')) continue;
     const m = loadSplitSpec(readFileSync(join(dir, f)), base);
     types += m.count;
     mods.push(m);
   }
   const ms = now() - t0;
   console.log(
-    JSON.stringify({ bench: 'parse-split-all', modules: mods.length, base_types: base.count, module_types: types, ms, base_ms: baseMs, peak_rss_kb: peakRssKb() }),
+    JSON.stringify({
+      bench: 'parse-split-all',
+      modules: mods.length,
+      base_types: base.count,
+      module_types: types,
+      ms,
+      base_ms: baseMs,
+      peak_rss_kb: peakRssKb(),
+    }),
   );
 } else {
   console.error('usage: core.mjs parse|find-names|parse-split-all ...');

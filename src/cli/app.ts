@@ -46,7 +46,10 @@ function groupUsage(g: Group): string {
   return `Usage: tsbpf ${g.name} COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\n'tsbpf ${g.name} COMMAND --help' describes each.\n`;
 }
 
-/** Splits global options (allowed anywhere, as getopt permutes them) from positional words. */
+/**
+ * Splits global options (allowed anywhere, as getopt permutes them) from positional words. Other
+ * options after the command word are left among the words for the command to parse.
+ */
 export function parseGlobal(argv: readonly string[]): {
   options: GlobalOptions;
   words: string[];
@@ -100,7 +103,9 @@ export function parseGlobal(argv: readonly string[]): {
         version = true;
         break;
       default:
-        if (a.startsWith('-') && a.length > 1) throw new UsageError(`unknown option '${a}'`);
+        // Options the global table does not know belong to the command once it is named
+        // (`btf merge ... -o OUT`); before that they are errors.
+        if (a.startsWith('-') && a.length > 1 && words.length < 2) throw new UsageError(`unknown option '${a}'`);
         words.push(a);
     }
   }

@@ -42,17 +42,14 @@ export interface Group {
 }
 
 /**
- * Finds the entry whose name is `word` or starts with it, as bpftool matches keywords.
- * @throws {UsageError} for an unknown or ambiguous word.
+ * Finds the entry whose name is `word` or, as bpftool matches keywords, the first in table order
+ * that starts with it: tables list the most used command first, so `btf d` is `btf dump`.
+ * @throws {UsageError} for a word that matches nothing.
  */
 export function matchWord<T extends { name: string }>(word: string, entries: readonly T[], what: string): T {
-  const exact = entries.find((e) => e.name === word);
-  if (exact) return exact;
-  const hits = entries.filter((e) => e.name.startsWith(word));
-  if (hits.length === 1) return hits[0]!;
-  const names = entries.map((e) => e.name).join(', ');
-  if (hits.length === 0) throw new UsageError(`unknown ${what} '${word}' (expected one of: ${names})`);
-  throw new UsageError(`ambiguous ${what} '${word}': ${hits.map((h) => h.name).join(', ')}`);
+  const hit = entries.find((e) => e.name === word) ?? (word === '' ? undefined : entries.find((e) => e.name.startsWith(word)));
+  if (hit) return hit;
+  throw new UsageError(`unknown ${what} '${word}' (expected one of: ${entries.map((e) => e.name).join(', ')})`);
 }
 
 /** Whether `word` is a prefix of `keyword` (bpftool's `is_prefix`). */

@@ -100,12 +100,15 @@ test('ID iteration finds vmlinux, and its info and blob match /sys/kernel/btf/vm
 });
 
 test('BTF_GET_FD_BY_ID of an ID that does not exist is ENOENT', { skip }, () => {
-  assert.throws(() => btfGetFdById(0xffff_fff0), (e: unknown) => {
-    assert.ok(e instanceof KernelError);
-    assert.equal(e.code, 'ENOENT');
-    assert.match(e.message, /^BPF_BTF_GET_FD_BY_ID: ENOENT \(errno 2\).*BTF ID 4294967280/);
-    return true;
-  });
+  assert.throws(
+    () => btfGetFdById(0xffff_fff0),
+    (e: unknown) => {
+      assert.ok(e instanceof KernelError);
+      assert.equal(e.code, 'ENOENT');
+      assert.match(e.message, /^BPF_BTF_GET_FD_BY_ID: ENOENT \(errno 2\).*BTF ID 4294967280/);
+      return true;
+    },
+  );
 });
 
 test('BTF_LOAD of a hand-built blob: info round-trips and agrees with bpftool', { skip }, () => {
@@ -179,18 +182,19 @@ test('BTF_LOAD of an invalid blob throws EINVAL with the kernel log', { skip }, 
   assert.throws(() => btfLoad(intBtf('x', 32).subarray(0, 10)), { name: 'KernelError', errno: Errno.EINVAL });
 });
 
-test(
-  'without privileges the real kernel refuses, and the error says why',
-  { skip: process.platform !== 'linux' || process.getuid?.() === 0 ? 'only meaningful when not root' : false },
-  () => {
-    assert.throws(() => btfGetNextId(0), (e: unknown) => {
+test('without privileges the real kernel refuses, and the error says why', {
+  skip: process.platform !== 'linux' || process.getuid?.() === 0 ? 'only meaningful when not root' : false,
+}, () => {
+  assert.throws(
+    () => btfGetNextId(0),
+    (e: unknown) => {
       assert.ok(e instanceof KernelError);
       assert.equal(e.code, 'EPERM');
       assert.match(e.message, /needs root or CAP_BPF/);
       return true;
-    });
-  },
-);
+    },
+  );
+});
 
 test('no file descriptor leaked by the tests above', { skip }, () => {
   assert.equal(openFds(), fdsBefore);

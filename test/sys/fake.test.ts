@@ -25,8 +25,8 @@ import {
   GetIdAttr,
   InfoAttr,
   kernelError,
-  type SyscallImpl,
   StructBuffer,
+  type SyscallImpl,
   setSyscallImpl,
 } from '../../src/sys/index.js';
 
@@ -79,7 +79,10 @@ test('kernelError: message leads with the command and carries errno, code and lo
   assert.equal(e.errno, 22);
   assert.equal(e.code, 'EINVAL');
   assert.equal(e.log, 'bad magic\n');
-  assert.match(e.message, /^BPF_BTF_LOAD: EINVAL \(errno 22\): the kernel rejected the arguments of BPF_BTF_LOAD \(40 bytes of BTF\)\nbad magic$/);
+  assert.match(
+    e.message,
+    /^BPF_BTF_LOAD: EINVAL \(errno 22\): the kernel rejected the arguments of BPF_BTF_LOAD \(40 bytes of BTF\)\nbad magic$/,
+  );
   assert.match(describeErrno('BPF_BTF_LOAD', Errno.ENOSPC), /log buffer/);
 });
 
@@ -178,10 +181,7 @@ test('btfInfo asks for sizes first, then fetches name and blob', () => {
 
 test('btfInfo of an unnamed object needs a single call without data', () => {
   withFake((fake) => {
-    fake.handlers.set(
-      BpfCommand.BPF_OBJ_GET_INFO_BY_FD,
-      fakeInfo({ id: 3, name: '', data: new Uint8Array(40), kernel: false }),
-    );
+    fake.handlers.set(BpfCommand.BPF_OBJ_GET_INFO_BY_FD, fakeInfo({ id: 3, name: '', data: new Uint8Array(40), kernel: false }));
     const info = btfInfo(12);
     assert.deepEqual(info, { id: 3, name: '', size: 40, kernelBtf: false });
     assert.equal(fake.calls.length, 1);
