@@ -6,7 +6,7 @@ packages=(
   bpftool libbpf-dev linux-libc-dev   # oracles and the C benchmark harnesses
   clang llvm dwarves                  # BPF test objects, llvm-objcopy/readelf, pahole
   qemu-system-x86 busybox-static kmod # the VM harness
-  xz-utils zstd cpio                  # unpacking kernel packages, building initramfs
+  xz-utils zstd lz4 cpio debian-archive-keyring  # unpacking kernel packages, building initramfs
   build-essential
 )
 missing=()

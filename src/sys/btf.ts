@@ -183,6 +183,15 @@ export function btfLoad(bytes: Uint8Array, options: BtfLoadOptions = {}): FD {
       logSize = Math.min(trueSize > logSize ? trueSize : logSize * 4, MAX_LOG_SIZE);
       continue;
     }
+    // Kernels before 6.4 report neither the log's true size nor ENOSPC when the log does not
+    // fit: the load's own error (EINVAL) comes back with a silently truncated log. A log that
+    // fills the whole buffer there is grown and retried.
+    const end = log.indexOf(0);
+    const filled = end === -1 || end >= logSize - 1;
+    if (filled && attr.u32(BtfLoadAttr.logTrueSize) === 0 && logSize < MAX_LOG_SIZE) {
+      logSize = Math.min(logSize * 4, MAX_LOG_SIZE);
+      continue;
+    }
     let text = cString(log);
     const truncated = r.errno === Errno.ENOSPC;
     if (truncated) text += `\n[log truncated at ${logSize} bytes]`;

@@ -227,6 +227,24 @@ test('btfLoad retries with a log, grows it on ENOSPC, and reports the first errn
   });
 });
 
+test('btfLoad grows a log that an old kernel truncated silently (EINVAL, no true size)', () => {
+  withFake((fake) => {
+    const message = `[1] INT bad_int size=4 bits_offset=0 nr_bits=64 encoding=(none)\n${'y'.repeat(300)}\nnr_bits exceeds type_size\n`;
+    fake.handlers.set(BpfCommand.BPF_BTF_LOAD, (attr) => {
+      if (attr.u32(BtfLoadAttr.logLevel) === 0) return -Errno.EINVAL;
+      const log = attr.pointee(BtfLoadAttr.logBuf) as Uint8Array;
+      const text = new TextEncoder().encode(message);
+      const n = Math.min(text.length, log.length - 1);
+      log.set(text.subarray(0, n));
+      log[n] = 0;
+      return -Errno.EINVAL; // as kernels before 6.4 do, whether or not the log fit
+    });
+    assert.throws(() => btfLoad(new Uint8Array(8), { logSize: 128 }), (e: unknown) => e instanceof KernelError && e.log === message);
+    const sizes = fake.calls.map((c) => new DataView(c.bytes.buffer).getUint32(BtfLoadAttr.logSize, true));
+    assert.deepEqual(sizes, [0, 128, 512]);
+  });
+});
+
 test('btfLoad does not retry for a permission error and hands out an owned fd on success', () => {
   withFake((fake) => {
     fake.handlers.set(BpfCommand.BPF_BTF_LOAD, () => -Errno.EPERM);
