@@ -93,8 +93,19 @@ export class ByteWriter {
 
   /** Appends `label` then `n` in decimal: the `key=value` pairs of text dumps, in one call. */
   field(label: string, n: number): void {
-    this.ascii(label);
+    if (this.pos + label.length + 10 > this.buf.length) this.room(label.length + 10);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < label.length; i++) b[p++] = label.charCodeAt(i);
+    this.pos = p;
     this.uint(n);
+  }
+
+  /** Appends `'` + the NUL-terminated string at `src[start]` + `'`. */
+  quoted(src: Uint8Array, start: number): void {
+    this.byte(39);
+    this.cString(src, start);
+    this.byte(39);
   }
 
   /** Appends a signed 32-bit integer in decimal. */

@@ -21,7 +21,6 @@ const INT_ENCODING: Record<number, string> = {
 const KIND_LABELS = KIND_NAMES.map((k) => `] ${k} `);
 const FUNC_LINKAGE_LABELS = FUNC_LINKAGE.map((l) => ` linkage=${l}`);
 const VAR_LINKAGE_LABELS = VAR_LINKAGE.map((l) => `, linkage=${l}`);
-const QUOTE = 39;
 const NEWLINE = 10;
 
 /** Writes `'name'`, or `'(anon)'` for offset 0, as bpftool's btf_str() does. */
@@ -31,10 +30,8 @@ function name(w: ByteWriter, spec: Spec, off: number, anon = "'(anon)'"): void {
     return;
   }
   const table = spec.strings.tableOf(off);
-  w.byte(QUOTE);
-  if (table) w.cString(table.bytes, off - table.start);
-  else w.ascii('(invalid)');
-  w.byte(QUOTE);
+  if (table) w.quoted(table.bytes, off - table.start);
+  else w.ascii("'(invalid)'");
 }
 
 /** Writes type `id` of `spec` (which must own it) in bpftool's raw form, with a newline. */
