@@ -87,7 +87,7 @@ export function dumpSpec(spec: Spec, format: 'raw' | 'json', io: Io): void {
 
 export const btfDump: Command = {
   name: 'dump',
-  summary: 'dump the types of a BTF file',
+  summary: 'dump the types of a BTF file, a kernel BTF object, a module or the kernel',
   usage: USAGE,
   run(args, options, io) {
     const { source, format } = parseDumpArgs(args, options);
