@@ -12,18 +12,7 @@ import {
 } from '../../src/btf/index.js';
 import { TsbpfError } from '../../src/errors.js';
 import { KINDS_OBJECT, kernelFixtures, readFixture } from '../fixtures.js';
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../random.js';
 
 /** One random corruption: bit flips, a random word, truncation, or a header field set to an edge value. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
@@ -71,7 +60,7 @@ function touch(t: Type): void {
 
 function fuzz(name: string, original: Uint8Array, open: (b: Uint8Array) => Spec, cases: number, seed: number): void {
   test(`${name}: ${cases} mutations raise only typed errors, and what validates is usable`, () => {
-    const rand = rng(seed);
+    const rand = seededRandom(seed);
     let rejected = 0;
     for (let i = 0; i < cases; i++) {
       const input = mutate(original, rand);

@@ -2,22 +2,11 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseElf, readRelocations, readSymbols, SHT_REL, SHT_RELA } from '../../src/elf/index.js';
 import { ElfError } from '../../src/errors.js';
+import { seededRandom } from '../random.js';
 import { fixtureObjects, readBytes, toolsMissing } from './support.js';
 
 const SEED = 0x7eb9f;
 const ITERATIONS = 4000;
-
-/** mulberry32: a small seeded generator, so a failure can be replayed by its iteration. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Applies 1-4 random mutations, aimed mostly at the header and the section header table. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
@@ -86,7 +75,7 @@ function exercise(bytes: Uint8Array, failures: Map<string, number>): void {
 describe('fuzzing the ELF reader', { skip: toolsMissing }, () => {
   it(`${ITERATIONS} seeded mutations only ever raise ElfError`, { timeout: 30_000 }, () => {
     const inputs = [...fixtureObjects().values()].map((p) => new Uint8Array(readBytes(p)));
-    const rand = prng(SEED);
+    const rand = seededRandom(SEED);
     const failures = new Map<string, number>();
     const started = performance.now();
     for (let i = 0; i < ITERATIONS; i++) {
