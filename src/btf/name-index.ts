@@ -3,18 +3,11 @@
  * string: names are hashed and compared as bytes in the string section.
  * @module
  */
+
+import { fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 import type { StringTable } from './strings.js';
 import type { TypeSection } from './type-section.js';
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-  return h >>> 0;
-}
 
 /** Name → local type indices of one type section. Anonymous types are not indexed. */
 export class NameIndex {
@@ -40,7 +33,7 @@ export class NameIndex {
       if (off === 0) continue;
       const loc = strings.locate(off);
       if (!loc || loc.end <= loc.start) continue;
-      const b = hashBytes(loc.bytes, loc.start, loc.end) & this.mask;
+      const b = fnv1a(loc.bytes, loc.start, loc.end) & this.mask;
       this.next[i] = this.heads[b]!;
       this.heads[b] = i + 1;
     }
@@ -51,7 +44,7 @@ export class NameIndex {
     const q = encodeUtf8(name);
     const out: number[] = [];
     if (q.length === 0) return out;
-    for (let i = this.heads[hashBytes(q, 0, q.length) & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {
+    for (let i = this.heads[fnv1a(q, 0, q.length) & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {
       const loc = this.strings.locate(this.section.nameOff(i));
       if (!loc || loc.end - loc.start !== q.length) continue;
       let same = true;

@@ -6,15 +6,7 @@
  * @module
  */
 import { ELEM_SIZE, INFO_SIZE, MAX_KNOWN_KIND } from '../btf/kinds.js';
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-function hashRange(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-  return h >>> 0;
-}
+import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 
 /** One place a string was found: which section, at which local offset. */
 export interface StringHit {
@@ -91,7 +83,7 @@ export class StringIndex {
     const out: StringHit[] = [];
     const len = name.byteLength;
     if (len === 0) return out;
-    for (let k = this.#heads[hashRange(name, 0, len) & this.#mask]! - 1; k >= 0; k = this.#next[k]! - 1) {
+    for (let k = this.#heads[fnv1a(name, 0, len) & this.#mask]! - 1; k >= 0; k = this.#next[k]! - 1) {
       const bytes = this.#tables[this.#table[k]!]!;
       const off = this.#offset[k]!;
       if (off + len >= bytes.byteLength || bytes[off + len] !== 0) continue;
