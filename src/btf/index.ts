@@ -11,6 +11,7 @@ export {
   type SecinfoSpec,
 } from './builder.js';
 export { type DedupStats, dedupTable } from './dedup.js';
+export { type DistillResult, distillBase } from './distill.js';
 export { formatJsonType, writeJson } from './format/json.js';
 export { formatRaw, formatRawType, writeRaw } from './format/raw.js';
 export { type Header, parseHeader } from './header.js';
@@ -28,6 +29,14 @@ export {
 export { btfSectionOf, isElf, loadSpecFromBytes } from './load.js';
 export { type MarshalOptions, type MarshalSpecOptions, marshalSpec, marshalTable } from './marshal.js';
 export { type MergeInput, type MergeOptions, type MergeResult, merge } from './merge.js';
+export {
+  BtfRelocationError,
+  checkDistilledBase,
+  type RelocateResult,
+  type RelocationFault,
+  relocate,
+  relocateSplit,
+} from './relocate.js';
 export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './spec.js';
 export { StringSet } from './string-set.js';
 export { StringTable } from './strings.js';

@@ -5,6 +5,7 @@
  */
 import { parseElf } from '../elf/index.js';
 import { ElfError } from '../errors.js';
+import { relocateSplit } from './relocate.js';
 import { Spec, type SpecOptions } from './spec.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -27,8 +28,20 @@ export function btfSectionOf(bytes: Uint8Array, name = '.BTF'): Uint8Array {
 
 /**
  * Opens raw BTF or an ELF file's `.BTF`, as base BTF or, given `base`, as split BTF on it.
- * @throws {BtfError} on malformed BTF. @throws {ElfError} on a malformed ELF or one without `.BTF`.
+ *
+ * An ELF that also carries `.BTF.base` (a module built out of tree) holds split BTF on that
+ * distilled base: given `base`, it is relocated onto `base`; without, it is opened on the
+ * distilled base.
+ * @throws {BtfError} on malformed BTF, or a distilled base that does not match `base`
+ * (a `BtfRelocationError` naming the type). @throws {ElfError} on a malformed ELF or one without `.BTF`.
  */
 export function loadSpecFromBytes(bytes: Uint8Array, base?: Spec, options: SpecOptions = {}): Spec {
-  return new Spec(isElf(bytes) ? btfSectionOf(bytes) : bytes, base, options);
+  if (!isElf(bytes)) return new Spec(bytes, base, options);
+  const elf = parseElf(bytes);
+  const btf = elf.section('.BTF');
+  if (!btf) throw new ElfError('no .BTF section (was it built with BTF, e.g. clang -g?)');
+  const distilled = elf.section('.BTF.base');
+  if (!distilled) return new Spec(elf.sectionData(btf), base, options);
+  const split = new Spec(elf.sectionData(btf), new Spec(elf.sectionData(distilled), undefined));
+  return base ? relocateSplit(split, base) : split;
 }

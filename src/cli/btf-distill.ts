@@ -1,0 +1,92 @@
+/**
+ * `tsbpf btf distill`: a module's split BTF rewritten on a distilled base (the `.BTF` and
+ * `.BTF.base` a module built out of tree carries).
+ * @module
+ */
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { distillBase } from '../btf/distill.js';
+import { UsageError } from '../errors.js';
+import { loadSpecFile } from '../kernel/spec-file.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { Command } from './command.js';
+import { parseWriterArgs } from './writer-args.js';
+
+const USAGE = `Usage: tsbpf btf distill <MODULE> [base <VMLINUX>] out <DIR|PREFIX>
+       tsbpf -B <VMLINUX> btf distill <MODULE> -o <DIR|PREFIX>
+
+Splits a module's BTF into a distilled base, holding only the vmlinux types the module
+needs (named ints, floats, enums, and structs and unions without their members), and new
+split BTF on it, carrying the module's types plus the reference and anonymous types it
+reaches in vmlinux. The pair can be relocated onto any vmlinux whose types match (the
+kernel does so when it loads a module with a .BTF.base section).
+
+MODULE is raw split BTF or a module's .ko (a .ko that already has .BTF.base is relocated onto
+VMLINUX first). Writes <PREFIX>.btf (the new .BTF) and <PREFIX>.btf.base (the .BTF.base);
+given a directory, PREFIX is DIR/<module name>. Each file is written only if complete.
+
+Prints one line: types and bytes of the distilled base and of the new split BTF.
+
+Options:
+  base, --base, -B <VMLINUX>   the base the module was built on
+  -o, --output <DIR|PREFIX>    where to write (also: out <DIR|PREFIX>)
+  -h, --help                   this help
+`;
+
+/** The module name of a path: its file name without `.ko`, `.btf`, `.o` or compression suffixes. */
+export function moduleNameOf(path: string): string {
+  let name = basename(path);
+  for (const ext of ['.xz', '.zst', '.gz', '.br', '.ko', '.btf', '.o']) {
+    if (name.endsWith(ext) && name.length > ext.length) name = name.slice(0, -ext.length);
+  }
+  return name;
+}
+
+/** The output prefix: `out` itself, or `out/<module>` when `out` is a directory. */
+function prefixFor(out: string, input: string): string {
+  try {
+    if (statSync(out).isDirectory()) return join(out, moduleNameOf(input));
+  } catch {
+    // not an existing directory: a prefix
+  }
+  return out;
+}
+
+export const btfDistill: Command = {
+  name: 'distill',
+  summary: "rewrite a module's BTF on a distilled base (.BTF + .BTF.base)",
+  usage: USAGE,
+  run(args, options, io) {
+    const parsed = parseWriterArgs('distill', args, options);
+    if (parsed.inputs.length !== 1) throw new UsageError('btf distill: want exactly one input <MODULE>');
+    if (parsed.out === undefined) throw new UsageError('btf distill: missing out <DIR|PREFIX>');
+    const input = parsed.inputs[0]!;
+    const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
+    if (!spec.base) {
+      throw new UsageError(`btf distill: ${input} is base BTF; give the base it was built on (base <VMLINUX>)`);
+    }
+    spec.validate();
+    const result = distillBase(spec);
+    const prefix = prefixFor(parsed.out, input);
+    const splitPath = `${prefix}.btf`;
+    const basePath = `${prefix}.btf.base`;
+    writeFileAtomic(basePath, result.base);
+    writeFileAtomic(splitPath, result.split);
+    if (options.json) {
+      io.out(
+        `${JSON.stringify({
+          module: input,
+          types: spec.count,
+          base: { path: basePath, types: result.baseTypes, bytes: result.base.byteLength },
+          split: { path: splitPath, types: result.splitTypes, moved: result.movedTypes, bytes: result.split.byteLength },
+        })}\n`,
+      );
+    } else {
+      io.out(
+        `${input}: ${spec.count} types -> distilled base ${result.baseTypes} types, ${result.base.byteLength} bytes (${basePath}); ` +
+          `split ${result.splitTypes} types (${result.movedTypes} from the base), ${result.split.byteLength} bytes (${splitPath})\n`,
+      );
+    }
+    return 0;
+  },
+};
