@@ -54,7 +54,17 @@ mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts devpts $r/dev/pts
 mount -t tmpfs shm $r/dev/shm
+# A working directory under /tmp (a CI checkout, say) would vanish under the guest's own tmpfs:
+# hold it aside and bind it back at the same path.
+cwd=$(cat /job/cwd 2>/dev/null)
+case $cwd in
+  /tmp/?*) mkdir -p /hold && mount -o bind "$r$cwd" /hold ;;
+  *) cwd="" ;;
+esac
 mount -t tmpfs -o mode=1777 tmp $r/tmp
+if [ -n "$cwd" ]; then
+  mkdir -p "$r$cwd" && mount -o bind /hold "$r$cwd"
+fi
 mount -t tmpfs -o mode=755 run $r/run
 mount -t bpf bpf $r/sys/fs/bpf
 mount -t debugfs debugfs $r/sys/kernel/debug 2>/dev/null

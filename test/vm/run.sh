@@ -108,6 +108,8 @@ run_one() {
     printf '%q ' "${cmd[@]}"
     echo
   } >"$job/cmd.sh"
+  # The guest mounts a fresh tmpfs on /tmp; it keeps this directory visible when it lies there.
+  printf '%s\n' "$PWD" >"$job/cwd"
 
   log "$rel: booting $KVER (timeout ${timeout_s}s, job dir $job)"
   local append="console=ttyS0 panic=-1 oops=panic quiet loglevel=3 mitigations=off nokaslr random.trust_cpu=on 8250.nr_uarts=1"
