@@ -13,15 +13,20 @@ export class ByteWriter {
   private pos = 0;
   private readonly sink: ChunkSink;
 
+  private readonly chunkSize: number;
+
   constructor(sink: ChunkSink, chunkSize = 1 << 18) {
     this.sink = sink;
-    this.buf = new Uint8Array(chunkSize);
+    this.chunkSize = chunkSize;
+    // The first chunk is small on purpose: the flush path then runs while the writer is still
+    // interpreted, so optimized code has seen it and does not deoptimize at the first full chunk.
+    this.buf = new Uint8Array(Math.min(chunkSize, 1024));
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
-    if (n > this.buf.length) this.buf = new Uint8Array(n * 2);
+    if (this.buf.length < this.chunkSize || n > this.buf.length) this.buf = new Uint8Array(Math.max(this.chunkSize, n * 2));
   }
 
   /** Hands what is buffered to the sink. */
@@ -74,12 +79,10 @@ export class ByteWriter {
   uint(n: number): void {
     if (this.pos + 10 > this.buf.length) this.room(10);
     const b = this.buf;
-    if (n < 10) {
-      b[this.pos++] = 48 + n;
-      return;
-    }
-    const digits =
-      n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+    // Counting digits with a loop rather than a ladder of compares keeps one code path for
+    // every magnitude, so optimized code never meets an untried branch and deoptimizes.
+    let digits = 1;
+    for (let t = n; t >= 10; t = (t / 10) >>> 0) digits++;
     let p = this.pos + digits;
     this.pos = p;
     let v = n;
