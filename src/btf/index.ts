@@ -12,6 +12,7 @@ export {
 } from './builder.js';
 export { type DedupStats, dedupTable } from './dedup.js';
 export { type DistillResult, distillBase } from './distill.js';
+export { C_HEADER_EPILOGUE, C_HEADER_PROLOGUE, formatC, writeC } from './format/c.js';
 export { formatJsonType, writeJson } from './format/json.js';
 export { formatRaw, formatRawType, writeRaw } from './format/raw.js';
 export { type Header, parseHeader } from './header.js';

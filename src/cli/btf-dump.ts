@@ -1,7 +1,8 @@
 /**
- * `tsbpf btf dump file <PATH> | id <ID> | module <NAME> | kernel [format raw|json]`.
+ * `tsbpf btf dump file <PATH> | id <ID> | module <NAME> | kernel [format raw|json|c]`.
  * @module
  */
+import { writeC } from '../btf/format/c.js';
 import { writeJson } from '../btf/format/json.js';
 import { writeRaw } from '../btf/format/raw.js';
 import type { Spec } from '../btf/spec.js';
@@ -11,7 +12,7 @@ import { KernelRegistry } from '../kernel/registry.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
-const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json]
+const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
 SOURCE := file <PATH> | id <ID> | module <NAME> | kernel
 
 Dumps the types of:
@@ -23,7 +24,9 @@ Dumps the types of:
   kernel          vmlinux's BTF, from /sys/kernel/btf/vmlinux or --btf-dir <DIR>
 
 'format raw' (the default) prints what 'bpftool btf dump ... format raw' prints, byte for
-byte; 'format json' (or -j) prints bpftool's JSON document {"types":[...]}.
+byte; 'format json' (or -j) prints bpftool's JSON document {"types":[...]}; 'format c'
+prints a compilable C header (vmlinux.h) as 'bpftool btf dump ... format c' does. For split
+BTF, the C header holds the base's types too.
 
 Split BTF (a kernel module's) needs its base: -B, --base-btf <BASE>. For a file in
 /sys/kernel/btf other than vmlinux, the base defaults to /sys/kernel/btf/vmlinux.
@@ -44,8 +47,11 @@ export type DumpSource =
 
 const SOURCES = [{ name: 'file' as const }, { name: 'id' as const }, { name: 'module' as const }, { name: 'kernel' as const }];
 
-/** Parses `SOURCE [format raw|json]` into the source and the format. */
-export function parseDumpArgs(args: string[], options: GlobalOptions): { source: DumpSource; format: 'raw' | 'json' } {
+/** Output formats of `btf dump`. */
+export type DumpFormat = 'raw' | 'json' | 'c';
+
+/** Parses `SOURCE [format raw|json|c]` into the source and the format. */
+export function parseDumpArgs(args: string[], options: GlobalOptions): { source: DumpSource; format: DumpFormat } {
   const [kw, ...rest] = args;
   if (kw === undefined) throw new UsageError('btf dump: missing source (file <PATH>, id <ID>, module <NAME> or kernel)');
   const which = matchWord(kw, SOURCES, 'dump source').name;
@@ -66,22 +72,22 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
       source = { kind: 'id', id: Number(value) };
     }
   }
-  let format: 'raw' | 'json' = options.json ? 'json' : 'raw';
+  let format: DumpFormat = options.json ? 'json' : 'raw';
   while (rest.length > 0) {
     const word = rest.shift()!;
     if (!isPrefix(word, 'format')) throw new UsageError(`btf dump: unexpected argument '${word}'`);
     const value = rest.shift();
-    if (value === undefined) throw new UsageError('btf dump: format needs a value (raw or json)');
+    if (value === undefined) throw new UsageError('btf dump: format needs a value (raw, json or c)');
     const f = matchWord(value, [{ name: 'raw' as const }, { name: 'json' as const }, { name: 'c' as const }], 'format');
-    if (f.name === 'c') throw new UsageError("btf dump: format 'c' is not supported yet; use raw or json");
     format = f.name;
   }
   return { source, format };
 }
 
 /** Writes `spec` in `format` to standard output. */
-export function dumpSpec(spec: Spec, format: 'raw' | 'json', io: Io): void {
+export function dumpSpec(spec: Spec, format: DumpFormat, io: Io): void {
   if (format === 'json') writeJson(spec, (c) => io.out(c));
+  else if (format === 'c') writeC(spec, (c) => io.out(c));
   else writeRaw(spec, (c) => io.out(c));
 }
 
