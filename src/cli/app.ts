@@ -4,10 +4,8 @@
  * @module
  */
 import { TsbpfError, UsageError } from '../errors.js';
-import { btfDump } from './btf-dump.js';
+import { btfCommands } from './btf-commands.js';
 import { type GlobalOptions, type Group, type Io, matchWord } from './command.js';
-import { kernelCommands } from './kernel-commands.js';
-import { writerCommands } from './writer-commands.js';
 
 /** Version printed by `--version`. */
 export const VERSION = '0.1.0';
@@ -16,7 +14,7 @@ const groups: Group[] = [
   {
     name: 'btf',
     summary: 'inspect BTF: of files, of the running kernel, of kernel modules',
-    commands: [btfDump, ...kernelCommands, ...writerCommands],
+    commands: btfCommands,
   },
 ];
 
@@ -143,7 +141,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       }
       throw new UsageError(`${group.name}: missing COMMAND (try 'tsbpf ${group.name} help')`);
     }
-    const command = matchWord(commandWord, group.commands, `${group.name} command`);
+    const command = await matchWord(commandWord, group.commands, `${group.name} command`).load();
     if (help) {
       io.out(command.usage);
       return 0;

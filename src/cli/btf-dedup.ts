@@ -25,8 +25,6 @@ Options:
 `;
 
 export const btfDedup: Command = {
-  name: 'dedup',
-  summary: 'deduplicate the types of a BTF file',
   usage: USAGE,
   run(args, options, io) {
     const parsed = parseWriterArgs('dedup', args, options);

@@ -53,8 +53,6 @@ function prefixFor(out: string, input: string): string {
 }
 
 export const btfDistill: Command = {
-  name: 'distill',
-  summary: "rewrite a module's BTF on a distilled base (.BTF + .BTF.base)",
   usage: USAGE,
   run(args, options, io) {
     const parsed = parseWriterArgs('distill', args, options);

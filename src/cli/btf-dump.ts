@@ -2,13 +2,10 @@
  * `tsbpf btf dump file <PATH> | id <ID> | module <NAME> | kernel [format raw|json|c]`.
  * @module
  */
-import { writeC } from '../btf/format/c.js';
 import { writeJson } from '../btf/format/json.js';
 import { writeRaw } from '../btf/format/raw.js';
 import type { Spec } from '../btf/spec.js';
 import { TsbpfError, UsageError } from '../errors.js';
-import { Handle, isModule } from '../kernel/handle.js';
-import { KernelRegistry } from '../kernel/registry.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
@@ -85,48 +82,54 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
 }
 
 /** Writes `spec` in `format` to standard output. */
-export function dumpSpec(spec: Spec, format: DumpFormat, io: Io): void {
+export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io): Promise<void> {
   if (format === 'json') writeJson(spec, (c) => io.out(c));
-  else if (format === 'c') writeC(spec, (c) => io.out(c));
+  else if (format === 'c') (await import('../btf/format/c.js')).writeC(spec, (c) => io.out(c));
   else writeRaw(spec, (c) => io.out(c));
 }
 
 export const btfDump: Command = {
-  name: 'dump',
-  summary: 'dump the types of a BTF file, a kernel BTF object, a module or the kernel',
   usage: USAGE,
-  run(args, options, io) {
+  async run(args, options, io) {
     const { source, format } = parseDumpArgs(args, options);
-    const { spec, label } = openSource(source, options);
+    const { spec, label } = await openSource(source, options);
     try {
       spec.validate();
     } catch (err) {
       if (err instanceof Error) err.message = `${label}: ${err.message}`;
       throw err;
     }
-    dumpSpec(spec, format, io);
+    await dumpSpec(spec, format, io);
     return 0;
   },
 };
 
-/** Opens the spec a dump source names, and a label for error messages. */
-function openSource(source: DumpSource, options: GlobalOptions): { spec: Spec; label: string } {
+/**
+ * Opens the spec a dump source names, and a label for error messages. The kernel layer is
+ * imported only for the sources that need it, which keeps `dump file` quick to start.
+ */
+async function openSource(source: DumpSource, options: GlobalOptions): Promise<{ spec: Spec; label: string }> {
+  if (source.kind === 'file') {
+    return {
+      spec: loadSpecFile(source.path, options.baseBtf !== undefined ? { base: options.baseBtf } : {}),
+      label: source.path,
+    };
+  }
+  const { KernelRegistry } = await import('../kernel/registry.js');
+  const { Handle, isModule } = await import('../kernel/handle.js');
+  const dirRegistry = () =>
+    new KernelRegistry({ ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}), strict: options.strict });
   switch (source.kind) {
-    case 'file':
-      return {
-        spec: loadSpecFile(source.path, options.baseBtf !== undefined ? { base: options.baseBtf } : {}),
-        label: source.path,
-      };
     case 'kernel':
-      return { spec: dirRegistry(options).vmlinux(), label: 'vmlinux' };
+      return { spec: dirRegistry().vmlinux(), label: 'vmlinux' };
     case 'module':
-      return { spec: dirRegistry(options).module(source.name), label: `module ${source.name}` };
+      return { spec: dirRegistry().module(source.name), label: `module ${source.name}` };
     case 'id': {
       const handle = Handle.fromId(source.id);
       try {
         const info = handle.info();
         let base: Spec | undefined;
-        if (isModule(info)) base = dirRegistry(options).vmlinux();
+        if (isModule(info)) base = dirRegistry().vmlinux();
         else if (options.baseBtf !== undefined) base = loadSpecFile(options.baseBtf);
         const label = `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}`;
         if (!isModule(info) && base !== undefined && info.kernelBtf) {
@@ -138,8 +141,4 @@ function openSource(source: DumpSource, options: GlobalOptions): { spec: Spec; l
       }
     }
   }
-}
-
-function dirRegistry(options: GlobalOptions): KernelRegistry {
-  return new KernelRegistry({ ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}), strict: options.strict });
 }

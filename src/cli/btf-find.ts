@@ -57,8 +57,6 @@ export function cliRegistry(options: GlobalOptions, io: Io): KernelRegistry {
 }
 
 export const btfFind: Command = {
-  name: 'find',
-  summary: 'find a type by name in vmlinux and kernel modules',
   usage: USAGE,
   run(args, options, io) {
     const { name, kind } = parseFindArgs(args);

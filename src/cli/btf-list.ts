@@ -25,8 +25,6 @@ export function formatBtfObject(info: HandleInfo): string {
 }
 
 export const btfList: Command = {
-  name: 'list',
-  summary: 'list the BTF objects loaded in the kernel',
   usage: USAGE,
   run(args, options, io) {
     if (args.length > 0) throw new UsageError(`btf list: unexpected argument '${args[0]}'`);

@@ -77,8 +77,6 @@ export function openModule(path: string, base: Spec): Spec {
 }
 
 export const btfMerge: Command = {
-  name: 'merge',
-  summary: "merge modules' split BTF into one, deduplicated, on their base",
   usage: USAGE,
   run(args, options, io) {
     const noDedup = args.includes('--no-dedup');

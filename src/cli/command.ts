@@ -24,21 +24,26 @@ export interface GlobalOptions {
   strict: boolean;
 }
 
-/** A leaf command. */
+/** A leaf command: its help text and what it does. */
 export interface Command {
-  readonly name: string;
-  /** One line for the parent's help. */
-  readonly summary: string;
   /** The full usage text printed by `--help`. */
   readonly usage: string;
   run(args: string[], options: GlobalOptions, io: Io): number | Promise<number>;
+}
+
+/** A command's place in its object's table: what help lists, and how to load the command. */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for the parent's help. */
+  readonly summary: string;
+  load(): Promise<Command>;
 }
 
 /** An object with commands (`btf`). */
 export interface Group {
   readonly name: string;
   readonly summary: string;
-  readonly commands: readonly Command[];
+  readonly commands: readonly CommandEntry[];
 }
 
 /**
