@@ -4,7 +4,7 @@
  * @module
  */
 
-import { fnv1a } from '../internal/hash.js';
+import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 import type { StringTable } from './strings.js';
 import type { TypeSection } from './type-section.js';
@@ -16,6 +16,8 @@ export class NameIndex {
   private readonly heads: Int32Array;
   /** Local index → next local index + 1 in the same bucket. */
   private readonly next: Int32Array;
+  /** Local index → full hash of its name, so a lookup compares bytes only on a hash match. */
+  private readonly hashes: Uint32Array;
   private readonly section: TypeSection;
   private readonly strings: StringTable;
 
@@ -27,13 +29,22 @@ export class NameIndex {
     this.mask = size - 1;
     this.heads = new Int32Array(size);
     this.next = new Int32Array(section.count);
+    this.hashes = new Uint32Array(section.count);
+    const { words, starts } = section;
     // Insert in reverse so each chain lists types in ID order.
     for (let i = section.count - 1; i >= 0; i--) {
-      const off = section.nameOff(i);
-      if (off === 0) continue;
-      const loc = strings.locate(off);
-      if (!loc || loc.end <= loc.start) continue;
-      const b = fnv1a(loc.bytes, loc.start, loc.end) & this.mask;
+      const off = words[starts[i]!]!;
+      const table = off === 0 ? undefined : strings.tableOf(off);
+      if (!table) continue;
+      // FNV-1a straight from the string section, up to the NUL (the table ends with one).
+      const bytes = table.bytes;
+      const start = off - table.start;
+      let h = FNV_OFFSET;
+      let p = start;
+      for (let c = bytes[p]!; c !== 0; c = bytes[++p]!) h = Math.imul(h ^ c, FNV_PRIME);
+      if (p === start) continue;
+      this.hashes[i] = h >>> 0;
+      const b = (h >>> 0) & this.mask;
       this.next[i] = this.heads[b]!;
       this.heads[b] = i + 1;
     }
@@ -44,17 +55,15 @@ export class NameIndex {
     const q = encodeUtf8(name);
     const out: number[] = [];
     if (q.length === 0) return out;
-    for (let i = this.heads[fnv1a(q, 0, q.length) & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {
-      const loc = this.strings.locate(this.section.nameOff(i));
-      if (!loc || loc.end - loc.start !== q.length) continue;
-      let same = true;
-      for (let k = 0; k < q.length; k++) {
-        if (loc.bytes[loc.start + k] !== q[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) out.push(i);
+    const h = fnv1a(q, 0, q.length);
+    for (let i = this.heads[h & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {
+      if (this.hashes[i] !== h) continue;
+      const off = this.section.nameOff(i);
+      const table = this.strings.tableOf(off)!;
+      const start = off - table.start;
+      let k = 0;
+      while (k < q.length && table.bytes[start + k] === q[k]) k++;
+      if (k === q.length && table.bytes[start + k] === 0) out.push(i);
     }
     return out;
   }
