@@ -51,8 +51,8 @@ interface Source {
   offs: Uint32Array;
   /** New ID of each own type of `spec` (0: not copied yet). */
   ids: Int32Array;
-  /** New offset of each own string, by local offset (-1: not added yet). */
-  strs: Int32Array;
+  /** New offset of each own string, by local offset (-1: not added yet); made when first needed. */
+  strs: Int32Array | undefined;
 }
 
 /** Builds a set of BTF types and writes them. */
@@ -60,6 +60,8 @@ export class Builder {
   /** The records being built. @internal */
   readonly table: TypeTable;
   private readonly sources = new Map<Spec, Source>();
+  /** String offsets of the spec being added by {@link addSpec} (see there). */
+  private scratch = new Int32Array(0);
 
   /** A builder for base BTF, or for split BTF on `options.base`. */
   constructor(options: { base?: Spec } = {}) {
@@ -263,7 +265,7 @@ export class Builder {
         words,
         offs,
         ids: new Int32Array(spec.count),
-        strs: new Int32Array(spec.strings.bytes.byteLength + 1).fill(-1),
+        strs: undefined,
       };
       this.sources.set(spec, s);
     }
@@ -343,12 +345,10 @@ export class Builder {
     }
     const src = this.source(spec);
     const local = off - spec.strings.start;
+    src.strs ??= new Int32Array(spec.strings.bytes.byteLength + 1).fill(-1);
     const cached = src.strs[local] as number;
     if (cached >= 0) return cached;
-    const bytes = spec.strings.bytes;
-    let end = bytes.indexOf(0, local);
-    if (end < 0) end = bytes.byteLength;
-    const to = this.table.strings.addBytes(bytes, local, end);
+    const to = this.table.strings.addAt(spec.strings.bytes, local);
     src.strs[local] = to;
     return to;
   }
@@ -383,45 +383,77 @@ export class Builder {
     const delta = first - spec.firstId;
     const n = spec.count;
     if (n === 0) return first;
-    const totalWords = src.words.length;
-    const base0 = this.table.used;
     // One bulk copy, then a pass fixing IDs and strings in place.
-    this.table.reserve(totalWords);
-    for (let i = 0; i < n; i++) {
-      const so = src.offs[i] as number;
-      const end = i + 1 < n ? (src.offs[i + 1] as number) : totalWords;
-      const o = this.table.allocate(end - so);
-      src.ids[i] = first + i;
-      if (o !== base0 + so) throw new BtfError('internal: bulk copy out of step', { typeId: first + i });
-    }
+    const base0 = this.table.appendRecords(src.words, src.offs, n);
+    for (let i = 0; i < n; i++) src.ids[i] = first + i;
     const w = this.table.words;
-    w.set(src.words, base0);
     const firstOwn = spec.firstId;
     const strStart = spec.strings.start;
     const bytes = spec.strings.bytes;
-    const strs = src.strs;
+    // Where each of the spec's strings landed, by local offset: every string the spec's
+    // records use is one of its own or the shared base's, and once all its types are here no
+    // later copy needs them, so one scratch array serves every spec added this way.
+    if (this.scratch.length <= bytes.byteLength) this.scratch = new Int32Array(bytes.byteLength + 1);
+    const strs = this.scratch;
+    strs.fill(-1, 0, bytes.byteLength + 1);
     const set = this.table.strings;
-    const fixRef = (pos: number) => {
-      const ref = w[pos] as number;
-      if (ref >= firstOwn) w[pos] = ref + delta;
-    };
-    const fixStr = (pos: number) => {
-      const off = w[pos] as number;
-      if (off < strStart) return;
+    const str = (off: number): number => {
+      if (off < strStart) return off;
       const local = off - strStart;
       let to = strs[local] as number;
       if (to < 0) {
-        let end = bytes.indexOf(0, local);
-        if (end < 0) end = bytes.byteLength;
-        to = set.addBytes(bytes, local, end);
+        to = set.addAt(bytes, local);
         strs[local] = to;
       }
-      w[pos] = to;
+      return to;
     };
+    const ref = (id: number): number => (id >= firstOwn ? id + delta : id);
     for (let i = 0; i < n; i++) {
       const o = base0 + (src.offs[i] as number);
-      forEachRef(w, o, fixRef);
-      forEachStr(w, o, fixStr);
+      const info = w[o + 1] as number;
+      const vlen = info & 0xffffff;
+      w[o] = str(w[o] as number);
+      // The fields of forEachRef and forEachStr, written out: this runs for every type.
+      switch ((info >>> 24) & 0x7f) {
+        case Kind.Ptr:
+        case Kind.Typedef:
+        case Kind.Volatile:
+        case Kind.Const:
+        case Kind.Restrict:
+        case Kind.Func:
+        case Kind.TypeTag:
+        case Kind.Var:
+        case Kind.DeclTag:
+          w[o + 2] = ref(w[o + 2] as number);
+          break;
+        case Kind.Array:
+          w[o + 3] = ref(w[o + 3] as number);
+          w[o + 4] = ref(w[o + 4] as number);
+          break;
+        case Kind.Struct:
+        case Kind.Union:
+          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) {
+            w[p] = str(w[p] as number);
+            w[p + 1] = ref(w[p + 1] as number);
+          }
+          break;
+        case Kind.Enum:
+          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) w[p] = str(w[p] as number);
+          break;
+        case Kind.Enum64:
+          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) w[p] = str(w[p] as number);
+          break;
+        case Kind.FuncProto:
+          w[o + 2] = ref(w[o + 2] as number);
+          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) {
+            w[p] = str(w[p] as number);
+            w[p + 1] = ref(w[p + 1] as number);
+          }
+          break;
+        case Kind.Datasec:
+          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) w[p] = ref(w[p] as number);
+          break;
+      }
     }
     return first;
   }

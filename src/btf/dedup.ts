@@ -20,10 +20,16 @@
  *
  * VAR and DATASEC are never merged. On a base, the base's types are canonical from the start:
  * split types equal to base types become references to them, and base types never change.
+ *
+ * Everything runs over typed arrays indexed by type ID (the map to canonical types, kinds,
+ * candidate lists threaded through a link array, integer hash tables), with no object or
+ * closure per type: a merge of thousands of modules handles about a million types. Candidate
+ * hashes are chosen so that lists hold only types that can merge (see {@link Dedup.hashOf}),
+ * which keeps the deep comparisons few.
  * @module
  */
 import { Kind } from './kinds.js';
-import { forEachRef, forEachStr, recordWords, type TypeTable } from './type-table.js';
+import { recordWords, type TypeTable } from './type-table.js';
 
 /** Counts before and after a deduplication. */
 export interface DedupStats {
@@ -36,57 +42,131 @@ const IN_PROGRESS = -2;
 /** How deep the "identical types" check may go before it gives up (and says "not identical"). */
 const IDENTICAL_DEPTH = 24;
 
+/**
+ * A map from non-negative integers to non-negative integers: open addressing over two typed
+ * arrays (-1 marks an empty slot; {@link get} answers -1 for a missing key).
+ */
+class IntMap {
+  private keys: Int32Array;
+  private vals: Int32Array;
+  /** Number of keys. */
+  size = 0;
+  constructor(capacity: number) {
+    let cap = 16;
+    while (cap < capacity * 2) cap <<= 1;
+    this.keys = new Int32Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
+  }
+  private slot(key: number): number {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let i = Math.imul(key, 0x9e3779b1) >>> 0;
+    i = (i ^ (i >>> 16)) & mask;
+    for (;;) {
+      const k = keys[i] as number;
+      if (k === key || k === -1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+  get(key: number): number {
+    const i = this.slot(key);
+    return this.keys[i] === key ? (this.vals[i] as number) : -1;
+  }
+  set(key: number, val: number): void {
+    let i = this.slot(key);
+    if (this.keys[i] !== key) {
+      if ((this.size + 1) * 2 > this.keys.length) {
+        this.rehash();
+        i = this.slot(key);
+      }
+      this.keys[i] = key;
+      this.size++;
+    }
+    this.vals[i] = val;
+  }
+  private rehash(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    this.keys = new Int32Array(keys.length * 2).fill(-1);
+    this.vals = new Int32Array(keys.length * 2);
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j] as number;
+      if (k < 0) continue;
+      const i = this.slot(k);
+      this.keys[i] = k;
+      this.vals[i] = vals[j] as number;
+    }
+  }
+}
+
+/** Words per frame of the equivalence walk. */
+const FRAME = 5;
+
+/** A copy of `a` twice as long. */
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
   return (h ^ (h >>> 15)) | 0;
 }
 
-/** Candidate lists by hash: an open-addressing table of list heads, and a link per type ID. */
+/**
+ * Candidate lists by hash: an open-addressing table of list heads (two words a slot, the hash
+ * and the newest ID, side by side so a probe touches one cache line), and a link per type ID to
+ * the next older one. Lists run newest first.
+ */
 class CandidateTable {
-  private keys: Int32Array;
-  private heads: Int32Array;
+  private slots: Int32Array;
   private filled = 0;
   readonly next: Int32Array;
-  constructor(n: number) {
-    this.next = new Int32Array(n);
+  /**
+   * @param ids one past the highest type ID
+   * @param expected how many lists to size for
+   * @param next the links, when shared with another table that holds none of this one's IDs
+   */
+  constructor(ids: number, expected: number, next?: Int32Array) {
+    this.next = next ?? new Int32Array(ids);
     let cap = 1 << 10;
-    while (cap < n) cap <<= 1;
-    this.keys = new Int32Array(cap);
-    this.heads = new Int32Array(cap);
+    while (cap * 3 < expected * 4) cap <<= 1;
+    this.slots = new Int32Array(2 * cap);
   }
   private slot(h: number): number {
-    const mask = this.keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let i = (h ^ (h >>> 16)) & mask;
     for (;;) {
-      const head = this.heads[i] as number;
-      if (head === 0 || this.keys[i] === h) return i;
+      const head = slots[2 * i + 1] as number;
+      if (head === 0 || slots[2 * i] === h) return i;
       i = (i + 1) & mask;
     }
   }
   add(h: number, id: number): void {
     const i = this.slot(h);
-    const head = this.heads[i] as number;
+    const head = this.slots[2 * i + 1] as number;
     this.next[id] = head;
     if (head === 0) {
-      this.keys[i] = h;
+      this.slots[2 * i] = h;
       this.filled++;
     }
-    this.heads[i] = id;
-    if (this.filled * 2 > this.keys.length) this.grow();
+    this.slots[2 * i + 1] = id;
+    // At most three quarters full: a small table stays in cache better than a sparse one.
+    if (this.filled * 8 > this.slots.length * 3) this.grow();
   }
   first(h: number): number {
-    return this.heads[this.slot(h)] as number;
+    return this.slots[2 * this.slot(h) + 1] as number;
   }
   private grow(): void {
-    const keys = this.keys;
-    const heads = this.heads;
-    this.keys = new Int32Array(keys.length * 2);
-    this.heads = new Int32Array(keys.length * 2);
-    for (let j = 0; j < keys.length; j++) {
-      if (heads[j] === 0) continue;
-      const i = this.slot(keys[j] as number);
-      this.keys[i] = keys[j] as number;
-      this.heads[i] = heads[j] as number;
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j + 1] === 0) continue;
+      const i = this.slot(old[j] as number);
+      this.slots[2 * i] = old[j] as number;
+      this.slots[2 * i + 1] = old[j + 1] as number;
     }
   }
 }
@@ -98,11 +178,22 @@ class Dedup {
   readonly end: number;
   readonly map: Int32Array;
   readonly hypot: Int32Array;
+  /** Kind of each type, by ID. */
+  readonly kinds: Uint8Array;
   hypotList: Int32Array = new Int32Array(1024);
   hypotCount = 0;
-  stack: Int32Array = new Int32Array(1024);
+  /** Frames of {@link isEquiv}'s walk, {@link FRAME} words each. */
+  frames: Int32Array = new Int32Array(FRAME * 256);
   hypotAdjustCanon = false;
   readonly cands: CandidateTable;
+  /**
+   * Canonical enums by name, size and kind ({@link enumHeadHash}): those with values, and the
+   * forward-declared ones (no values). `cands` holds the former by their whole content, so that
+   * the many anonymous enums of one size are not all compared with each other; these two serve
+   * the forward-declaration rules. No ID is in both, so they share their links.
+   */
+  readonly enumHeads: CandidateTable;
+  readonly enumFwds: CandidateTable;
 
   constructor(readonly t: TypeTable) {
     this.w = t.words;
@@ -111,22 +202,29 @@ class Dedup {
     this.end = t.nextId;
     this.map = new Int32Array(this.end).fill(UNPROCESSED);
     this.hypot = new Int32Array(this.end).fill(UNPROCESSED);
-    this.cands = new CandidateTable(this.end);
+    // Every pass looks kinds up, often of types far apart: one byte each, in one small array.
+    this.kinds = new Uint8Array(this.end);
+    for (let id = 1; id < this.end; id++) this.kinds[id] = ((this.w[(this.offs[id] as number) + 1] as number) >>> 24) & 0x7f;
+    // Sized for a list per two types (about as many as survive in a merge of modules): growing
+    // would hold the old and new tables at once.
+    this.cands = new CandidateTable(this.end, this.end >>> 1);
+    this.enumHeads = new CandidateTable(this.end, 0);
+    this.enumFwds = new CandidateTable(this.end, 0, this.enumHeads.next);
     this.map[0] = 0;
     // Base types are canonical as they are; they seed the candidate lists.
     for (let id = 1; id < this.first; id++) {
       this.map[id] = id;
       const h = this.hashOf(id);
-      if (h !== undefined) this.cands.add(h, id);
+      if (h !== undefined) this.addCandidate(h, id);
     }
     for (let id = this.first; id < this.end; id++) {
-      const k = this.kindOf(id);
+      const k = this.kinds[id];
       if (k === Kind.Var || k === Kind.Datasec) this.map[id] = id;
     }
   }
 
   kindOf(id: number): number {
-    return ((this.w[(this.offs[id] as number) + 1] as number) >>> 24) & 0x7f;
+    return this.kinds[id] as number;
   }
   vlenOf(id: number): number {
     return (this.w[(this.offs[id] as number) + 1] as number) & 0xffffff;
@@ -146,6 +244,11 @@ class Dedup {
     if (id === 0 || this.kindOf(id) !== Kind.Fwd) return id;
     const r = this.resolve(id);
     return this.kindOf(r) === Kind.Fwd ? id : r;
+  }
+
+  /** The name offset of type `id`; 0 for `void` (and for IDs beyond the table). */
+  nameOfType(id: number): number {
+    return id === 0 || id >= this.end ? 0 : (this.w[this.offs[id] as number] as number);
   }
 
   /** The candidate hash of a type for its kind's pass, or undefined for kinds never merged. */
@@ -171,13 +274,24 @@ class Dedup {
       case Kind.TypeTag:
         return mix(mix(h, info), w[o + 2] as number);
       case Kind.Enum:
-      case Kind.Enum64:
-        // Without vlen and the sign flag, so a forward-declared enum meets its definition.
-        return mix(h, w[o + 2] as number);
+      case Kind.Enum64: {
+        // The whole record: enums merge only when equal (forward declarations aside, which
+        // are matched through enumHeads and enumFwds).
+        const len = recordWords(kind, vlen);
+        for (let i = 1; i < len; i++) h = mix(h, w[o + i] as number);
+        return h;
+      }
       case Kind.Struct:
       case Kind.Union:
         h = mix(mix(h, info), w[o + 2] as number);
-        for (let k = 0; k < vlen; k++) h = mix(mix(h, w[o + 3 + 3 * k] as number), w[o + 5 + 3 * k] as number);
+        for (let k = 0; k < vlen; k++) {
+          h = mix(mix(h, w[o + 3 + 3 * k] as number), w[o + 5 + 3 * k] as number);
+          // The name of the member's type too: types that dedup merges always have the same
+          // name, so two structs whose members' types differ in name are never equivalent.
+          // Without it, a few thousand anonymous unions alike but for the typedef of one
+          // member (one per tracepoint) would each be compared with all the others.
+          h = mix(h, this.nameOfType(w[o + 4 + 3 * k] as number));
+        }
         return h;
       case Kind.Array:
         return mix(mix(mix(h, w[o + 3] as number), w[o + 4] as number), w[o + 5] as number);
@@ -188,6 +302,34 @@ class Dedup {
       default:
         return undefined;
     }
+  }
+
+  /** Hash of an enum's name, size and kind: what a forward declaration shares with its enum. */
+  enumHeadHash(id: number): number {
+    const o = this.offs[id] as number;
+    return mix(mix(mix(0, this.w[o] as number), this.kindOf(id)), this.w[o + 2] as number);
+  }
+
+  /** Whether enums `a` and `b` have the same name, size and kind. */
+  sameEnumHead(a: number, b: number): boolean {
+    const w = this.w;
+    const oa = this.offs[a] as number;
+    const ob = this.offs[b] as number;
+    return w[oa] === w[ob] && w[oa + 2] === w[ob + 2] && this.kindOf(a) === this.kindOf(b);
+  }
+
+  /** Makes canonical type `id` (of candidate hash `h`) a candidate for later types. */
+  addCandidate(h: number, id: number): void {
+    const kind = this.kindOf(id);
+    if (kind === Kind.Enum || kind === Kind.Enum64) {
+      const head = this.enumHeadHash(id);
+      if (this.vlenOf(id) === 0) {
+        this.enumFwds.add(head, id);
+        return;
+      }
+      this.enumHeads.add(head, id);
+    }
+    this.cands.add(h, id);
   }
 
   /** Whether the records of `a` and `b` are word for word equal (same references included). */
@@ -245,34 +387,65 @@ class Dedup {
   primitives(): void {
     for (let id = this.first; id < this.end; id++) {
       const kind = this.kindOf(id);
-      if (kind !== Kind.Int && kind !== Kind.Float && kind !== Kind.Enum && kind !== Kind.Enum64 && kind !== Kind.Fwd) {
+      if (kind === Kind.Enum || kind === Kind.Enum64) {
+        this.dedupEnum(id);
         continue;
       }
+      if (kind !== Kind.Int && kind !== Kind.Float && kind !== Kind.Fwd) continue;
       const h = this.hashOf(id)!;
       let to = id;
       for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
-        if (kind === Kind.Enum || kind === Kind.Enum64) {
-          if (this.kindOf(c) !== kind) continue;
-          if (this.equalRecords(id, c)) {
-            to = c;
-            break;
-          }
-          if (this.compatEnum(id, c)) {
-            if (this.isEnumFwd(id)) {
-              to = c;
-              break;
-            }
-            // A canonical forward enum resolves to this full definition (never a base one).
-            if (c >= this.first) this.map[c] = id;
-          }
-        } else if (this.equalRecords(id, c)) {
+        if (this.equalRecords(id, c)) {
           to = c;
           break;
         }
       }
       this.map[id] = to;
-      if (to === id) this.cands.add(h, id);
+      if (to === id) this.addCandidate(h, id);
     }
+  }
+
+  /**
+   * An enum merges into the newest canonical enum equal to it; a forward-declared enum (no
+   * values) into the newest canonical enum of its name, size and kind. A full enum also takes
+   * over the canonical forward declarations of its name that are newer than the enum it merged
+   * into (all of them when it is new), except the base's.
+   */
+  dedupEnum(id: number): void {
+    const head = this.enumHeadHash(id);
+    let to = id;
+    if (this.vlenOf(id) === 0) {
+      // The newest of either list (IDs grow with time).
+      for (let c = this.enumHeads.first(head); c !== 0; c = this.enumHeads.next[c] as number) {
+        if (this.sameEnumHead(id, c)) {
+          to = c;
+          break;
+        }
+      }
+      for (let c = this.enumFwds.first(head); c > (to === id ? 0 : to); c = this.enumFwds.next[c] as number) {
+        if (this.sameEnumHead(id, c)) {
+          to = c;
+          break;
+        }
+      }
+      this.map[id] = to;
+      if (to === id) this.addCandidate(0, id);
+      return;
+    }
+    const h = this.hashOf(id)!;
+    for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
+      if (this.equalRecords(id, c)) {
+        to = c;
+        break;
+      }
+    }
+    // Lists run newest (highest ID) first.
+    const older = to === id ? 0 : to;
+    for (let f = this.enumFwds.first(head); f > older; f = this.enumFwds.next[f] as number) {
+      if (f >= this.first && this.sameEnumHead(id, f)) this.map[f] = id;
+    }
+    this.map[id] = to;
+    if (to === id) this.addCandidate(h, id);
   }
 
   // Pass 2 -----------------------------------------------------------------------------------
@@ -285,110 +458,126 @@ class Dedup {
 
   /**
    * Whether the graph at `cand` is equivalent to the graph at `canon`, recording visited pairs
-   * in the hypothetical map. An explicit stack, since type graphs can be thousands deep.
+   * in the hypothetical map. Type graphs can be thousands deep, so the walk keeps its own stack
+   * of frames, one per aggregate being compared: the two records' word indexes, the word (within
+   * a record) of the next child reference, the step to the one after, and how many are left.
+   * Children are visited in the order libbpf visits them (an array's index type before its
+   * element type, a prototype's return type before its parameters), and are taken one at a time:
+   * most comparisons fail at the first member, so pushing every member up front would be waste.
    */
   isEquiv(candRoot: number, canonRoot: number): boolean {
     const w = this.w;
     const offs = this.offs;
-    let stack = this.stack;
-    let sp = 0;
-    const push = (a: number, b: number) => {
-      if (sp + 2 > stack.length) {
-        const grown = new Int32Array(stack.length * 2);
-        grown.set(stack);
-        stack = grown;
-        this.stack = grown;
-      }
-      stack[sp++] = a;
-      stack[sp++] = b;
-    };
-    push(candRoot, canonRoot);
-    while (sp > 0) {
-      let canon = stack[--sp] as number;
-      const cand = stack[--sp] as number;
-      if (this.resolve(cand) === this.resolve(canon)) continue;
-      if (cand === 0 || canon === 0) return false;
-      canon = this.resolveFwd(canon);
-      const h = this.hypot[canon] as number;
-      if (h >= 0) {
-        if (h === cand || this.identical(h, cand, IDENTICAL_DEPTH)) continue;
-        return false;
-      }
-      this.hypot[canon] = cand;
-      if (this.hypotCount === this.hypotList.length) {
-        const grown = new Int32Array(this.hypotList.length * 2);
-        grown.set(this.hypotList);
-        this.hypotList = grown;
-      }
-      this.hypotList[this.hypotCount++] = canon;
-      const oc = offs[cand] as number;
-      const on = offs[canon] as number;
-      if (w[oc] !== w[on]) return false;
-      const ck = this.kindOf(cand);
-      const nk = this.kindOf(canon);
-      if ((ck === Kind.Fwd || nk === Kind.Fwd) && ck !== nk) {
-        // A FWD matches a struct or union of its flavour (kind flag set: union).
-        let realKind: number;
-        let fwdUnion: boolean;
-        if (ck === Kind.Fwd) {
-          realKind = nk;
-          fwdUnion = (w[oc + 1] as number) >>> 31 === 1;
+    const hypot = this.hypot;
+    let frames = this.frames;
+    let fp = 0;
+    let cand = candRoot;
+    let canon = canonRoot;
+    for (;;) {
+      // Visit the pair (cand, canon): fail, settle it, or open a frame for its children.
+      let open = false;
+      if (this.resolve(cand) !== this.resolve(canon)) {
+        if (cand === 0 || canon === 0) return false;
+        canon = this.resolveFwd(canon);
+        const h = hypot[canon] as number;
+        if (h >= 0) {
+          if (h !== cand && !this.identical(h, cand, IDENTICAL_DEPTH)) return false;
         } else {
-          realKind = ck;
-          fwdUnion = (w[on + 1] as number) >>> 31 === 1;
+          hypot[canon] = cand;
+          if (this.hypotCount === this.hypotList.length) this.hypotList = grow(this.hypotList);
+          this.hypotList[this.hypotCount++] = canon;
+          const oc = offs[cand] as number;
+          const on = offs[canon] as number;
+          if (w[oc] !== w[on]) return false;
+          const ci = w[oc + 1] as number;
+          const ni = w[on + 1] as number;
+          const ck = (ci >>> 24) & 0x7f;
+          const nk = (ni >>> 24) & 0x7f;
+          if (ck !== nk) {
+            if (ck !== Kind.Fwd && nk !== Kind.Fwd) return false;
+            // A FWD matches a struct or union of its flavour (kind flag set: union).
+            const fwdUnion = (ck === Kind.Fwd ? ci : ni) >>> 31 === 1;
+            if ((fwdUnion ? Kind.Union : Kind.Struct) !== (ck === Kind.Fwd ? nk : ck)) return false;
+            // A base FWD cannot be resolved to a split definition.
+            if (ck !== Kind.Fwd && canon < this.first) this.hypotAdjustCanon = true;
+          } else {
+            // Where the children's references sit: first word, step between them, count.
+            let pos = 0;
+            let step = 0;
+            let n = 0;
+            switch (ck) {
+              case Kind.Int:
+              case Kind.Fwd:
+              case Kind.Float:
+                if (!this.equalRecords(cand, canon)) return false;
+                break;
+              case Kind.Enum:
+              case Kind.Enum64:
+                if (!this.compatEnum(cand, canon)) return false;
+                break;
+              case Kind.Const:
+              case Kind.Volatile:
+              case Kind.Restrict:
+              case Kind.Ptr:
+              case Kind.Typedef:
+              case Kind.Func:
+              case Kind.TypeTag:
+                if (ci !== ni) return false;
+                pos = 2;
+                n = 1;
+                break;
+              case Kind.Array:
+                if (ci !== ni || w[oc + 2] !== w[on + 2] || w[oc + 5] !== w[on + 5]) return false;
+                pos = 4; // index type (word 4), then element type (word 3)
+                step = -1;
+                n = 2;
+                break;
+              case Kind.Struct:
+              case Kind.Union:
+                if (!this.shallowEqualStruct(cand, canon)) return false;
+                pos = 4; // member k's type is word 4 + 3k
+                step = 3;
+                n = ci & 0xffffff;
+                break;
+              case Kind.FuncProto:
+                if (!this.compatFnProto(cand, canon)) return false;
+                pos = 2; // return type (word 2), then parameter k's type at word 4 + 2k
+                step = 2;
+                n = (ci & 0xffffff) + 1;
+                break;
+              default:
+                // VAR, DATASEC, DECL_TAG are not part of type graphs that structs reach.
+                return false;
+            }
+            if (n > 0) {
+              if (fp + FRAME > frames.length) {
+                frames = grow(frames);
+                this.frames = frames;
+              }
+              frames[fp] = oc;
+              frames[fp + 1] = on;
+              frames[fp + 2] = pos;
+              frames[fp + 3] = step;
+              frames[fp + 4] = n;
+              fp += FRAME;
+              open = true;
+            }
+          }
         }
-        const fwdKind = fwdUnion ? Kind.Union : Kind.Struct;
-        if (fwdKind !== realKind) return false;
-        // A base FWD cannot be resolved to a split definition.
-        if (ck !== Kind.Fwd && canon < this.first) this.hypotAdjustCanon = true;
-        continue;
       }
-      if (ck !== nk) return false;
-      switch (ck) {
-        case Kind.Int:
-        case Kind.Fwd:
-        case Kind.Float:
-          if (!this.equalRecords(cand, canon)) return false;
-          break;
-        case Kind.Enum:
-        case Kind.Enum64:
-          if (!this.compatEnum(cand, canon)) return false;
-          break;
-        case Kind.Const:
-        case Kind.Volatile:
-        case Kind.Restrict:
-        case Kind.Ptr:
-        case Kind.Typedef:
-        case Kind.Func:
-        case Kind.TypeTag:
-          if (w[oc + 1] !== w[on + 1]) return false;
-          push(w[oc + 2] as number, w[on + 2] as number);
-          break;
-        case Kind.Array:
-          if (w[oc + 1] !== w[on + 1] || w[oc + 2] !== w[on + 2] || w[oc + 5] !== w[on + 5]) return false;
-          push(w[oc + 3] as number, w[on + 3] as number);
-          push(w[oc + 4] as number, w[on + 4] as number);
-          break;
-        case Kind.Struct:
-        case Kind.Union: {
-          if (!this.shallowEqualStruct(cand, canon)) return false;
-          const vlen = (w[oc + 1] as number) & 0xffffff;
-          for (let k = vlen - 1; k >= 0; k--) push(w[oc + 4 + 3 * k] as number, w[on + 4 + 3 * k] as number);
-          break;
-        }
-        case Kind.FuncProto: {
-          if (!this.compatFnProto(cand, canon)) return false;
-          const vlen = (w[oc + 1] as number) & 0xffffff;
-          for (let k = vlen - 1; k >= 0; k--) push(w[oc + 4 + 2 * k] as number, w[on + 4 + 2 * k] as number);
-          push(w[oc + 2] as number, w[on + 2] as number);
-          break;
-        }
-        default:
-          // VAR, DATASEC, DECL_TAG are not part of type graphs that structs reach.
-          return false;
+      if (!open) {
+        // The pair is settled: drop the frames whose children are all done.
+        while (fp > 0 && frames[fp - 1] === 0) fp -= FRAME;
+        if (fp === 0) return true;
       }
+      // Next child of the innermost open frame (which has at least one left).
+      const f = fp - FRAME;
+      const pos = frames[f + 2] as number;
+      cand = w[(frames[f] as number) + pos] as number;
+      canon = w[(frames[f + 1] as number) + pos] as number;
+      frames[f + 2] = pos + (frames[f + 3] as number);
+      frames[f + 4] = (frames[f + 4] as number) - 1;
     }
-    return true;
   }
 
   /**
@@ -482,7 +671,7 @@ class Dedup {
         break;
       }
       this.map[id] = to;
-      if (to === id) this.cands.add(h, id);
+      if (to === id) this.addCandidate(h, id);
     }
     this.clearHypot();
   }
@@ -490,21 +679,27 @@ class Dedup {
   // Pass 3 -----------------------------------------------------------------------------------
 
   fwds(): void {
-    // Canonical struct/union per name; 0 when several share the name.
-    const byName = new Map<number, number>();
+    // The names of the FWDs left, mapped to -2 until a canonical struct/union of the name is
+    // seen, then to it (0 when several share the name); other names are absent (-1).
+    const byName = new IntMap(1024);
+    for (let id = this.first; id < this.end; id++) {
+      if (this.kindOf(id) === Kind.Fwd && this.map[id] === id) byName.set(this.w[this.offs[id] as number] as number, -2);
+    }
+    if (byName.size === 0) return;
     for (let id = 1; id < this.end; id++) {
       const k = this.kindOf(id);
       if ((k !== Kind.Struct && k !== Kind.Union) || this.map[id] !== id) continue;
       const name = this.w[this.offs[id] as number] as number;
       if (name === 0) continue;
       const seen = byName.get(name);
-      byName.set(name, seen === undefined ? id : 0);
+      if (seen === -2) byName.set(name, id);
+      else if (seen > 0) byName.set(name, 0);
     }
     for (let id = this.first; id < this.end; id++) {
       if (this.kindOf(id) !== Kind.Fwd || this.map[id] !== id) continue;
       const o = this.offs[id] as number;
       const target = byName.get(this.w[o] as number);
-      if (!target) continue;
+      if (target <= 0) continue;
       const union = (this.w[o + 1] as number) >>> 31 === 1;
       if (this.kindOf(target) !== (union ? Kind.Union : Kind.Struct)) continue;
       this.map[id] = target;
@@ -555,7 +750,7 @@ class Dedup {
       }
     }
     this.map[id] = to;
-    if (to === id) this.cands.add(h, id);
+    if (to === id) this.addCandidate(h, id);
     return to;
   }
 
@@ -565,59 +760,164 @@ class Dedup {
 
   // Pass 5 -----------------------------------------------------------------------------------
 
+  /**
+   * Moves the survivors down over the dropped records (in place: a record only ever moves to a
+   * lower word index, and a type to a lower ID), rewriting references to the new IDs of their
+   * canonical types; then drops the strings no survivor uses (see {@link compactStrings}).
+   */
   compact(): void {
     const t = this.t;
     const w = this.w;
-    const newId = new Int32Array(this.end);
-    for (let id = 0; id < this.first; id++) newId[id] = id;
-    let next = this.first;
-    for (let id = this.first; id < this.end; id++) if (this.map[id] === id) newId[id] = next++;
-    const strings = t.strings.forkBase();
-    const old = t.strings;
-    const oldBytes = old.bytes();
-    const oldStart = old.start;
-    const strMap = new Map<number, number>();
-    const out = new Uint32Array(Math.max(16, t.used - (this.first > 1 ? (t.offs[this.first] as number) : 0)));
-    const baseWords = this.first > 1 ? (this.first < this.end ? (t.offs[this.first] as number) : t.used) : 0;
-    const words = new Uint32Array(baseWords + out.length);
-    words.set(w.subarray(0, baseWords));
-    const offs = t.offs;
-    let used = baseWords;
-    const fixRef = (pos: number) => {
-      words[pos] = newId[this.resolve(words[pos] as number)] as number;
-    };
-    const fixStr = (pos: number) => {
-      const off = words[pos] as number;
-      if (off < oldStart) return;
-      let to = strMap.get(off);
-      if (to === undefined) {
-        const local = off - oldStart;
-        let end = oldBytes.indexOf(0, local);
-        if (end < 0) end = oldBytes.byteLength;
-        to = strings.addBytes(oldBytes, local, end);
-        strMap.set(off, to);
-      }
-      words[pos] = to;
-    };
-    const newOffs = new Uint32Array(Math.max(next, 1));
-    newOffs.set(offs.subarray(0, this.first));
-    for (let id = this.first; id < this.end; id++) {
-      if (this.map[id] !== id) continue;
+    const offs = this.offs;
+    const map = this.map;
+    const first = this.first;
+    const end = this.end;
+    // The hypothetical map is done with (all of it reset to UNPROCESSED): its array holds the
+    // new IDs, saving a second array as long.
+    const newId = this.hypot;
+    for (let id = 0; id < first; id++) newId[id] = id;
+    let next = first;
+    for (let id = first; id < end; id++) if (map[id] === id) newId[id] = next++;
+    // New IDs of the rest are those of their canonical types: a reference is then one lookup.
+    for (let id = first; id < end; id++) if (map[id] !== id) newId[id] = newId[this.resolve(id)] as number;
+
+    const base = first < end ? (offs[first] as number) : t.used;
+    let used = base;
+    // Which own strings the survivors use: a bit per byte of the own section, set at the
+    // offsets the records use, and how many distinct ones.
+    const strStart = t.strings.start;
+    const strUsed = new Uint32Array((t.strings.size >>> 5) + 1);
+    let distinct = 0;
+
+    for (let id = first; id < end; id++) {
+      if (map[id] !== id) continue;
       const o = offs[id] as number;
       const info = w[o + 1] as number;
-      const len = recordWords((info >>> 24) & 0x7f, info & 0xffffff);
-      words.set(w.subarray(o, o + len), used);
-      newOffs[newId[id] as number] = used;
-      forEachRef(words, used, fixRef);
-      forEachStr(words, used, fixStr);
+      const kind = (info >>> 24) & 0x7f;
+      const vlen = info & 0xffffff;
+      const len = recordWords(kind, vlen);
+      if (used !== o) {
+        // Most records are a few words: a loop beats a call into copyWithin.
+        if (len <= 16) for (let i = 0; i < len; i++) w[used + i] = w[o + i] as number;
+        else w.copyWithin(used, o, o + len);
+      }
+      offs[newId[id] as number] = used;
+      // The reference fields of forEachRef and the string fields of forEachStr, of the record
+      // now at `used`.
+      distinct += mark(strUsed, w[used] as number, strStart);
+      switch (kind) {
+        case Kind.Ptr:
+        case Kind.Typedef:
+        case Kind.Volatile:
+        case Kind.Const:
+        case Kind.Restrict:
+        case Kind.Func:
+        case Kind.TypeTag:
+        case Kind.Var:
+        case Kind.DeclTag:
+          w[used + 2] = newId[w[used + 2] as number] as number;
+          break;
+        case Kind.Array:
+          w[used + 3] = newId[w[used + 3] as number] as number;
+          w[used + 4] = newId[w[used + 4] as number] as number;
+          break;
+        case Kind.Struct:
+        case Kind.Union:
+          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) {
+            distinct += mark(strUsed, w[p] as number, strStart);
+            w[p + 1] = newId[w[p + 1] as number] as number;
+          }
+          break;
+        case Kind.Enum:
+          for (let k = 0, p = used + 3; k < vlen; k++, p += 2) distinct += mark(strUsed, w[p] as number, strStart);
+          break;
+        case Kind.Enum64:
+          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) distinct += mark(strUsed, w[p] as number, strStart);
+          break;
+        case Kind.FuncProto:
+          w[used + 2] = newId[w[used + 2] as number] as number;
+          for (let k = 0, p = used + 3; k < vlen; k++, p += 2) {
+            distinct += mark(strUsed, w[p] as number, strStart);
+            w[p + 1] = newId[w[p + 1] as number] as number;
+          }
+          break;
+        case Kind.Datasec:
+          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) w[p] = newId[w[p] as number] as number;
+          break;
+      }
       used += len;
     }
-    t.words = words;
     t.used = used;
-    t.offs = newOffs;
     t.nextId = next;
-    t.strings = strings;
+    if (distinct !== t.strings.count) compactStrings(t, base, strUsed, distinct);
+    // The array keeps its length: shrinking it would copy the survivors while it is still
+    // alive, raising the peak memory of a deduplication to save memory after it.
   }
+}
+
+/** Sets the bit of own string offset `off` in `bits`; 1 when it was clear, else 0. */
+function mark(bits: Uint32Array, off: number, start: number): number {
+  if (off === 0 || off < start) return 0;
+  const local = off - start;
+  const bit = 1 << (local & 31);
+  const word = bits[local >>> 5] as number;
+  if ((word & bit) !== 0) return 0;
+  bits[local >>> 5] = word | bit;
+  return 1;
+}
+
+/** Calls `fn` with the word index of every string field of the records in `w[from, to)`. */
+function forEachStrIn(w: Uint32Array, from: number, to: number, fn: (pos: number) => void): void {
+  for (let o = from; o < to; ) {
+    const info = w[o + 1] as number;
+    const kind = (info >>> 24) & 0x7f;
+    const vlen = info & 0xffffff;
+    fn(o);
+    switch (kind) {
+      case Kind.Struct:
+      case Kind.Union:
+      case Kind.Enum64:
+        for (let k = 0, p = o + 3; k < vlen; k++, p += 3) fn(p);
+        break;
+      case Kind.Enum:
+      case Kind.FuncProto:
+        for (let k = 0, p = o + 3; k < vlen; k++, p += 2) fn(p);
+        break;
+    }
+    o += recordWords(kind, vlen);
+  }
+}
+
+/**
+ * Drops the own strings that no own record (from word `from` on) uses, keeping the others in
+ * their order, as libbpf keeps the order it found them in. `used` has a bit set at each own
+ * offset the records use (`distinct` of them). Only called when some string went unused (the
+ * usual case, where all are still used, leaves the section and the records as they are).
+ */
+function compactStrings(t: TypeTable, from: number, used: Uint32Array, distinct: number): void {
+  const w = t.words;
+  const old = t.strings;
+  const start = old.start;
+  // Rebuild: the used strings in their old order, each at its new offset.
+  const bytes = old.bytes();
+  const strings = old.forkBase();
+  const remap = new IntMap(distinct);
+  for (let i = 0; i < used.length; i++) {
+    let word = used[i] as number;
+    while (word !== 0) {
+      const low = word & -word;
+      word ^= low;
+      const local = i * 32 + (31 - Math.clz32(low));
+      let e = bytes.indexOf(0, local);
+      if (e < 0) e = bytes.byteLength;
+      remap.set(local, strings.addBytes(bytes, local, e));
+    }
+  }
+  forEachStrIn(w, from, t.used, (pos) => {
+    const off = w[pos] as number;
+    if (off !== 0 && off >= start) w[pos] = remap.get(off - start);
+  });
+  t.strings = strings;
 }
 
 /**

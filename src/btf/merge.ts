@@ -43,6 +43,16 @@ export interface MergeResult {
  */
 export function merge(base: Spec, modules: readonly MergeInput[], options: MergeOptions = {}): MergeResult {
   const builder = new Builder({ base });
+  // Room for every module's records up front: no regrowing (and copying) of the table on the
+  // way, and no spare capacity left over from doubling.
+  let words = 0;
+  let types = 0;
+  for (const m of modules) {
+    words += m.spec.section.words.length;
+    types += m.spec.count;
+  }
+  builder.table.reserve(words);
+  builder.table.reserveTypes(types);
   let typesBefore = 0;
   const firstIds: number[] = [];
   modules.forEach((m, i) => {

@@ -11,10 +11,13 @@ import { MAX_NAME_OFFSET } from './kinds.js';
 
 const EMPTY = -1;
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over `bytes[start, end)`. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), FNV_PRIME);
   return h | 0;
 }
 
@@ -26,15 +29,16 @@ export class StringSet {
   readonly start: number;
   private own: Uint8Array;
   private used = 0;
-  /** Open-addressing table of offsets (base or own, in the combined space); -1 is empty. */
+  /**
+   * Open-addressing table, two words a slot: a string's offset (base or own, in the combined
+   * space; -1 is empty) and its hash, side by side so a probe touches one cache line.
+   */
   private slots: Int32Array;
-  /** Hash of the string in each slot (valid where the slot is filled). */
-  private hashes: Int32Array;
   private filled = 0;
-  /** The table as it was with only the base's strings, for {@link forkBase}. */
-  private baseSlots: Int32Array | undefined;
-  private baseHashes: Int32Array | undefined;
-  private baseFilled = 0;
+  /** Non-empty strings in the own section (each counted once, as written). */
+  private ownStrings = 0;
+  /** Whether this set was made on a base section (see {@link forkBase}). */
+  private readonly split: boolean;
 
   /**
    * @param base the base's string section bytes for a split set (its strings are reused by
@@ -43,10 +47,15 @@ export class StringSet {
    */
   constructor(base?: Uint8Array) {
     this.baseBytes = base ?? new Uint8Array(0);
+    this.split = base !== undefined;
     this.start = this.baseBytes.byteLength;
     this.own = new Uint8Array(1 << 16);
-    this.slots = new Int32Array(1 << 12).fill(EMPTY);
-    this.hashes = new Int32Array(1 << 12);
+    // Sized for the base's strings so that loading them never regrows it.
+    let strings = 1;
+    if (base) for (let i = base.indexOf(0); i >= 0; i = base.indexOf(0, i + 1)) strings++;
+    let cap = 1 << 12;
+    while (cap * 3 < strings * 4) cap <<= 1;
+    this.slots = emptySlots(cap);
     if (base) {
       for (let off = 0; off < base.byteLength; ) {
         let end = base.indexOf(0, off);
@@ -54,35 +63,15 @@ export class StringSet {
         this.insertNew(off, hashBytes(base, off, end), base, off, end, true);
         off = end + 1;
       }
-      this.baseSlots = this.slots.slice();
-      this.baseHashes = this.hashes.slice();
-      this.baseFilled = this.filled;
     } else {
       this.used = 1;
       this.insertNew(0, hashBytes(this.own, 0, 0), this.own, 0, 0, true);
     }
   }
 
-  /** A new, empty set on the same base, reusing this set's index of the base's strings. */
+  /** A new, empty set on the same base. */
   forkBase(): StringSet {
-    const f: StringSet = Object.create(StringSet.prototype);
-    Object.assign(f, {
-      baseBytes: this.baseBytes,
-      start: this.start,
-      own: new Uint8Array(1 << 16),
-      used: 0,
-      slots: this.baseSlots ? this.baseSlots.slice() : new Int32Array(1 << 12).fill(EMPTY),
-      hashes: this.baseHashes ? this.baseHashes.slice() : new Int32Array(1 << 12),
-      filled: this.baseFilled,
-      baseSlots: this.baseSlots,
-      baseHashes: this.baseHashes,
-      baseFilled: this.baseFilled,
-    });
-    if (!this.baseSlots) {
-      f.used = 1;
-      f.insertNew(0, hashBytes(f.own, 0, 0), f.own, 0, 0, true);
-    }
-    return f;
+    return new StringSet(this.split ? this.baseBytes : undefined);
   }
 
   /** Total length of the combined space: one past the last own byte. */
@@ -93,6 +82,11 @@ export class StringSet {
   /** Number of bytes in this set's own section. */
   get size(): number {
     return this.used;
+  }
+
+  /** Number of non-empty strings in this set's own section. */
+  get count(): number {
+    return this.ownStrings;
   }
 
   /** This set's own section bytes (a view; valid until the next add). */
@@ -117,6 +111,7 @@ export class StringSet {
     for (let off = 1; off < table.byteLength; ) {
       let end = table.indexOf(0, off);
       if (end < 0) end = table.byteLength;
+      if (end > off) this.ownStrings++;
       const h = hashBytes(table, off, end);
       const found = this.find(h, table, off, end);
       if (found === EMPTY) this.insertNew(off, h, table, off, end, false);
@@ -135,7 +130,24 @@ export class StringSet {
    */
   addBytes(bytes: Uint8Array, start: number, end: number): number {
     if (end === start) return 0;
-    const h = hashBytes(bytes, start, end);
+    return this.addHashed(bytes, start, end, hashBytes(bytes, start, end));
+  }
+
+  /**
+   * The offset of the NUL-terminated string at `bytes[start]` (or running to the end of
+   * `bytes`), adding it when new: {@link addBytes} with the end found while hashing, in one
+   * pass over the bytes.
+   * @throws {BtfError} when the section would outgrow the format's 24-bit name offsets.
+   */
+  addAt(bytes: Uint8Array, start: number): number {
+    let h = FNV_OFFSET;
+    let end = start;
+    for (let c = bytes[end]; c !== 0 && c !== undefined; c = bytes[++end]) h = Math.imul(h ^ c, FNV_PRIME);
+    if (end === start) return 0;
+    return this.addHashed(bytes, start, end, h | 0);
+  }
+
+  private addHashed(bytes: Uint8Array, start: number, end: number, h: number): number {
     const found = this.find(h, bytes, start, end);
     if (found !== EMPTY) return found;
     const len = end - start;
@@ -143,10 +155,9 @@ export class StringSet {
     if (off > MAX_NAME_OFFSET) {
       throw new BtfError(`string section exceeds the format limit: offset ${off} > ${MAX_NAME_OFFSET} (0xffffff)`);
     }
-    this.reserve(this.used + len + 1);
-    this.own.set(bytes.subarray(start, end), this.used);
-    this.own[this.used + len] = 0;
+    this.copyIn(bytes, start, end);
     this.used += len + 1;
+    this.ownStrings++;
     this.insertNew(off, h, bytes, start, end, false);
     return off;
   }
@@ -162,6 +173,18 @@ export class StringSet {
   /** The offset of `bytes[start, end)` if present, else -1. */
   lookupBytes(bytes: Uint8Array, start: number, end: number): number {
     return this.find(hashBytes(bytes, start, end), bytes, start, end);
+  }
+
+  /** Appends `bytes[start, end)` and a NUL to the own section (not counted in {@link used}). */
+  private copyIn(bytes: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    this.reserve(this.used + len + 1);
+    const own = this.own;
+    const at = this.used;
+    // Names are short: a loop beats making a subarray view for each.
+    if (len < 64) for (let i = 0; i < len; i++) own[at + i] = bytes[start + i] as number;
+    else own.set(bytes.subarray(start, end), at);
+    own[at + len] = 0;
   }
 
   private reserve(n: number): void {
@@ -191,41 +214,44 @@ export class StringSet {
   }
 
   private find(h: number, bytes: Uint8Array, start: number, end: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const off = this.slots[i] as number;
+      const off = slots[2 * i] as number;
       if (off === EMPTY) return EMPTY;
-      if (this.hashes[i] === (h | 0) && this.equalAt(off, bytes, start, end)) return off;
+      if (slots[2 * i + 1] === h && this.equalAt(off, bytes, start, end)) return off;
     }
   }
 
   private insertNew(off: number, h: number, bytes: Uint8Array, start: number, end: number, checkDup: boolean): void {
     if (checkDup && this.find(h, bytes, start, end) !== EMPTY) return;
-    if ((this.filled + 1) * 2 > this.slots.length) this.rehash();
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i] !== EMPTY) i = (i + 1) & mask;
-    this.slots[i] = off;
-    this.hashes[i] = h;
+    // At most three quarters full: a small table stays in cache better than a sparse one.
+    if ((this.filled + 1) * 8 > this.slots.length * 3) this.rehash();
+    place(this.slots, off, h);
     this.filled++;
   }
 
   private rehash(): void {
     const old = this.slots;
-    const oldHashes = this.hashes;
-    const next = new Int32Array(old.length * 2).fill(EMPTY);
-    const hashes = new Int32Array(next.length);
-    const mask = next.length - 1;
-    for (let j = 0; j < old.length; j++) {
+    const next = emptySlots(old.length);
+    for (let j = 0; j < old.length; j += 2) {
       const off = old[j] as number;
-      if (off === EMPTY) continue;
-      const h = oldHashes[j] as number;
-      let i = h & mask;
-      while (next[i] !== EMPTY) i = (i + 1) & mask;
-      next[i] = off;
-      hashes[i] = h;
+      if (off !== EMPTY) place(next, off, old[j + 1] as number);
     }
     this.slots = next;
-    this.hashes = hashes;
   }
+}
+
+/** A table of `cap` empty slots (two words each). */
+function emptySlots(cap: number): Int32Array {
+  return new Int32Array(2 * cap).fill(EMPTY);
+}
+
+/** Puts string `off` of hash `h` in the first free slot of its probe sequence. */
+function place(slots: Int32Array, off: number, h: number): void {
+  const mask = (slots.length >>> 1) - 1;
+  let i = h & mask;
+  while (slots[2 * i] !== EMPTY) i = (i + 1) & mask;
+  slots[2 * i] = off;
+  slots[2 * i + 1] = h;
 }

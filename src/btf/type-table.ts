@@ -133,11 +133,43 @@ export class TypeTable {
   /** Makes room for `n` more words. */
   reserve(n: number): void {
     if (this.used + n <= this.words.length) return;
-    let cap = this.words.length * 2;
-    while (cap < this.used + n) cap *= 2;
+    // Doubling for growth a record at a time; exactly what was asked for a larger reservation.
+    const cap = Math.max(this.words.length * 2, this.used + n);
     const grown = new Uint32Array(cap);
     grown.set(this.words.subarray(0, this.used));
     this.words = grown;
+  }
+
+  /** Makes room for `n` more types (IDs), so that adding them does not grow {@link offs}. */
+  reserveTypes(n: number): void {
+    if (this.nextId + n < this.offs.length) return;
+    const grown = new Uint32Array(this.nextId + n + 1);
+    grown.set(this.offs);
+    this.offs = grown;
+  }
+
+  /**
+   * Appends `n` records at once: `words` holds them back to back, record `i` starting at word
+   * `starts[i]`. They get the next `n` IDs; returns the word index where `words` landed (the
+   * caller then rewrites their references and strings in place).
+   * @throws {BtfError} past the format's type ID limit (0xfffff).
+   */
+  appendRecords(words: Uint32Array, starts: Uint32Array, n: number): number {
+    const first = this.nextId;
+    if (first + n - 1 > MAX_TYPE_ID) {
+      // The message allocate() gives at the first ID past the limit.
+      const id = Math.max(first, MAX_TYPE_ID + 1);
+      throw new BtfError(`type count exceeds the format limit: ID ${id} > ${MAX_TYPE_ID} (0xfffff)`);
+    }
+    this.reserve(words.length);
+    this.reserveTypes(n);
+    const o = this.used;
+    this.words.set(words, o);
+    const offs = this.offs;
+    for (let i = 0; i < n; i++) offs[first + i] = o + (starts[i] as number);
+    this.used += words.length;
+    this.nextId = first + n;
+    return o;
   }
 
   /**
