@@ -239,7 +239,10 @@ test('btfLoad grows a log that an old kernel truncated silently (EINVAL, no true
       log[n] = 0;
       return -Errno.EINVAL; // as kernels before 6.4 do, whether or not the log fit
     });
-    assert.throws(() => btfLoad(new Uint8Array(8), { logSize: 128 }), (e: unknown) => e instanceof KernelError && e.log === message);
+    assert.throws(
+      () => btfLoad(new Uint8Array(8), { logSize: 128 }),
+      (e: unknown) => e instanceof KernelError && e.log === message,
+    );
     const sizes = fake.calls.map((c) => new DataView(c.bytes.buffer).getUint32(BtfLoadAttr.logSize, true));
     assert.deepEqual(sizes, [0, 128, 512]);
   });
