@@ -35,7 +35,8 @@ export class Spec implements TypeResolver {
   readonly strings: StringTable;
   /** @internal the wire records. */
   readonly section: TypeSection;
-  private readonly cache: (Type | undefined)[];
+  /** Inflated types by local index; allocated on the first inflation. */
+  private cache: (Type | undefined)[] | undefined;
   private index: NameIndex | undefined;
   private decoded = 0;
   private validated: boolean;
@@ -57,7 +58,6 @@ export class Spec implements TypeResolver {
       this.header.strOff,
     );
     this.section = new TypeSection(viewOf(bytes), this.header, this.firstId);
-    this.cache = new Array(this.section.count);
     this.voidType = base ? base.voidType : new Void(0, 'void', this);
   }
 
@@ -99,6 +99,7 @@ export class Spec implements TypeResolver {
     }
     const i = id - this.firstId;
     if (i >= this.section.count) return undefined;
+    this.cache ??= new Array(this.section.count);
     const cached = this.cache[i];
     if (cached) return cached;
     const t = decodeType(this.section, this.strings, this, i, id);
@@ -116,7 +117,7 @@ export class Spec implements TypeResolver {
     if (id < this.firstId) return id === 0 ? this.voidType : this.base?.peekType(id);
     const i = id - this.firstId;
     if (i >= this.section.count) return undefined;
-    return this.cache[i] ?? decodeType(this.section, this.strings, this, i, id);
+    return this.cache?.[i] ?? decodeType(this.section, this.strings, this, i, id);
   }
 
   /**
