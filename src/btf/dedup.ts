@@ -318,6 +318,23 @@ class Dedup {
     return w[oa] === w[ob] && w[oa + 2] === w[ob + 2] && this.kindOf(a) === this.kindOf(b);
   }
 
+  /** The oldest candidate with the same hash whose record equals `id`'s, or `id` itself. */
+  private equalCandidate(id: number, h: number): number {
+    for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
+      if (this.equalRecords(id, c)) return c;
+    }
+    return id;
+  }
+
+  /** Maps `id` to an equal earlier record, or makes it the candidate others will map to. */
+  private canonicalByRecord(id: number): number {
+    const h = this.hashOf(id)!;
+    const to = this.equalCandidate(id, h);
+    this.map[id] = to;
+    if (to === id) this.addCandidate(h, id);
+    return to;
+  }
+
   /** Makes canonical type `id` (of candidate hash `h`) a candidate for later types. */
   addCandidate(h: number, id: number): void {
     const kind = this.kindOf(id);
@@ -392,16 +409,7 @@ class Dedup {
         continue;
       }
       if (kind !== Kind.Int && kind !== Kind.Float && kind !== Kind.Fwd) continue;
-      const h = this.hashOf(id)!;
-      let to = id;
-      for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
-        if (this.equalRecords(id, c)) {
-          to = c;
-          break;
-        }
-      }
-      this.map[id] = to;
-      if (to === id) this.addCandidate(h, id);
+      this.canonicalByRecord(id);
     }
   }
 
@@ -433,12 +441,7 @@ class Dedup {
       return;
     }
     const h = this.hashOf(id)!;
-    for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
-      if (this.equalRecords(id, c)) {
-        to = c;
-        break;
-      }
-    }
+    to = this.equalCandidate(id, h);
     // Lists run newest (highest ID) first.
     const older = to === id ? 0 : to;
     for (let f = this.enumFwds.first(head); f > older; f = this.enumFwds.next[f] as number) {
@@ -741,17 +744,7 @@ class Dedup {
         this.map[id] = id;
         return id;
     }
-    const h = this.hashOf(id)!;
-    let to = id;
-    for (let c = this.cands.first(h); c !== 0; c = this.cands.next[c] as number) {
-      if (this.equalRecords(id, c)) {
-        to = c;
-        break;
-      }
-    }
-    this.map[id] = to;
-    if (to === id) this.addCandidate(h, id);
-    return to;
+    return this.canonicalByRecord(id);
   }
 
   refs(): void {
