@@ -4,6 +4,7 @@
  * intermediate strings.
  * @module
  */
+import { decodeUtf8 } from '../../internal/utf8.js';
 
 /** Receives output chunks; a chunk's bytes are only valid during the call. */
 export type ChunkSink = (chunk: Uint8Array) => void;
@@ -118,4 +119,21 @@ export class ByteWriter {
       this.uint(-n);
     } else this.uint(n);
   }
+}
+
+/** Runs `emit` into memory and decodes what it wrote as UTF-8 (for tests and small outputs). */
+export function toText(emit: (sink: ChunkSink) => void): string {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  emit((c) => {
+    chunks.push(c.slice());
+    total += c.length;
+  });
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return decodeUtf8(all, 0, total);
 }

@@ -11,10 +11,9 @@
  * Text is built from Latin-1 strings (one char per byte), so names are copied as bytes.
  * @module
  */
-import { decodeUtf8 } from '../../internal/utf8.js';
 import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
-import { ByteWriter, type ChunkSink } from './byte-writer.js';
+import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
 import { DefinitionOrder } from './c-order.js';
 import { CTypeTable } from './c-table.js';
 
@@ -621,17 +620,5 @@ export function writeC(spec: Spec, sink: ChunkSink): void {
 
 /** The whole C header as a string (for tests and small specs). */
 export function formatC(spec: Spec): string {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  writeC(spec, (c) => {
-    chunks.push(c.slice());
-    total += c.length;
-  });
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return decodeUtf8(all, 0, total);
+  return toText((sink) => writeC(spec, sink));
 }

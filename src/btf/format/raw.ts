@@ -5,11 +5,10 @@
  * @module
  */
 
-import { decodeUtf8 } from '../../internal/utf8.js';
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { infoKflag, infoKind, infoVlen } from '../type-section.js';
-import { ByteWriter, type ChunkSink } from './byte-writer.js';
+import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
 
 const INT_ENCODING: Record<number, string> = {
   0: ' encoding=(none)',
@@ -173,23 +172,6 @@ export function writeRaw(spec: Spec, sink: ChunkSink): void {
   const w = new ByteWriter(sink);
   for (let id = spec.firstId; id < spec.nextId; id++) writeType(w, spec, id);
   w.flush();
-}
-
-/** Runs `emit` into a buffer and decodes the result. */
-function toText(emit: (sink: ChunkSink) => void): string {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  emit((c) => {
-    chunks.push(c.slice());
-    total += c.length;
-  });
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return decodeUtf8(all, 0, total);
 }
 
 /** The raw dump of one type, without the trailing newline; '' if `spec` has no such ID. */
