@@ -9,6 +9,7 @@
 #     --update     refresh the package lists and re-fetch if a newer kernel exists
 #     --fixtures   also regenerate the committed fixtures under test/fixtures/kernels/
 #                  (and test/fixtures/README.md)
+#     --no-btf     fetch and unpack only (what the VM harness needs): no BTF extraction
 #
 # Result, per release, under .cache/kernels/<release>/:
 #   boot/ lib/ usr/ ...     the unpacked packages (dpkg-deb -x, nothing installed)
@@ -39,10 +40,12 @@ fixture_modules=(veth nf_conntrack xfs btrfs)
 
 update=0
 fixtures=0
+no_btf=0
 releases=()
 for arg in "$@"; do
   case $arg in
     --update) update=1 ;;
+    --no-btf) no_btf=1 ;;
     --fixtures) fixtures=1 ;;
     bookworm | trixie | sid) releases+=("$arg") ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -309,6 +312,7 @@ EOF
 
 for rel in "${releases[@]}"; do
   fetch_release "$rel"
+  ((no_btf)) && ! ((fixtures)) && continue
   extract_btf "$rel"
   verify "$rel"
 done
