@@ -115,7 +115,6 @@ function stampOf(path: string): string | undefined {
   }
 }
 
-/** Compares two name lists as byte strings. */
 /** How many searches scan the raw bytes before the registry builds its string index. */
 const INDEX_AFTER = 3;
 
@@ -128,6 +127,7 @@ interface SearchIndex {
   vmlinuxNames: Map<number, number[]>;
 }
 
+/** Orders names as byte strings (the order `ls` and bpftool use), not by locale. */
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
