@@ -127,7 +127,7 @@ interface SearchIndex {
   vmlinuxNames: Map<number, number[]>;
 }
 
-/** Orders names as byte strings (the order `ls` and bpftool use), not by locale. */
+/** Orders names by code unit (byte order for ASCII names), whatever the locale. */
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
