@@ -21,7 +21,8 @@ NAME may be qualified as libbpf spells it: 'veth:veth_xmit' looks in module veth
 'vmlinux:NAME' in vmlinux only. KIND is a BTF kind (func, struct, union, enum, typedef, ...).
 
 Only the modules whose strings contain NAME are decoded. A module whose BTF is broken is
-skipped with a warning on standard error (--strict makes it an error).
+skipped with a warning on standard error (--strict makes it an error). Exit status 1 when
+nothing matches, as grep.
 
 Options:
       --btf-dir <DIR>   a directory laid out like /sys/kernel/btf (default: the running kernel)
@@ -78,7 +79,9 @@ export const btfFind: Command = {
         const line = formatRawType(m.spec, m.typeId).split('\n')[0];
         io.out(`${labels[i]!.padEnd(width)}  ${line}\n`);
       });
+      if (matches.length === 0) io.err(`tsbpf: no ${kind ?? 'type'} named '${name}' in ${registry.source}`);
     }
-    return 0;
+    // As grep does: success means something was found.
+    return matches.length > 0 ? 0 : 1;
   },
 };

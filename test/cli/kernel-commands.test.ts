@@ -110,7 +110,10 @@ test('btf find and dump module over --btf-dir; broken modules warn on stderr', {
   const unknownModule = await run(['btf', 'find', 'nosuch:veth_xmit', '--btf-dir', dir]);
   assert.equal(unknownModule.code, 1);
   const none = await run(['btf', 'find', 'no_such_name_xyz', '--btf-dir', dir, '-j']);
-  assert.equal(none.out, '[]\n');
+  assert.deepEqual([none.code, none.out], [1, '[]\n']);
+  const noneText = await run(['btf', 'find', 'no_such_name_xyz', 'kind', 'struct', '--btf-dir', dir]);
+  assert.deepEqual([noneText.code, noneText.out], [1, '']);
+  assert.match(noneText.err.join('\n'), /^tsbpf: no struct named 'no_such_name_xyz' in /);
   const badKind = await run(['btf', 'find', 'x', 'kind', 'bogus', '--btf-dir', dir]);
   assert.equal(badKind.code, 2);
 
