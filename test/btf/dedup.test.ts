@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { writeRaw } from '../../src/btf/format/raw.js';
@@ -7,6 +7,14 @@ import { Builder, loadSpec, loadSpecFromBytes, loadSplitSpec, type Spec, type St
 import { collect, HOST_VMLINUX, KINDS_OBJECT, kernelFixtures, ROOT, tempFile } from '../fixtures.js';
 
 const LIBBPF_DEDUP = `${ROOT}/bench/c/bin/dedup`;
+
+/** Builds the libbpf harnesses (bench/c) if needed; why they cannot be had, or undefined. */
+function libbpfHarness(): string | undefined {
+  if (existsSync(LIBBPF_DEDUP)) return undefined;
+  if (!existsSync('/usr/include/bpf/btf.h')) return 'libbpf-dev is not installed (apt-get install libbpf-dev)';
+  const r = spawnSync('make', ['-s', '-C', `${ROOT}/bench/c`], { encoding: 'utf8' });
+  return r.status === 0 && existsSync(LIBBPF_DEDUP) ? undefined : `make -C bench/c failed: ${r.stderr}`;
+}
 
 function rawDump(spec: Spec): Buffer {
   return collect((sink) => writeRaw(spec, sink));
@@ -103,7 +111,7 @@ describe('dedup', () => {
   });
 
   it('deduplicates a module against its base no worse than libbpf', {
-    skip: existsSync(LIBBPF_DEDUP) ? false : 'bench/c/bin/dedup not built',
+    skip: libbpfHarness() ?? false,
   }, () => {
     const k = kernelFixtures()[0];
     if (!k) return;
