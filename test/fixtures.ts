@@ -13,6 +13,7 @@ import { brotliDecompressSync } from 'node:zlib';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const KINDS_OBJECT = join(FIXTURES, 'bpf', 'kinds.bpf.o');
+export const KINDS_SOURCE = join(FIXTURES, 'bpf', 'kinds.bpf.c');
 export const HOST_VMLINUX = '/sys/kernel/btf/vmlinux';
 
 /** Reads a fixture, decompressing `.br` files. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadSpecFromBytes, writeRaw } from '../../src/btf/index.js';
 import {
@@ -7,9 +9,12 @@ import {
   bpftoolMissing,
   collect,
   HOST_VMLINUX,
+  have,
   KINDS_OBJECT,
+  KINDS_SOURCE,
   kernelFixtures,
   readFixture,
+  tempDir,
   tempFile,
 } from '../fixtures.js';
 
@@ -38,6 +43,18 @@ describe('raw dump is byte-identical to bpftool', { skip: bpftoolMissing() }, ()
       collect((w) => writeRaw(spec, w)),
       bpftoolDump(KINDS_OBJECT),
       KINDS_OBJECT,
+    );
+  });
+
+  test('a big-endian BPF object (clang -target bpfeb)', { skip: have('clang') ? false : 'clang is not installed' }, () => {
+    const object = join(tempDir(), 'kinds.bpfeb.o');
+    execFileSync('clang', ['-target', 'bpfeb', '-g', '-O2', '-c', KINDS_SOURCE, '-o', object]);
+    const spec = loadSpecFromBytes(readFixture(object));
+    assert.equal(spec.littleEndian, false);
+    assertSameDump(
+      collect((w) => writeRaw(spec, w)),
+      bpftoolDump(object),
+      object,
     );
   });
 
