@@ -91,15 +91,17 @@ export const btfMerge: Command = {
     if (basePath === undefined) throw new UsageError('btf merge: missing --base <VMLINUX>');
     if (paths.length === 0) throw new UsageError('btf merge: no module inputs');
     const base = loadSpecFile(basePath);
-    const progress = io.errIsTty && paths.length >= 50;
-    const step = Math.max(1, Math.ceil(paths.length / 10));
+    // A status line on a terminal when there is enough to wait for; one update per 1% of inputs.
+    const status = paths.length >= 50 ? io.status?.bind(io) : undefined;
+    const step = Math.max(1, Math.ceil(paths.length / 100));
     const modules: MergeInput[] = paths.map((p, i) => {
       const m = { name: p, spec: openModule(p, base) };
-      if (progress && ((i + 1) % step === 0 || i + 1 === paths.length)) io.err(`merge: read ${i + 1}/${paths.length} modules`);
+      if (status && ((i + 1) % step === 0 || i + 1 === paths.length)) status(`merge: read ${i + 1}/${paths.length} modules`);
       return m;
     });
+    status?.(`merge: deduplicating ${modules.length} modules' types`);
     const result = merge(base, modules, { noDedup });
-    if (progress) io.err(`merge: deduplicated ${result.typesBefore} types to ${result.typesAfter}`);
+    status?.('');
     const bytes = result.builder.marshal();
     writeFileAtomic(parsed.out, bytes);
     if (options.json) {

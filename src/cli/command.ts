@@ -13,6 +13,11 @@ export interface Io {
   err(line: string): void;
   /** Whether standard error is a terminal (for progress displays). */
   readonly errIsTty: boolean;
+  /**
+   * Replaces the transient status line on a terminal's standard error ('' clears it); absent
+   * when standard error is not a terminal.
+   */
+  status?(text: string): void;
 }
 
 /** Options that apply to every command. */
