@@ -2,11 +2,10 @@
  * `tsbpf btf dump file <PATH> | id <ID> | module <NAME> | kernel [format raw|json|c]`.
  * @module
  */
-import { writeJson } from '../btf/format/json.js';
 import { writeRaw } from '../btf/format/raw.js';
-import type { Spec } from '../btf/spec.js';
+import { Spec } from '../btf/spec.js';
 import { TsbpfError, UsageError } from '../errors.js';
-import { loadSpecFile } from '../kernel/spec-file.js';
+import { defaultBaseFor, hasElfMagic, isKernelPublished, openingFile, readBytes } from '../kernel/btf-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
@@ -83,7 +82,7 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
 
 /** Writes `spec` in `format` to standard output. */
 export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io): Promise<void> {
-  if (format === 'json') writeJson(spec, (c) => io.out(c));
+  if (format === 'json') (await import('../btf/format/json.js')).writeJson(spec, (c) => io.out(c));
   else if (format === 'c') (await import('../btf/format/c.js')).writeC(spec, (c) => io.out(c));
   else writeRaw(spec, (c) => io.out(c));
 }
@@ -105,16 +104,30 @@ export const btfDump: Command = {
 };
 
 /**
+ * Opens a BTF file as `loadSpecFile` does. Raw base BTF (vmlinux, the common case) needs only
+ * `Spec`; the ELF reader and split-BTF relocation, ~15 more modules and ~8 ms of a cold start,
+ * are imported only for ELF or split input.
+ */
+async function openFile(path: string, baseBtf: string | undefined): Promise<Spec> {
+  const base = baseBtf ?? defaultBaseFor(path);
+  if (base === undefined) {
+    const bytes = readBytes(path);
+    const options = { kernelVerified: isKernelPublished(path) };
+    if (!hasElfMagic(bytes)) return openingFile(path, () => new Spec(bytes, undefined, options));
+    const { loadSpecFromBytes } = await import('../btf/load.js');
+    return openingFile(path, () => loadSpecFromBytes(bytes, undefined, options));
+  }
+  const { loadSpecFile } = await import('../kernel/spec-file.js');
+  return loadSpecFile(path, { base });
+}
+
+/**
  * Opens the spec a dump source names, and a label for error messages. The kernel layer is
  * imported only for the sources that need it, which keeps `dump file` quick to start.
  */
 async function openSource(source: DumpSource, options: GlobalOptions): Promise<{ spec: Spec; label: string }> {
-  if (source.kind === 'file') {
-    return {
-      spec: loadSpecFile(source.path, options.baseBtf !== undefined ? { base: options.baseBtf } : {}),
-      label: source.path,
-    };
-  }
+  if (source.kind === 'file') return { spec: await openFile(source.path, options.baseBtf), label: source.path };
+  const { loadSpecFile } = await import('../kernel/spec-file.js');
   const { KernelRegistry } = await import('../kernel/registry.js');
   const { Handle, isModule } = await import('../kernel/handle.js');
   const dirRegistry = () =>

@@ -2,164 +2,462 @@
  * The raw text dump, byte for byte as `bpftool btf dump file <f> format raw` prints it. It reads
  * wire records directly and copies names as bytes from the string section (as bpftool's printf
  * does), so dumping vmlinux allocates no per-type objects.
+ *
+ * Dumping vmlinux writes ~300,000 lines (12 MB), mostly in a process that has just started, so
+ * the code is shaped for V8's tiers as much as for speed once optimized:
+ * - one small writer function per kind, called through a table: a kind first met late in the
+ *   file (vmlinux's FUNCs start halfway, its DATASEC is last) compiles on its own instead of
+ *   deoptimizing one big switch that already runs optimized;
+ * - the writers keep the output buffer and position in locals and pass them to tiny helpers that
+ *   work on plain numbers and byte arrays, which V8 inlines without property lookups;
+ * - fixed text is precomputed bytes (`] STRUCT '`, `' type_id=`), so a member line takes five
+ *   helper calls, and numbers are written two digits at a time from a table.
  * @module
  */
 
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
-import { infoKflag, infoKind, infoVlen } from '../type-section.js';
-import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
+import type { StringTable } from '../strings.js';
+import type { ChunkSink } from './byte-writer.js';
+import { toText } from './byte-writer.js';
 
-const INT_ENCODING: Record<number, string> = {
-  0: ' encoding=(none)',
-  1: ' encoding=SIGNED',
-  2: ' encoding=CHAR',
-  4: ' encoding=BOOL',
-};
-/** `] KIND ` for each kind, so the hot loop builds no strings. */
-const KIND_LABELS = KIND_NAMES.map((k) => `] ${k} `);
-const FUNC_LINKAGE_LABELS = FUNC_LINKAGE.map((l) => ` linkage=${l}`);
-const VAR_LINKAGE_LABELS = VAR_LINKAGE.map((l) => `, linkage=${l}`);
-const NEWLINE = 10;
-
-/** Writes `'name'`, or `'(anon)'` for offset 0, as bpftool's btf_str() does. */
-function name(w: ByteWriter, spec: Spec, off: number, anon = "'(anon)'"): void {
-  if (off === 0) {
-    w.ascii(anon);
-    return;
-  }
-  const table = spec.strings.tableOf(off);
-  if (table) w.quoted(table.bytes, off - table.start);
-  else w.ascii("'(invalid)'");
+/** ASCII bytes of `s` (every label here is ASCII). */
+function bytesOf(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
 }
 
-/** Writes type `id` of `spec` (which must own it) in bpftool's raw form, with a newline. */
-function writeType(w: ByteWriter, spec: Spec, id: number): void {
-  const s = spec.section;
-  const i = id - spec.firstId;
-  const words = s.words;
-  const head = s.starts[i]!;
-  /** Word index of the first word after the 12-byte record head. */
-  const body = head + 3;
-  const info = words[head + 1]!;
-  const kind = infoKind(info);
-  const vlen = infoVlen(info);
-  const kflag = infoKflag(info);
-  const st = words[head + 2]!;
-  w.byte(91);
-  w.uint(id);
-  w.ascii(KIND_LABELS[kind] ?? '] UNKNOWN ');
-  name(w, spec, words[head]!);
-  switch (kind) {
-    case Kind.Int: {
-      const v = words[body]!;
-      w.field(' size=', st);
-      w.field(' bits_offset=', (v >>> 16) & 0xff);
-      w.field(' nr_bits=', v & 0xff);
-      w.ascii(INT_ENCODING[(v >>> 24) & 0x0f] ?? ' encoding=UNKN');
-      break;
-    }
-    case Kind.Ptr:
-    case Kind.Const:
-    case Kind.Volatile:
-    case Kind.Restrict:
-    case Kind.Typedef:
-    case Kind.TypeTag:
-      w.field(' type_id=', st);
-      break;
-    case Kind.Array:
-      w.field(' type_id=', words[body]!);
-      w.field(' index_type_id=', words[body + 1]!);
-      w.field(' nr_elems=', words[body + 2]!);
-      break;
-    case Kind.Struct:
-    case Kind.Union:
-      w.field(' size=', st);
-      w.field(' vlen=', vlen);
-      for (let j = 0; j < vlen; j++) {
-        const off = words[body + j * 3 + 2]!;
-        w.ascii('\n\t');
-        name(w, spec, words[body + j * 3]!);
-        w.field(' type_id=', words[body + j * 3 + 1]!);
-        w.field(' bits_offset=', kflag ? off & 0xffffff : off);
-        if (kflag && off >>> 24 !== 0) {
-          w.field(' bitfield_size=', off >>> 24);
-        }
-      }
-      break;
-    case Kind.Enum:
-      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
-      w.uint(st);
-      w.field(' vlen=', vlen);
-      for (let j = 0; j < vlen; j++) {
-        w.ascii('\n\t');
-        name(w, spec, words[body + j * 2]!);
-        w.ascii(' val=');
-        if (kflag) w.int(words[body + j * 2 + 1]! | 0);
-        else w.uint(words[body + j * 2 + 1]!);
-      }
-      break;
-    case Kind.Enum64:
-      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
-      w.uint(st);
-      w.field(' vlen=', vlen);
-      for (let j = 0; j < vlen; j++) {
-        w.ascii('\n\t');
-        name(w, spec, words[body + j * 3]!);
-        const u = (BigInt(words[body + j * 3 + 2]!) << 32n) | BigInt(words[body + j * 3 + 1]!);
-        w.ascii(kflag ? ` val=${BigInt.asIntN(64, u)}LL` : ` val=${u}ULL`);
-      }
-      break;
-    case Kind.Fwd:
-      w.ascii(kflag ? ' fwd_kind=union' : ' fwd_kind=struct');
-      break;
-    case Kind.Func:
-      w.field(' type_id=', st);
-      w.ascii(FUNC_LINKAGE_LABELS[vlen] ?? ' linkage=(unknown)');
-      break;
-    case Kind.FuncProto:
-      w.field(' ret_type_id=', st);
-      w.field(' vlen=', vlen);
-      for (let j = 0; j < vlen; j++) {
-        w.ascii('\n\t');
-        name(w, spec, words[body + j * 2]!);
-        w.field(' type_id=', words[body + j * 2 + 1]!);
-      }
-      break;
-    case Kind.Var:
-      w.field(' type_id=', st);
-      w.ascii(VAR_LINKAGE_LABELS[words[body]!] ?? ', linkage=(unknown)');
-      break;
-    case Kind.Datasec:
-      w.field(' size=', st);
-      w.field(' vlen=', vlen);
-      for (let j = 0; j < vlen; j++) {
-        const vt = words[body + j * 3]!;
-        w.field('\n\ttype_id=', vt);
-        w.field(' offset=', words[body + j * 3 + 1]!);
-        w.field(' size=', words[body + j * 3 + 2]!);
-        // bpftool names the variable when its ID is in range, printing an empty name as ''.
-        const owner = spec.specOf(vt);
-        if (owner) {
-          const k = owner.section.kind(vt - owner.firstId);
-          w.ascii(` (${KIND_NAMES[k] ?? 'UNKNOWN'} `);
-          name(w, owner, owner.section.nameOff(vt - owner.firstId), "''");
-          w.byte(41);
-        }
-      }
-      break;
-    case Kind.Float:
-      w.field(' size=', st);
-      break;
-    case Kind.DeclTag:
-      w.field(' type_id=', st);
-      w.ascii(' component_idx=');
-      w.int(words[body]! | 0);
-      break;
-    default:
-      break;
+/**
+ * Most bytes a line holds besides its one name: the longest is a DATASEC entry
+ * (`\n\ttype_id=N offset=N size=N (DECL_TAG '...')`, ~80 bytes with 10-digit numbers).
+ */
+const LINE_MAX = 256;
+/** Bytes handed to the sink per write when dumping a whole spec. */
+const CHUNK = 1 << 18;
+/**
+ * Room past {@link CHUNK} for the type being written when the chunk fills: types up to this
+ * size never flush mid-type, so that branch of the writers stays cold (and uncompiled).
+ */
+const SLACK = 1 << 16;
+/**
+ * The first chunk is small: the main loop's flush then first runs while it is still
+ * interpreted, so its optimized code has seen the call and does not deoptimize at 256 KiB.
+ */
+const FIRST_CHUNK = 1 << 12;
+
+/** `] KIND '` for each kind: the text between a type's ID and its name. */
+const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`] ${k} '`));
+const UNKNOWN_HEAD = bytesOf("] UNKNOWN '");
+const KIND_LABELS = KIND_NAMES.map((k) => bytesOf(` (${k} '`));
+const UNKNOWN_LABEL = bytesOf(" (UNKNOWN '");
+const ANON = bytesOf('(anon)');
+const INVALID = bytesOf('(invalid)');
+
+const Q_SIZE = bytesOf("' size=");
+const Q_TYPE_ID = bytesOf("' type_id=");
+const Q_RET_TYPE_ID = bytesOf("' ret_type_id=");
+const Q_VAL = bytesOf("' val=");
+const Q = bytesOf("'");
+const VLEN = bytesOf(' vlen=');
+const BITS_OFFSET = bytesOf(' bits_offset=');
+const BITFIELD_SIZE = bytesOf(' bitfield_size=');
+const NR_BITS = bytesOf(' nr_bits=');
+const INDEX_TYPE_ID = bytesOf(' index_type_id=');
+const NR_ELEMS = bytesOf(' nr_elems=');
+const COMPONENT_IDX = bytesOf(' component_idx=');
+const MEMBER = bytesOf("\n\t'");
+const SECINFO = bytesOf('\n\ttype_id=');
+const OFFSET = bytesOf(' offset=');
+const SIZE = bytesOf(' size=');
+const Q_ENC_SIGNED = bytesOf("' encoding=SIGNED size=");
+const Q_ENC_UNSIGNED = bytesOf("' encoding=UNSIGNED size=");
+const Q_FWD_STRUCT = bytesOf("' fwd_kind=struct");
+const Q_FWD_UNION = bytesOf("' fwd_kind=union");
+const INT_ENCODINGS: readonly Uint8Array[] = [];
+for (let e = 0; e < 16; e++) {
+  const name = e === 0 ? '(none)' : e === 1 ? 'SIGNED' : e === 2 ? 'CHAR' : e === 4 ? 'BOOL' : undefined;
+  (INT_ENCODINGS as Uint8Array[]).push(bytesOf(name ? ` encoding=${name}` : ' encoding=UNKN'));
+}
+const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => bytesOf(` linkage=${l}`));
+const FUNC_LINKAGE_UNKNOWN = bytesOf(' linkage=(unknown)');
+const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`, linkage=${l}`));
+const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
+
+/** `"00"` to `"99"`: numbers are written two digits per division. */
+const DIGIT_PAIRS = bytesOf(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
+/** Powers of ten up to 10^10, for counting the digits of a 32-bit number without a loop. */
+const POW10 = new Float64Array(Array.from({ length: 11 }, (_, i) => 10 ** i));
+
+/** Copies `label` to `b[p]`; returns the position after it. */
+function put(b: Uint8Array, p: number, label: Uint8Array): number {
+  for (let i = 0; i < label.length; i++) b[p + i] = label[i]!;
+  return p + label.length;
+}
+
+/** Writes the unsigned 32-bit `n` in decimal at `b[p]`; returns the position after it. */
+function putUint(b: Uint8Array, p: number, n: number): number {
+  // The digit count from the bit length (log10(2) ~ 1233/4096), corrected by one comparison;
+  // `n | 1` has as many digits as `n` and gives 0 one digit.
+  const x = (n | 1) >>> 0;
+  const t = ((32 - Math.clz32(x)) * 1233) >>> 12;
+  const end = p + t + (x >= POW10[t]! ? 1 : 0);
+  let e = end;
+  let v = n;
+  while (v >= 100) {
+    const q = (v / 100) >>> 0;
+    const r = (v - q * 100) << 1;
+    b[--e] = DIGIT_PAIRS[r + 1]!;
+    b[--e] = DIGIT_PAIRS[r]!;
+    v = q;
   }
-  w.byte(NEWLINE);
+  if (v >= 10) {
+    b[--e] = DIGIT_PAIRS[(v << 1) + 1]!;
+    b[--e] = DIGIT_PAIRS[v << 1]!;
+  } else {
+    b[--e] = 48 + v;
+  }
+  return end;
+}
+
+/** Writes the signed 32-bit `n` in decimal; returns the position after it. */
+function putInt(b: Uint8Array, p: number, n: number): number {
+  if (n >= 0) return putUint(b, p, n);
+  b[p] = 45;
+  return putUint(b, p + 1, -n);
+}
+
+/**
+ * One dump in progress: the output buffer and the spec's arrays, read once. The buffer is
+ * handed to the sink when the main loop finds it past {@link flushAt}, and mid-type when a long
+ * type or name would leave less than a line's room ({@link lineLimit}, {@link nameLimit}).
+ */
+class RawDump {
+  readonly buf: Uint8Array;
+  pos = 0;
+  flushAt: number;
+  readonly lineLimit: number;
+  readonly nameLimit: number;
+  readonly spec: Spec;
+  readonly words: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly firstId: number;
+  /** This spec's own string table, and the offset it starts at (non-zero for split BTF). */
+  readonly strs: Uint8Array;
+  readonly strStart: number;
+  readonly strings: StringTable;
+  private readonly sink: ChunkSink;
+  private readonly later: number;
+
+  /** Flushes when the main loop finds more than `chunk` bytes, then at `later`. */
+  constructor(spec: Spec, sink: ChunkSink, chunk: number, later: number, slack: number) {
+    this.sink = sink;
+    this.buf = new Uint8Array(Math.max(chunk, later) + slack);
+    this.flushAt = chunk;
+    this.later = later;
+    this.lineLimit = this.buf.length - 2 * LINE_MAX;
+    this.nameLimit = this.buf.length - LINE_MAX;
+    this.spec = spec;
+    this.words = spec.section.words;
+    this.starts = spec.section.starts;
+    this.firstId = spec.firstId;
+    this.strings = spec.strings;
+    this.strs = spec.strings.bytes;
+    this.strStart = spec.strings.start;
+  }
+
+  /** Hands `buf[0, p)` to the sink; the caller continues at 0. */
+  flush(p: number): void {
+    if (p > 0) this.sink(this.buf.subarray(0, p));
+    this.pos = 0;
+    this.flushAt = this.later;
+  }
+}
+
+/**
+ * Writes the string at `off` (without quotes) at `b[p]`; returns the position after it. A name
+ * longer than the room left flushes mid-name (the buffer is the same, the position restarts).
+ */
+function putName(d: RawDump, b: Uint8Array, p: number, off: number): number {
+  let s = d.strs;
+  let i = off - d.strStart;
+  if (i < 0 || i >= s.length) {
+    // A base's string (split BTF), or an offset past every table (an unvalidated spec).
+    const t = d.strings.tableOf(off);
+    if (!t) return put(b, p, INVALID);
+    s = t.bytes;
+    i = off - t.start;
+  }
+  const limit = d.nameLimit;
+  for (let c = s[i]!; c !== 0; c = s[++i]!) {
+    if (p >= limit) {
+      d.flush(p);
+      p = 0;
+    }
+    b[p++] = c;
+  }
+  return p;
+}
+
+/** {@link putName}, writing `(anon)` for the empty name as bpftool's btf_str() does. */
+function putNameOrAnon(d: RawDump, b: Uint8Array, p: number, off: number): number {
+  return off === 0 ? put(b, p, ANON) : putName(d, b, p, off);
+}
+
+/** Writes `[id] KIND 'name` (the quote is left open for the next label to close). */
+function putHead(d: RawDump, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
+  b[p] = 91;
+  p = putUint(b, p + 1, id);
+  p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
+  return putNameOrAnon(d, b, p, nameOff);
+}
+
+/** Writes the type at word `h` of the type section, which is type `id`, as one or more lines. */
+type KindWriter = (d: RawDump, id: number, h: number) => void;
+
+function writeInt(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
+  const v = w[h + 3]!;
+  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
+  p = putUint(b, put(b, p, BITS_OFFSET), (v >>> 16) & 0xff);
+  p = putUint(b, put(b, p, NR_BITS), v & 0xff);
+  p = put(b, p, INT_ENCODINGS[(v >>> 24) & 0x0f]!);
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+/** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
+function writeRef(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const q = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  b[q] = 10;
+  d.pos = q + 1;
+}
+
+function writeArray(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
+  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 3]!);
+  p = putUint(b, put(b, p, INDEX_TYPE_ID), w[h + 4]!);
+  p = putUint(b, put(b, p, NR_ELEMS), w[h + 5]!);
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+/** STRUCT and UNION. */
+function writeComposite(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const kflag = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, (info >>> 24) & 0x7f, w[h]!);
+  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
+  p = putUint(b, put(b, p, VLEN), vlen);
+  const limit = d.lineLimit;
+  for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
+    p = putUint(b, put(b, p, Q_TYPE_ID), w[m + 1]!);
+    const off = w[m + 2]!;
+    if (kflag) {
+      p = putUint(b, put(b, p, BITS_OFFSET), off & 0xffffff);
+      if (off >>> 24 !== 0) p = putUint(b, put(b, p, BITFIELD_SIZE), off >>> 24);
+    } else {
+      p = putUint(b, put(b, p, BITS_OFFSET), off);
+    }
+  }
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+function writeEnum(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const signed = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
+  p = putUint(b, put(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED), w[h + 2]!);
+  p = putUint(b, put(b, p, VLEN), vlen);
+  const limit = d.lineLimit;
+  for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
+    p = put(b, p, Q_VAL);
+    p = signed ? putInt(b, p, w[m + 1]! | 0) : putUint(b, p, w[m + 1]!);
+  }
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+/** ENUM64: rare, so its 64-bit values go through BigInt and a string. */
+function writeEnum64(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const signed = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
+  p = putUint(b, put(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED), w[h + 2]!);
+  p = putUint(b, put(b, p, VLEN), vlen);
+  for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
+    if (p > d.lineLimit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
+    const u = (BigInt(w[m + 2]!) << 32n) | BigInt(w[m + 1]!);
+    p = put(b, p, bytesOf(signed ? `' val=${BigInt.asIntN(64, u)}LL` : `' val=${u}ULL`));
+  }
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+function writeFwd(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
+  const q = put(b, p, w[h + 1]! >>> 31 === 1 ? Q_FWD_UNION : Q_FWD_STRUCT);
+  b[q] = 10;
+  d.pos = q + 1;
+}
+
+function writeFunc(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
+  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = put(b, p, FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? FUNC_LINKAGE_UNKNOWN);
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+function writeFuncProto(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const vlen = w[h + 1]! & 0xffffff;
+  let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
+  p = putUint(b, put(b, p, Q_RET_TYPE_ID), w[h + 2]!);
+  p = putUint(b, put(b, p, VLEN), vlen);
+  const limit = d.lineLimit;
+  for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
+    p = putUint(b, put(b, p, Q_TYPE_ID), w[m + 1]!);
+  }
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+function writeVar(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
+  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = put(b, p, VAR_LINKAGES[w[h + 3]!] ?? VAR_LINKAGE_UNKNOWN);
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+function writeDatasec(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const vlen = w[h + 1]! & 0xffffff;
+  let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
+  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
+  p = putUint(b, put(b, p, VLEN), vlen);
+  for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
+    if (p > d.lineLimit) {
+      d.flush(p);
+      p = 0;
+    }
+    const vt = w[m]!;
+    p = putUint(b, put(b, p, SECINFO), vt);
+    p = putUint(b, put(b, p, OFFSET), w[m + 1]!);
+    p = putUint(b, put(b, p, SIZE), w[m + 2]!);
+    // bpftool names the variable when its ID is in range, printing an empty name as ''.
+    const owner = d.spec.specOf(vt);
+    if (owner) {
+      const k = owner.section.kind(vt - owner.firstId);
+      p = putName(d, b, put(b, p, KIND_LABELS[k] ?? UNKNOWN_LABEL), owner.section.nameOff(vt - owner.firstId));
+      b[p++] = 39;
+      b[p++] = 41;
+    }
+  }
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+/** FLOAT: a name and a size. */
+function writeFloat(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
+  const q = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
+  b[q] = 10;
+  d.pos = q + 1;
+}
+
+function writeDeclTag(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
+  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = putInt(b, put(b, p, COMPONENT_IDX), w[h + 3]! | 0);
+  b[p] = 10;
+  d.pos = p + 1;
+}
+
+/** Kinds without a body of their own, and kinds this library does not know: the head only. */
+function writeHeadOnly(d: RawDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const q = put(b, p, Q);
+  b[q] = 10;
+  d.pos = q + 1;
+}
+
+/** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
+const WRITERS: readonly KindWriter[] = [];
+{
+  const table = WRITERS as KindWriter[];
+  for (let k = 0; k <= Kind.Enum64; k++) table.push(writeHeadOnly);
+  table[Kind.Int] = writeInt;
+  for (const k of [Kind.Ptr, Kind.Typedef, Kind.Volatile, Kind.Const, Kind.Restrict, Kind.TypeTag]) table[k] = writeRef;
+  table[Kind.Array] = writeArray;
+  table[Kind.Struct] = writeComposite;
+  table[Kind.Union] = writeComposite;
+  table[Kind.Enum] = writeEnum;
+  table[Kind.Enum64] = writeEnum64;
+  table[Kind.Fwd] = writeFwd;
+  table[Kind.Func] = writeFunc;
+  table[Kind.FuncProto] = writeFuncProto;
+  table[Kind.Var] = writeVar;
+  table[Kind.Datasec] = writeDatasec;
+  table[Kind.Float] = writeFloat;
+  table[Kind.DeclTag] = writeDeclTag;
+}
+
+/** Writes type `id` of the dump's spec (which must own it), with its newline. */
+function writeType(d: RawDump, id: number): void {
+  const h = d.starts[id - d.firstId]!;
+  (WRITERS[(d.words[h + 1]! >>> 24) & 0x7f] ?? writeHeadOnly)(d, id, h);
 }
 
 /**
@@ -169,9 +467,13 @@ function writeType(w: ByteWriter, spec: Spec, id: number): void {
  */
 export function writeRaw(spec: Spec, sink: ChunkSink): void {
   spec.validate();
-  const w = new ByteWriter(sink);
-  for (let id = spec.firstId; id < spec.nextId; id++) writeType(w, spec, id);
-  w.flush();
+  const d = new RawDump(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
+  const end = spec.nextId;
+  for (let id = spec.firstId; id < end; id++) {
+    if (d.pos > d.flushAt) d.flush(d.pos);
+    writeType(d, id);
+  }
+  d.flush(d.pos);
 }
 
 /** The raw dump of one type, without the trailing newline; '' if `spec` has no such ID. */
@@ -179,9 +481,9 @@ export function formatRawType(spec: Spec, id: number): string {
   const owner = spec.specOf(id);
   if (!owner) return '';
   return toText((sink) => {
-    const w = new ByteWriter(sink);
-    writeType(w, owner, id);
-    w.flush();
+    const d = new RawDump(owner, sink, 0, 0, 4 * LINE_MAX);
+    writeType(d, id);
+    d.flush(d.pos);
   }).slice(0, -1);
 }
 
