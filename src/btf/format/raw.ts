@@ -120,6 +120,11 @@ function putUint(b: Uint8Array, p: number, n: number): number {
   return end;
 }
 
+/** Writes `label` then the unsigned `n` in decimal: the `key=value` pairs. */
+function putField(b: Uint8Array, p: number, label: Uint8Array, n: number): number {
+  return putUint(b, put(b, p, label), n);
+}
+
 /** Writes the signed 32-bit `n` in decimal; returns the position after it. */
 function putInt(b: Uint8Array, p: number, n: number): number {
   if (n >= 0) return putUint(b, p, n);
@@ -204,6 +209,14 @@ function putNameOrAnon(d: RawDump, b: Uint8Array, p: number, off: number): numbe
   return off === 0 ? put(b, p, ANON) : putName(d, b, p, off);
 }
 
+/**
+ * Writes `\n\t'name' type_id=N`: a FUNC_PROTO parameter, and the start of a STRUCT member. Whole
+ * lines in one call get hot (and compiled) early, long before the writer looping over them.
+ */
+function putMember(d: RawDump, b: Uint8Array, p: number, nameOff: number, typeId: number): number {
+  return putField(b, putNameOrAnon(d, b, put(b, p, MEMBER), nameOff), Q_TYPE_ID, typeId);
+}
+
 /** Writes `[id] KIND 'name` (the quote is left open for the next label to close). */
 function putHead(d: RawDump, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
   b[p] = 91;
@@ -220,9 +233,9 @@ function writeInt(d: RawDump, id: number, h: number): void {
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
   const v = w[h + 3]!;
-  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
-  p = putUint(b, put(b, p, BITS_OFFSET), (v >>> 16) & 0xff);
-  p = putUint(b, put(b, p, NR_BITS), v & 0xff);
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = putField(b, p, BITS_OFFSET, (v >>> 16) & 0xff);
+  p = putField(b, p, NR_BITS, v & 0xff);
   p = put(b, p, INT_ENCODINGS[(v >>> 24) & 0x0f]!);
   b[p] = 10;
   d.pos = p + 1;
@@ -233,7 +246,7 @@ function writeRef(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
-  const q = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -242,9 +255,9 @@ function writeArray(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
-  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 3]!);
-  p = putUint(b, put(b, p, INDEX_TYPE_ID), w[h + 4]!);
-  p = putUint(b, put(b, p, NR_ELEMS), w[h + 5]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 3]!);
+  p = putField(b, p, INDEX_TYPE_ID, w[h + 4]!);
+  p = putField(b, p, NR_ELEMS, w[h + 5]!);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -257,23 +270,19 @@ function writeComposite(d: RawDump, id: number, h: number): void {
   const vlen = info & 0xffffff;
   const kflag = info >>> 31 === 1;
   let p = putHead(d, b, d.pos, id, (info >>> 24) & 0x7f, w[h]!);
-  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
-  p = putUint(b, put(b, p, VLEN), vlen);
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = putField(b, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > limit) {
       d.flush(p);
       p = 0;
     }
-    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
-    p = putUint(b, put(b, p, Q_TYPE_ID), w[m + 1]!);
+    p = putMember(d, b, p, w[m]!, w[m + 1]!);
     const off = w[m + 2]!;
-    if (kflag) {
-      p = putUint(b, put(b, p, BITS_OFFSET), off & 0xffffff);
-      if (off >>> 24 !== 0) p = putUint(b, put(b, p, BITFIELD_SIZE), off >>> 24);
-    } else {
-      p = putUint(b, put(b, p, BITS_OFFSET), off);
-    }
+    // With kind_flag, the top byte of the offset is the bitfield's size.
+    p = putField(b, p, BITS_OFFSET, kflag ? off & 0xffffff : off);
+    if (kflag && off >>> 24 !== 0) p = putField(b, p, BITFIELD_SIZE, off >>> 24);
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -286,8 +295,8 @@ function writeEnum(d: RawDump, id: number, h: number): void {
   const vlen = info & 0xffffff;
   const signed = info >>> 31 === 1;
   let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
-  p = putUint(b, put(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED), w[h + 2]!);
-  p = putUint(b, put(b, p, VLEN), vlen);
+  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = putField(b, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
     if (p > limit) {
@@ -310,8 +319,8 @@ function writeEnum64(d: RawDump, id: number, h: number): void {
   const vlen = info & 0xffffff;
   const signed = info >>> 31 === 1;
   let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
-  p = putUint(b, put(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED), w[h + 2]!);
-  p = putUint(b, put(b, p, VLEN), vlen);
+  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = putField(b, p, VLEN, vlen);
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
@@ -338,7 +347,7 @@ function writeFunc(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
-  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   p = put(b, p, FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? FUNC_LINKAGE_UNKNOWN);
   b[p] = 10;
   d.pos = p + 1;
@@ -349,16 +358,15 @@ function writeFuncProto(d: RawDump, id: number, h: number): void {
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
   let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
-  p = putUint(b, put(b, p, Q_RET_TYPE_ID), w[h + 2]!);
-  p = putUint(b, put(b, p, VLEN), vlen);
+  p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
+  p = putField(b, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
     if (p > limit) {
       d.flush(p);
       p = 0;
     }
-    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
-    p = putUint(b, put(b, p, Q_TYPE_ID), w[m + 1]!);
+    p = putMember(d, b, p, w[m]!, w[m + 1]!);
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -368,7 +376,7 @@ function writeVar(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
-  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   p = put(b, p, VAR_LINKAGES[w[h + 3]!] ?? VAR_LINKAGE_UNKNOWN);
   b[p] = 10;
   d.pos = p + 1;
@@ -379,17 +387,17 @@ function writeDatasec(d: RawDump, id: number, h: number): void {
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
   let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
-  p = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
-  p = putUint(b, put(b, p, VLEN), vlen);
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = putField(b, p, VLEN, vlen);
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
       p = 0;
     }
     const vt = w[m]!;
-    p = putUint(b, put(b, p, SECINFO), vt);
-    p = putUint(b, put(b, p, OFFSET), w[m + 1]!);
-    p = putUint(b, put(b, p, SIZE), w[m + 2]!);
+    p = putField(b, p, SECINFO, vt);
+    p = putField(b, p, OFFSET, w[m + 1]!);
+    p = putField(b, p, SIZE, w[m + 2]!);
     // bpftool names the variable when its ID is in range, printing an empty name as ''.
     const owner = d.spec.specOf(vt);
     if (owner) {
@@ -408,7 +416,7 @@ function writeFloat(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
-  const q = putUint(b, put(b, p, Q_SIZE), w[h + 2]!);
+  const q = putField(b, p, Q_SIZE, w[h + 2]!);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -417,7 +425,7 @@ function writeDeclTag(d: RawDump, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
-  p = putUint(b, put(b, p, Q_TYPE_ID), w[h + 2]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   p = putInt(b, put(b, p, COMPONENT_IDX), w[h + 3]! | 0);
   b[p] = 10;
   d.pos = p + 1;
