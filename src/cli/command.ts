@@ -11,8 +11,6 @@ export interface Io {
   out(chunk: string | Uint8Array): void;
   /** Writes to standard error. */
   err(line: string): void;
-  /** Whether standard error is a terminal (for progress displays). */
-  readonly errIsTty: boolean;
   /**
    * Replaces the transient status line on a terminal's standard error ('' clears it); absent
    * when standard error is not a terminal.

@@ -23,9 +23,24 @@ function writeAll(fd: number, chunk: string | Uint8Array): void {
   }
 }
 
+/** Whether a status line is showing on the terminal (so the next line must clear it first). */
+let statusShown = false;
+/** Carriage return and erase-to-end-of-line: the status line is redrawn in place. */
+const CLEAR_LINE = '\r\x1b[K';
+
 const code = await runCli(process.argv.slice(2), {
   out: (chunk) => writeAll(1, chunk),
-  err: (line) => writeAll(2, `${line}\n`),
-  errIsTty: process.stderr.isTTY === true,
+  err: (line) => {
+    writeAll(2, `${statusShown ? CLEAR_LINE : ''}${line}\n`);
+    statusShown = false;
+  },
+  ...(process.stderr.isTTY
+    ? {
+        status: (text: string) => {
+          writeAll(2, `${CLEAR_LINE}${text}`);
+          statusShown = text !== '';
+        },
+      }
+    : {}),
 });
 process.exitCode = code;

@@ -16,7 +16,6 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   const code = await runCli(args, {
     out: (c) => out.push(typeof c === 'string' ? c : Buffer.from(c).toString()),
     err: (l) => err.push(l),
-    errIsTty: false,
   });
   return { code, out: out.join(''), err };
 }

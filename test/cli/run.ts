@@ -13,7 +13,6 @@ export async function cli(...argv: string[]): Promise<CliResult> {
   const code = await runCli(argv, {
     out: (c) => out.push(Buffer.from(c)),
     err: (line) => err.push(line),
-    errIsTty: false,
   });
   return { code, stdout: Buffer.concat(out).toString(), stderr: err.join('\n') };
 }

@@ -146,7 +146,7 @@ test(
     );
 
     const err: string[] = [];
-    const code = await runCli(['btf', 'list'], { out: () => {}, err: (l) => err.push(l), errIsTty: false });
+    const code = await runCli(['btf', 'list'], { out: () => {}, err: (l) => err.push(l) });
     assert.equal(code, 1);
     assert.match(err.join('\n'), /EPERM.*root/);
   }),
