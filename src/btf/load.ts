@@ -4,16 +4,12 @@
  * @module
  */
 import { parseElf } from '../elf/index.js';
+import { isElf } from '../elf/magic.js';
 import { ElfError } from '../errors.js';
 import { relocateSplit } from './relocate.js';
 import { Spec, type SpecOptions } from './spec.js';
 
-const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-
-/** Whether `bytes` start with the ELF magic. */
-export function isElf(bytes: Uint8Array): boolean {
-  return ELF_MAGIC.every((b, i) => bytes[i] === b);
-}
+export { isElf } from '../elf/magic.js';
 
 /**
  * The `.BTF` section of an ELF file, as a view into `bytes`.

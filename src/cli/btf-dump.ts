@@ -4,8 +4,9 @@
  */
 import { writeRaw } from '../btf/format/raw.js';
 import { Spec } from '../btf/spec.js';
+import { isElf } from '../elf/magic.js';
 import { TsbpfError, UsageError } from '../errors.js';
-import { defaultBaseFor, hasElfMagic, isKernelPublished, openingFile, readBytes } from '../kernel/btf-file.js';
+import { defaultBaseFor, isKernelPublished, openingFile, readBytes } from '../kernel/btf-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
@@ -113,7 +114,7 @@ async function openFile(path: string, baseBtf: string | undefined): Promise<Spec
   if (base === undefined) {
     const bytes = readBytes(path);
     const options = { kernelVerified: isKernelPublished(path) };
-    if (!hasElfMagic(bytes)) return openingFile(path, () => new Spec(bytes, undefined, options));
+    if (!isElf(bytes)) return openingFile(path, () => new Spec(bytes, undefined, options));
     const { loadSpecFromBytes } = await import('../btf/load.js');
     return openingFile(path, () => loadSpecFromBytes(bytes, undefined, options));
   }

@@ -13,6 +13,7 @@ export type { ByteReader } from './byte-reader.js';
 export * from './constants.js';
 export { ElfFile, parseElf } from './file.js';
 export type { ElfHeader } from './header.js';
+export { isElf } from './magic.js';
 export { type ElfRelocation, readRelocations, relocationSectionsFor } from './relocations.js';
 export type { ElfSection } from './section.js';
 export { StringTable } from './string-table.js';

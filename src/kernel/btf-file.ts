@@ -47,11 +47,6 @@ export function isKernelPublished(path: string): boolean {
   }
 }
 
-/** Whether `bytes` start with the ELF magic (`\x7fELF`); anything else is taken for raw BTF. */
-export function hasElfMagic(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
-}
-
 /** Runs `open`, which opens the BTF in `path`, naming the file in the message of a {@link TsbpfError}. */
 export function openingFile<T>(path: string, open: () => T): T {
   try {
