@@ -2,11 +2,19 @@
  * The JSON dump: the same document `bpftool -j btf dump file <f> format raw` prints,
  * `{"types":[...]}` with one object per type. Keys and their order are part of the format;
  * docs/json-format.md describes each kind's object.
+ *
+ * {@link writeJson} writes the document straight from the wire records, as the raw dump does
+ * (format/raw.ts explains the shape: one writer per kind through a table, buffer and position in
+ * locals, labels as precomputed bytes), and copies names as bytes from the string section with
+ * bpftool's escaping. {@link formatJsonType} formats one model object the same way.
  * @module
  */
-import { KIND_NAMES } from '../kinds.js';
+import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
+import type { StringTable } from '../strings.js';
 import { kindNumber, type Type } from '../types.js';
+import type { ChunkSink } from './byte-writer.js';
+import { bytesOf, put, putAscii, putField, putInt, putUint } from './put-bytes.js';
 
 /** Escapes a string as bpftool's JSON writer does (only `\t \n \r \f \b \\ "` are escaped). */
 function str(s: string): string {
@@ -48,7 +56,7 @@ function name(s: string): string {
 
 const INT_ENCODING: Record<number, string> = { 0: '(none)', 1: 'SIGNED', 2: 'CHAR', 4: 'BOOL' };
 
-/** One type as a JSON object (no whitespace). */
+/** One type as a JSON object (no whitespace), from the model: the object {@link writeJson} writes. */
 export function formatJsonType(t: Type): string {
   const head = `{"id":${t.id},"kind":"${KIND_NAMES[kindNumber(t.kind)] ?? 'UNKNOWN'}","name":${name(t.name)}`;
   switch (t.kind) {
@@ -103,18 +111,408 @@ export function formatJsonType(t: Type): string {
 }
 
 /**
- * Writes `{"types":[...]}` for `spec`'s own types, then a newline. Validates the spec first.
- * @throws {BtfError} if the spec is invalid.
+ * Most bytes an object's head or one vlen item holds besides its one name: the longest is a
+ * member, `,{"name":"…","type_id":N,"bits_offset":N,"bitfield_size":N}` (~80 bytes), plus `]}`.
  */
-export function writeJson(spec: Spec, write: (chunk: string) => void): void {
-  spec.validate();
-  let buf = '{"types":[';
-  for (let id = spec.firstId; id < spec.nextId; id++) {
-    buf += (id === spec.firstId ? '' : ',') + formatJsonType(spec.peekType(id)!);
-    if (buf.length >= 1 << 16) {
-      write(buf);
-      buf = '';
+const LINE_MAX = 256;
+/** Bytes handed to the sink per write. */
+const CHUNK = 1 << 18;
+/** Room past {@link CHUNK} for the type being written, so types up to this size never flush mid-type. */
+const SLACK = 1 << 16;
+/** The first chunk is small, so the main loop's flush runs before it is optimized (see raw.ts). */
+const FIRST_CHUNK = 1 << 12;
+
+/**
+ * For each byte, the letter after the backslash that bpftool's JSON writer escapes it with, or
+ * 0 when the byte is copied as is (bytes >= 0x80 and other control bytes included).
+ */
+const ESCAPES = new Uint8Array(256);
+ESCAPES[8] = 98; // \b
+ESCAPES[9] = 116; // \t
+ESCAPES[10] = 110; // \n
+ESCAPES[12] = 102; // \f
+ESCAPES[13] = 114; // \r
+ESCAPES[34] = 34; // \"
+ESCAPES[92] = 92; // \\
+
+const DOC_START = bytesOf('{"types":[');
+const DOC_END = bytesOf(']}\n');
+const ID = bytesOf('{"id":');
+/** `,"kind":"KIND","name":"` for each kind: the text between a type's ID and its name. */
+const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`,"kind":"${k}","name":"`));
+const UNKNOWN_HEAD = bytesOf(',"kind":"UNKNOWN","name":"');
+const ANON = bytesOf('(anon)');
+const INVALID = bytesOf('(invalid)');
+
+const Q_END = bytesOf('"}');
+const Q_SIZE = bytesOf('","size":');
+const Q_TYPE_ID = bytesOf('","type_id":');
+const Q_RET_TYPE_ID = bytesOf('","ret_type_id":');
+const Q_VAL = bytesOf('","val":');
+const BITS_OFFSET = bytesOf(',"bits_offset":');
+const BITFIELD_SIZE = bytesOf(',"bitfield_size":');
+const NR_BITS = bytesOf(',"nr_bits":');
+const INDEX_TYPE_ID = bytesOf(',"index_type_id":');
+const NR_ELEMS = bytesOf(',"nr_elems":');
+const COMPONENT_IDX = bytesOf(',"component_idx":');
+const VLEN = bytesOf(',"vlen":');
+const MEMBERS = bytesOf(',"members":[');
+const VALUES = bytesOf(',"values":[');
+const PARAMS = bytesOf(',"params":[');
+const VARS = bytesOf(',"vars":[');
+const FIRST_ITEM = bytesOf('{"name":"');
+const NEXT_ITEM = bytesOf(',{"name":"');
+const FIRST_SECINFO = bytesOf('{"type_id":');
+const NEXT_SECINFO = bytesOf(',{"type_id":');
+const OFFSET = bytesOf(',"offset":');
+const SIZE = bytesOf(',"size":');
+const Q_ENC_SIGNED = bytesOf('","encoding":"SIGNED","size":');
+const Q_ENC_UNSIGNED = bytesOf('","encoding":"UNSIGNED","size":');
+const Q_FWD_STRUCT = bytesOf('","fwd_kind":"struct"}');
+const Q_FWD_UNION = bytesOf('","fwd_kind":"union"}');
+const INT_ENCODINGS: readonly Uint8Array[] = Array.from({ length: 16 }, (_, e) =>
+  bytesOf(`,"encoding":"${INT_ENCODING[e] ?? 'UNKN'}"}`),
+);
+const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => bytesOf(`,"linkage":"${l}"}`));
+const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`,"linkage":"${l}"}`));
+const LINKAGE_UNKNOWN = bytesOf(',"linkage":"(unknown)"}');
+
+/**
+ * One dump in progress: the output buffer and the spec's arrays, read once. The buffer goes to
+ * the sink when the main loop finds it past {@link flushAt}, and mid-type when a long type or
+ * name would leave less than an item's room ({@link lineLimit}, {@link nameLimit}).
+ */
+class JsonDump {
+  readonly buf: Uint8Array;
+  pos = 0;
+  flushAt: number;
+  readonly lineLimit: number;
+  readonly nameLimit: number;
+  readonly words: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly firstId: number;
+  /** This spec's own string table, and the offset it starts at (non-zero for split BTF). */
+  readonly strs: Uint8Array;
+  readonly strStart: number;
+  readonly strings: StringTable;
+  private readonly sink: ChunkSink;
+  private readonly later: number;
+
+  /** Flushes when the main loop finds more than `chunk` bytes, then at `later`. */
+  constructor(spec: Spec, sink: ChunkSink, chunk: number, later: number, slack: number) {
+    this.sink = sink;
+    this.buf = new Uint8Array(Math.max(chunk, later) + slack);
+    this.flushAt = chunk;
+    this.later = later;
+    this.lineLimit = this.buf.length - 2 * LINE_MAX;
+    // An escaped byte takes two.
+    this.nameLimit = this.buf.length - LINE_MAX - 2;
+    this.words = spec.section.words;
+    this.starts = spec.section.starts;
+    this.firstId = spec.firstId;
+    this.strings = spec.strings;
+    this.strs = spec.strings.bytes;
+    this.strStart = spec.strings.start;
+  }
+
+  /** Hands `buf[0, p)` to the sink; the caller continues at 0. */
+  flush(p: number): void {
+    if (p > 0) this.sink(this.buf.subarray(0, p));
+    this.pos = 0;
+    this.flushAt = this.later;
+  }
+}
+
+/**
+ * Writes the string at `off`, escaped, at `b[p]` (the caller writes the quotes), or `(anon)` for
+ * the empty string; returns the position after it. A name longer than the room left flushes
+ * mid-name (the buffer is the same, the position restarts).
+ */
+function putName(d: JsonDump, b: Uint8Array, p: number, off: number): number {
+  let s = d.strs;
+  let i = off - d.strStart;
+  if (i < 0 || i >= s.length) {
+    // A base's string (split BTF), or an offset past every table (an unvalidated spec).
+    const t = d.strings.tableOf(off);
+    if (!t) return put(b, p, INVALID);
+    s = t.bytes;
+    i = off - t.start;
+  }
+  let c = s[i]!;
+  if (c === 0) return put(b, p, ANON);
+  const limit = d.nameLimit;
+  for (; c !== 0; c = s[++i]!) {
+    if (p >= limit) {
+      d.flush(p);
+      p = 0;
+    }
+    const e = ESCAPES[c]!;
+    if (e === 0) b[p++] = c;
+    else {
+      b[p++] = 92;
+      b[p++] = e;
     }
   }
-  write(`${buf}]}\n`);
+  return p;
+}
+
+/** Writes `{"name":"name","type_id":N` (with a leading comma unless `first`): a member or parameter. */
+function putItem(d: JsonDump, b: Uint8Array, p: number, first: boolean, nameOff: number, typeId: number): number {
+  return putField(b, putName(d, b, put(b, p, first ? FIRST_ITEM : NEXT_ITEM), nameOff), Q_TYPE_ID, typeId);
+}
+
+/** Writes `{"id":N,"kind":"KIND","name":"name` (the quote is left open for the next label to close). */
+function putHead(d: JsonDump, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
+  p = putField(b, p, ID, id);
+  p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
+  return putName(d, b, p, nameOff);
+}
+
+/** Writes the type at word `h` of the type section, which is type `id`, as one JSON object. */
+type KindWriter = (d: JsonDump, id: number, h: number) => void;
+
+function writeInt(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
+  const v = w[h + 3]!;
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = putField(b, p, BITS_OFFSET, (v >>> 16) & 0xff);
+  p = putField(b, p, NR_BITS, v & 0xff);
+  d.pos = put(b, p, INT_ENCODINGS[(v >>> 24) & 0x0f]!);
+}
+
+/** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
+function writeRef(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
+  b[q] = 125;
+  d.pos = q + 1;
+}
+
+function writeArray(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 3]!);
+  p = putField(b, p, INDEX_TYPE_ID, w[h + 4]!);
+  p = putField(b, p, NR_ELEMS, w[h + 5]!);
+  b[p] = 125;
+  d.pos = p + 1;
+}
+
+/** Closes a list and its object: `]}`. */
+function putListEnd(b: Uint8Array, p: number): number {
+  b[p] = 93;
+  b[p + 1] = 125;
+  return p + 2;
+}
+
+/** STRUCT and UNION. */
+function writeComposite(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const kflag = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, (info >>> 24) & 0x7f, w[h]!);
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = put(b, putField(b, p, VLEN, vlen), MEMBERS);
+  const limit = d.lineLimit;
+  const start = h + 3;
+  for (let m = start, end = m + vlen * 3; m < end; m += 3) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putItem(d, b, p, m === start, w[m]!, w[m + 1]!);
+    const off = w[m + 2]!;
+    // With kind_flag, the top byte of the offset is the bitfield's size.
+    p = putField(b, p, BITS_OFFSET, kflag ? off & 0xffffff : off);
+    if (kflag && off >>> 24 !== 0) p = putField(b, p, BITFIELD_SIZE, off >>> 24);
+    b[p++] = 125;
+  }
+  d.pos = putListEnd(b, p);
+}
+
+function writeEnum(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const signed = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
+  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = put(b, putField(b, p, VLEN, vlen), VALUES);
+  const limit = d.lineLimit;
+  const start = h + 3;
+  for (let m = start, end = m + vlen * 2; m < end; m += 2) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = put(b, putName(d, b, put(b, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
+    p = signed ? putInt(b, p, w[m + 1]! | 0) : putUint(b, p, w[m + 1]!);
+    b[p++] = 125;
+  }
+  d.pos = putListEnd(b, p);
+}
+
+/** ENUM64: rare, so its 64-bit values go through BigInt and a string. */
+function writeEnum64(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const info = w[h + 1]!;
+  const vlen = info & 0xffffff;
+  const signed = info >>> 31 === 1;
+  let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
+  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = put(b, putField(b, p, VLEN, vlen), VALUES);
+  const start = h + 3;
+  for (let m = start, end = m + vlen * 3; m < end; m += 3) {
+    if (p > d.lineLimit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = put(b, putName(d, b, put(b, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
+    const u = (BigInt(w[m + 2]!) << 32n) | BigInt(w[m + 1]!);
+    p = putAscii(b, p, String(signed ? BigInt.asIntN(64, u) : u));
+    b[p++] = 125;
+  }
+  d.pos = putListEnd(b, p);
+}
+
+function writeFwd(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
+  d.pos = put(b, p, w[h + 1]! >>> 31 === 1 ? Q_FWD_UNION : Q_FWD_STRUCT);
+}
+
+function writeFunc(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
+  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? LINKAGE_UNKNOWN);
+}
+
+function writeFuncProto(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const vlen = w[h + 1]! & 0xffffff;
+  let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
+  p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
+  p = put(b, putField(b, p, VLEN, vlen), PARAMS);
+  const limit = d.lineLimit;
+  const start = h + 3;
+  for (let m = start, end = m + vlen * 2; m < end; m += 2) {
+    if (p > limit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putItem(d, b, p, m === start, w[m]!, w[m + 1]!);
+    b[p++] = 125;
+  }
+  d.pos = putListEnd(b, p);
+}
+
+function writeVar(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
+  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), VAR_LINKAGES[w[h + 3]!] ?? LINKAGE_UNKNOWN);
+}
+
+function writeDatasec(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const vlen = w[h + 1]! & 0xffffff;
+  let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
+  p = putField(b, p, Q_SIZE, w[h + 2]!);
+  p = put(b, putField(b, p, VLEN, vlen), VARS);
+  const start = h + 3;
+  for (let m = start, end = m + vlen * 3; m < end; m += 3) {
+    if (p > d.lineLimit) {
+      d.flush(p);
+      p = 0;
+    }
+    p = putField(b, p, m === start ? FIRST_SECINFO : NEXT_SECINFO, w[m]!);
+    p = putField(b, p, OFFSET, w[m + 1]!);
+    p = putField(b, p, SIZE, w[m + 2]!);
+    b[p++] = 125;
+  }
+  d.pos = putListEnd(b, p);
+}
+
+/** FLOAT: a name and a size. */
+function writeFloat(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
+  const q = putField(b, p, Q_SIZE, w[h + 2]!);
+  b[q] = 125;
+  d.pos = q + 1;
+}
+
+function writeDeclTag(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  const b = d.buf;
+  let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
+  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
+  p = putInt(b, put(b, p, COMPONENT_IDX), w[h + 3]! | 0);
+  b[p] = 125;
+  d.pos = p + 1;
+}
+
+/** Kinds without a body of their own, and kinds this library does not know: the head only. */
+function writeHeadOnly(d: JsonDump, id: number, h: number): void {
+  const w = d.words;
+  d.pos = put(d.buf, putHead(d, d.buf, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!), Q_END);
+}
+
+/** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
+const WRITERS: readonly KindWriter[] = [];
+{
+  const table = WRITERS as KindWriter[];
+  for (let k = 0; k <= Kind.Enum64; k++) table.push(writeHeadOnly);
+  table[Kind.Int] = writeInt;
+  for (const k of [Kind.Ptr, Kind.Typedef, Kind.Volatile, Kind.Const, Kind.Restrict, Kind.TypeTag]) table[k] = writeRef;
+  table[Kind.Array] = writeArray;
+  table[Kind.Struct] = writeComposite;
+  table[Kind.Union] = writeComposite;
+  table[Kind.Enum] = writeEnum;
+  table[Kind.Enum64] = writeEnum64;
+  table[Kind.Fwd] = writeFwd;
+  table[Kind.Func] = writeFunc;
+  table[Kind.FuncProto] = writeFuncProto;
+  table[Kind.Var] = writeVar;
+  table[Kind.Datasec] = writeDatasec;
+  table[Kind.Float] = writeFloat;
+  table[Kind.DeclTag] = writeDeclTag;
+}
+
+/**
+ * Writes `{"types":[...]}` for `spec`'s own types (for a split spec, only its own, as bpftool
+ * does with `-B`), then a newline. Validates the spec first. Chunks are only valid during the
+ * call: a sink that keeps them must copy.
+ * @throws {BtfError} if the spec is invalid.
+ */
+export function writeJson(spec: Spec, sink: ChunkSink): void {
+  spec.validate();
+  const d = new JsonDump(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
+  d.pos = put(d.buf, 0, DOC_START);
+  const words = d.words;
+  const starts = d.starts;
+  const first = spec.firstId;
+  const end = spec.nextId;
+  for (let id = first; id < end; id++) {
+    if (d.pos > d.flushAt) d.flush(d.pos);
+    if (id !== first) d.buf[d.pos++] = 44;
+    const h = starts[id - first]!;
+    (WRITERS[(words[h + 1]! >>> 24) & 0x7f] ?? writeHeadOnly)(d, id, h);
+  }
+  d.pos = put(d.buf, d.pos, DOC_END);
+  d.flush(d.pos);
 }

@@ -20,13 +20,7 @@ import type { Spec } from '../spec.js';
 import type { StringTable } from '../strings.js';
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
-
-/** ASCII bytes of `s` (every label here is ASCII). */
-function bytesOf(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
+import { bytesOf, put, putField, putInt, putUint } from './put-bytes.js';
 
 /**
  * Most bytes a line holds besides its one name: the longest is a DATASEC entry
@@ -83,54 +77,6 @@ const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => bytesOf(` linkage=${l}`));
 const FUNC_LINKAGE_UNKNOWN = bytesOf(' linkage=(unknown)');
 const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`, linkage=${l}`));
 const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
-
-/** `"00"` to `"99"`: numbers are written two digits per division. */
-const DIGIT_PAIRS = bytesOf(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
-/** Powers of ten up to 10^10, for counting the digits of a 32-bit number without a loop. */
-const POW10 = new Float64Array(Array.from({ length: 11 }, (_, i) => 10 ** i));
-
-/** Copies `label` to `b[p]`; returns the position after it. */
-function put(b: Uint8Array, p: number, label: Uint8Array): number {
-  for (let i = 0; i < label.length; i++) b[p + i] = label[i]!;
-  return p + label.length;
-}
-
-/** Writes the unsigned 32-bit `n` in decimal at `b[p]`; returns the position after it. */
-function putUint(b: Uint8Array, p: number, n: number): number {
-  // The digit count from the bit length (log10(2) ~ 1233/4096), corrected by one comparison;
-  // `n | 1` has as many digits as `n` and gives 0 one digit.
-  const x = (n | 1) >>> 0;
-  const t = ((32 - Math.clz32(x)) * 1233) >>> 12;
-  const end = p + t + (x >= POW10[t]! ? 1 : 0);
-  let e = end;
-  let v = n;
-  while (v >= 100) {
-    const q = (v / 100) >>> 0;
-    const r = (v - q * 100) << 1;
-    b[--e] = DIGIT_PAIRS[r + 1]!;
-    b[--e] = DIGIT_PAIRS[r]!;
-    v = q;
-  }
-  if (v >= 10) {
-    b[--e] = DIGIT_PAIRS[(v << 1) + 1]!;
-    b[--e] = DIGIT_PAIRS[v << 1]!;
-  } else {
-    b[--e] = 48 + v;
-  }
-  return end;
-}
-
-/** Writes `label` then the unsigned `n` in decimal: the `key=value` pairs. */
-function putField(b: Uint8Array, p: number, label: Uint8Array, n: number): number {
-  return putUint(b, put(b, p, label), n);
-}
-
-/** Writes the signed 32-bit `n` in decimal; returns the position after it. */
-function putInt(b: Uint8Array, p: number, n: number): number {
-  if (n >= 0) return putUint(b, p, n);
-  b[p] = 45;
-  return putUint(b, p + 1, -n);
-}
 
 /**
  * One dump in progress: the output buffer and the spec's arrays, read once. The buffer is
