@@ -11,9 +11,9 @@
  */
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
-import type { StringTable } from '../strings.js';
 import { kindNumber, type Type } from '../types.js';
 import type { ChunkSink } from './byte-writer.js';
+import { CHUNK, DumpBuffer, FIRST_CHUNK, SLACK } from './dump-buffer.js';
 import { bytesOf, put, putAscii, putField, putInt, putUint } from './put-bytes.js';
 
 /** Escapes a string as bpftool's JSON writer does (only `\t \n \r \f \b \\ "` are escaped). */
@@ -111,18 +111,6 @@ export function formatJsonType(t: Type): string {
 }
 
 /**
- * Most bytes an object's head or one vlen item holds besides its one name: the longest is a
- * member, `,{"name":"…","type_id":N,"bits_offset":N,"bitfield_size":N}` (~80 bytes), plus `]}`.
- */
-const LINE_MAX = 256;
-/** Bytes handed to the sink per write. */
-const CHUNK = 1 << 18;
-/** Room past {@link CHUNK} for the type being written, so types up to this size never flush mid-type. */
-const SLACK = 1 << 16;
-/** The first chunk is small, so the main loop's flush runs before it is optimized (see raw.ts). */
-const FIRST_CHUNK = 1 << 12;
-
-/**
  * For each byte, the letter after the backslash that bpftool's JSON writer escapes it with, or
  * 0 when the byte is copied as is (bytes >= 0x80 and other control bytes included).
  */
@@ -178,57 +166,11 @@ const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`,"linkage":"${l}"}`));
 const LINKAGE_UNKNOWN = bytesOf(',"linkage":"(unknown)"}');
 
 /**
- * One dump in progress: the output buffer and the spec's arrays, read once. The buffer goes to
- * the sink when the main loop finds it past {@link flushAt}, and mid-type when a long type or
- * name would leave less than an item's room ({@link lineLimit}, {@link nameLimit}).
- */
-class JsonDump {
-  readonly buf: Uint8Array;
-  pos = 0;
-  flushAt: number;
-  readonly lineLimit: number;
-  readonly nameLimit: number;
-  readonly words: Uint32Array;
-  readonly starts: Uint32Array;
-  readonly firstId: number;
-  /** This spec's own string table, and the offset it starts at (non-zero for split BTF). */
-  readonly strs: Uint8Array;
-  readonly strStart: number;
-  readonly strings: StringTable;
-  private readonly sink: ChunkSink;
-  private readonly later: number;
-
-  /** Flushes when the main loop finds more than `chunk` bytes, then at `later`. */
-  constructor(spec: Spec, sink: ChunkSink, chunk: number, later: number, slack: number) {
-    this.sink = sink;
-    this.buf = new Uint8Array(Math.max(chunk, later) + slack);
-    this.flushAt = chunk;
-    this.later = later;
-    this.lineLimit = this.buf.length - 2 * LINE_MAX;
-    // An escaped byte takes two.
-    this.nameLimit = this.buf.length - LINE_MAX - 2;
-    this.words = spec.section.words;
-    this.starts = spec.section.starts;
-    this.firstId = spec.firstId;
-    this.strings = spec.strings;
-    this.strs = spec.strings.bytes;
-    this.strStart = spec.strings.start;
-  }
-
-  /** Hands `buf[0, p)` to the sink; the caller continues at 0. */
-  flush(p: number): void {
-    if (p > 0) this.sink(this.buf.subarray(0, p));
-    this.pos = 0;
-    this.flushAt = this.later;
-  }
-}
-
-/**
  * Writes the string at `off`, escaped, at `b[p]` (the caller writes the quotes), or `(anon)` for
  * the empty string; returns the position after it. A name longer than the room left flushes
  * mid-name (the buffer is the same, the position restarts).
  */
-function putName(d: JsonDump, b: Uint8Array, p: number, off: number): number {
+function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   let s = d.strs;
   let i = off - d.strStart;
   if (i < 0 || i >= s.length) {
@@ -257,21 +199,21 @@ function putName(d: JsonDump, b: Uint8Array, p: number, off: number): number {
 }
 
 /** Writes `{"name":"name","type_id":N` (with a leading comma unless `first`): a member or parameter. */
-function putItem(d: JsonDump, b: Uint8Array, p: number, first: boolean, nameOff: number, typeId: number): number {
+function putItem(d: DumpBuffer, b: Uint8Array, p: number, first: boolean, nameOff: number, typeId: number): number {
   return putField(b, putName(d, b, put(b, p, first ? FIRST_ITEM : NEXT_ITEM), nameOff), Q_TYPE_ID, typeId);
 }
 
 /** Writes `{"id":N,"kind":"KIND","name":"name` (the quote is left open for the next label to close). */
-function putHead(d: JsonDump, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
+function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
   p = putField(b, p, ID, id);
   p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
   return putName(d, b, p, nameOff);
 }
 
 /** Writes the type at word `h` of the type section, which is type `id`, as one JSON object. */
-type KindWriter = (d: JsonDump, id: number, h: number) => void;
+type KindWriter = (d: DumpBuffer, id: number, h: number) => void;
 
-function writeInt(d: JsonDump, id: number, h: number): void {
+function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
@@ -283,7 +225,7 @@ function writeInt(d: JsonDump, id: number, h: number): void {
 }
 
 /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
-function writeRef(d: JsonDump, id: number, h: number): void {
+function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
@@ -292,7 +234,7 @@ function writeRef(d: JsonDump, id: number, h: number): void {
   d.pos = q + 1;
 }
 
-function writeArray(d: JsonDump, id: number, h: number): void {
+function writeArray(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
@@ -311,7 +253,7 @@ function putListEnd(b: Uint8Array, p: number): number {
 }
 
 /** STRUCT and UNION. */
-function writeComposite(d: JsonDump, id: number, h: number): void {
+function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -337,7 +279,7 @@ function writeComposite(d: JsonDump, id: number, h: number): void {
   d.pos = putListEnd(b, p);
 }
 
-function writeEnum(d: JsonDump, id: number, h: number): void {
+function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -361,7 +303,7 @@ function writeEnum(d: JsonDump, id: number, h: number): void {
 }
 
 /** ENUM64: rare, so its 64-bit values go through BigInt and a string. */
-function writeEnum64(d: JsonDump, id: number, h: number): void {
+function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -384,21 +326,21 @@ function writeEnum64(d: JsonDump, id: number, h: number): void {
   d.pos = putListEnd(b, p);
 }
 
-function writeFwd(d: JsonDump, id: number, h: number): void {
+function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
   d.pos = put(b, p, w[h + 1]! >>> 31 === 1 ? Q_FWD_UNION : Q_FWD_STRUCT);
 }
 
-function writeFunc(d: JsonDump, id: number, h: number): void {
+function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
   d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? LINKAGE_UNKNOWN);
 }
 
-function writeFuncProto(d: JsonDump, id: number, h: number): void {
+function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
@@ -418,14 +360,14 @@ function writeFuncProto(d: JsonDump, id: number, h: number): void {
   d.pos = putListEnd(b, p);
 }
 
-function writeVar(d: JsonDump, id: number, h: number): void {
+function writeVar(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
   d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), VAR_LINKAGES[w[h + 3]!] ?? LINKAGE_UNKNOWN);
 }
 
-function writeDatasec(d: JsonDump, id: number, h: number): void {
+function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
@@ -447,7 +389,7 @@ function writeDatasec(d: JsonDump, id: number, h: number): void {
 }
 
 /** FLOAT: a name and a size. */
-function writeFloat(d: JsonDump, id: number, h: number): void {
+function writeFloat(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
@@ -456,7 +398,7 @@ function writeFloat(d: JsonDump, id: number, h: number): void {
   d.pos = q + 1;
 }
 
-function writeDeclTag(d: JsonDump, id: number, h: number): void {
+function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
@@ -467,7 +409,7 @@ function writeDeclTag(d: JsonDump, id: number, h: number): void {
 }
 
 /** Kinds without a body of their own, and kinds this library does not know: the head only. */
-function writeHeadOnly(d: JsonDump, id: number, h: number): void {
+function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   d.pos = put(d.buf, putHead(d, d.buf, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!), Q_END);
 }
@@ -501,7 +443,7 @@ const WRITERS: readonly KindWriter[] = [];
  */
 export function writeJson(spec: Spec, sink: ChunkSink): void {
   spec.validate();
-  const d = new JsonDump(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
+  const d = new DumpBuffer(spec, sink, FIRST_CHUNK, CHUNK, SLACK, 2);
   d.pos = put(d.buf, 0, DOC_START);
   const words = d.words;
   const starts = d.starts;

@@ -17,28 +17,10 @@
 
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
-import type { StringTable } from '../strings.js';
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
+import { CHUNK, DumpBuffer, FIRST_CHUNK, LINE_MAX, SLACK } from './dump-buffer.js';
 import { bytesOf, put, putField, putInt, putUint } from './put-bytes.js';
-
-/**
- * Most bytes a line holds besides its one name: the longest is a DATASEC entry
- * (`\n\ttype_id=N offset=N size=N (DECL_TAG '...')`, ~80 bytes with 10-digit numbers).
- */
-const LINE_MAX = 256;
-/** Bytes handed to the sink per write when dumping a whole spec. */
-const CHUNK = 1 << 18;
-/**
- * Room past {@link CHUNK} for the type being written when the chunk fills: types up to this
- * size never flush mid-type, so that branch of the writers stays cold (and uncompiled).
- */
-const SLACK = 1 << 16;
-/**
- * The first chunk is small: the main loop's flush then first runs while it is still
- * interpreted, so its optimized code has seen the call and does not deoptimize at 256 KiB.
- */
-const FIRST_CHUNK = 1 << 12;
 
 /** `] KIND '` for each kind: the text between a type's ID and its name. */
 const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`] ${k} '`));
@@ -79,57 +61,10 @@ const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`, linkage=${l}`));
 const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
 
 /**
- * One dump in progress: the output buffer and the spec's arrays, read once. The buffer is
- * handed to the sink when the main loop finds it past {@link flushAt}, and mid-type when a long
- * type or name would leave less than a line's room ({@link lineLimit}, {@link nameLimit}).
- */
-class RawDump {
-  readonly buf: Uint8Array;
-  pos = 0;
-  flushAt: number;
-  readonly lineLimit: number;
-  readonly nameLimit: number;
-  readonly spec: Spec;
-  readonly words: Uint32Array;
-  readonly starts: Uint32Array;
-  readonly firstId: number;
-  /** This spec's own string table, and the offset it starts at (non-zero for split BTF). */
-  readonly strs: Uint8Array;
-  readonly strStart: number;
-  readonly strings: StringTable;
-  private readonly sink: ChunkSink;
-  private readonly later: number;
-
-  /** Flushes when the main loop finds more than `chunk` bytes, then at `later`. */
-  constructor(spec: Spec, sink: ChunkSink, chunk: number, later: number, slack: number) {
-    this.sink = sink;
-    this.buf = new Uint8Array(Math.max(chunk, later) + slack);
-    this.flushAt = chunk;
-    this.later = later;
-    this.lineLimit = this.buf.length - 2 * LINE_MAX;
-    this.nameLimit = this.buf.length - LINE_MAX;
-    this.spec = spec;
-    this.words = spec.section.words;
-    this.starts = spec.section.starts;
-    this.firstId = spec.firstId;
-    this.strings = spec.strings;
-    this.strs = spec.strings.bytes;
-    this.strStart = spec.strings.start;
-  }
-
-  /** Hands `buf[0, p)` to the sink; the caller continues at 0. */
-  flush(p: number): void {
-    if (p > 0) this.sink(this.buf.subarray(0, p));
-    this.pos = 0;
-    this.flushAt = this.later;
-  }
-}
-
-/**
  * Writes the string at `off` (without quotes) at `b[p]`; returns the position after it. A name
  * longer than the room left flushes mid-name (the buffer is the same, the position restarts).
  */
-function putName(d: RawDump, b: Uint8Array, p: number, off: number): number {
+function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   let s = d.strs;
   let i = off - d.strStart;
   if (i < 0 || i >= s.length) {
@@ -151,7 +86,7 @@ function putName(d: RawDump, b: Uint8Array, p: number, off: number): number {
 }
 
 /** {@link putName}, writing `(anon)` for the empty name as bpftool's btf_str() does. */
-function putNameOrAnon(d: RawDump, b: Uint8Array, p: number, off: number): number {
+function putNameOrAnon(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   return off === 0 ? put(b, p, ANON) : putName(d, b, p, off);
 }
 
@@ -159,12 +94,12 @@ function putNameOrAnon(d: RawDump, b: Uint8Array, p: number, off: number): numbe
  * Writes `\n\t'name' type_id=N`: a FUNC_PROTO parameter, and the start of a STRUCT member. Whole
  * lines in one call get hot (and compiled) early, long before the writer looping over them.
  */
-function putMember(d: RawDump, b: Uint8Array, p: number, nameOff: number, typeId: number): number {
+function putMember(d: DumpBuffer, b: Uint8Array, p: number, nameOff: number, typeId: number): number {
   return putField(b, putNameOrAnon(d, b, put(b, p, MEMBER), nameOff), Q_TYPE_ID, typeId);
 }
 
 /** Writes `[id] KIND 'name` (the quote is left open for the next label to close). */
-function putHead(d: RawDump, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
+function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
   b[p] = 91;
   p = putUint(b, p + 1, id);
   p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
@@ -172,9 +107,9 @@ function putHead(d: RawDump, b: Uint8Array, p: number, id: number, kind: number,
 }
 
 /** Writes the type at word `h` of the type section, which is type `id`, as one or more lines. */
-type KindWriter = (d: RawDump, id: number, h: number) => void;
+type KindWriter = (d: DumpBuffer, id: number, h: number) => void;
 
-function writeInt(d: RawDump, id: number, h: number): void {
+function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
@@ -188,7 +123,7 @@ function writeInt(d: RawDump, id: number, h: number): void {
 }
 
 /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
-function writeRef(d: RawDump, id: number, h: number): void {
+function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
@@ -197,7 +132,7 @@ function writeRef(d: RawDump, id: number, h: number): void {
   d.pos = q + 1;
 }
 
-function writeArray(d: RawDump, id: number, h: number): void {
+function writeArray(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
@@ -209,7 +144,7 @@ function writeArray(d: RawDump, id: number, h: number): void {
 }
 
 /** STRUCT and UNION. */
-function writeComposite(d: RawDump, id: number, h: number): void {
+function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -234,7 +169,7 @@ function writeComposite(d: RawDump, id: number, h: number): void {
   d.pos = p + 1;
 }
 
-function writeEnum(d: RawDump, id: number, h: number): void {
+function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -258,7 +193,7 @@ function writeEnum(d: RawDump, id: number, h: number): void {
 }
 
 /** ENUM64: rare, so its 64-bit values go through BigInt and a string. */
-function writeEnum64(d: RawDump, id: number, h: number): void {
+function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
@@ -280,7 +215,7 @@ function writeEnum64(d: RawDump, id: number, h: number): void {
   d.pos = p + 1;
 }
 
-function writeFwd(d: RawDump, id: number, h: number): void {
+function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
@@ -289,7 +224,7 @@ function writeFwd(d: RawDump, id: number, h: number): void {
   d.pos = q + 1;
 }
 
-function writeFunc(d: RawDump, id: number, h: number): void {
+function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
@@ -299,7 +234,7 @@ function writeFunc(d: RawDump, id: number, h: number): void {
   d.pos = p + 1;
 }
 
-function writeFuncProto(d: RawDump, id: number, h: number): void {
+function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
@@ -318,7 +253,7 @@ function writeFuncProto(d: RawDump, id: number, h: number): void {
   d.pos = p + 1;
 }
 
-function writeVar(d: RawDump, id: number, h: number): void {
+function writeVar(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
@@ -328,7 +263,7 @@ function writeVar(d: RawDump, id: number, h: number): void {
   d.pos = p + 1;
 }
 
-function writeDatasec(d: RawDump, id: number, h: number): void {
+function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const vlen = w[h + 1]! & 0xffffff;
@@ -358,7 +293,7 @@ function writeDatasec(d: RawDump, id: number, h: number): void {
 }
 
 /** FLOAT: a name and a size. */
-function writeFloat(d: RawDump, id: number, h: number): void {
+function writeFloat(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
@@ -367,7 +302,7 @@ function writeFloat(d: RawDump, id: number, h: number): void {
   d.pos = q + 1;
 }
 
-function writeDeclTag(d: RawDump, id: number, h: number): void {
+function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
@@ -378,7 +313,7 @@ function writeDeclTag(d: RawDump, id: number, h: number): void {
 }
 
 /** Kinds without a body of their own, and kinds this library does not know: the head only. */
-function writeHeadOnly(d: RawDump, id: number, h: number): void {
+function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
@@ -409,7 +344,7 @@ const WRITERS: readonly KindWriter[] = [];
 }
 
 /** Writes type `id` of the dump's spec (which must own it), with its newline. */
-function writeType(d: RawDump, id: number): void {
+function writeType(d: DumpBuffer, id: number): void {
   const h = d.starts[id - d.firstId]!;
   (WRITERS[(d.words[h + 1]! >>> 24) & 0x7f] ?? writeHeadOnly)(d, id, h);
 }
@@ -421,7 +356,7 @@ function writeType(d: RawDump, id: number): void {
  */
 export function writeRaw(spec: Spec, sink: ChunkSink): void {
   spec.validate();
-  const d = new RawDump(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
+  const d = new DumpBuffer(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
   const end = spec.nextId;
   for (let id = spec.firstId; id < end; id++) {
     if (d.pos > d.flushAt) d.flush(d.pos);
@@ -435,7 +370,7 @@ export function formatRawType(spec: Spec, id: number): string {
   const owner = spec.specOf(id);
   if (!owner) return '';
   return toText((sink) => {
-    const d = new RawDump(owner, sink, 0, 0, 4 * LINE_MAX);
+    const d = new DumpBuffer(owner, sink, 0, 0, 4 * LINE_MAX);
     writeType(d, id);
     d.flush(d.pos);
   }).slice(0, -1);
