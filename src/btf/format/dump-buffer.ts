@@ -4,6 +4,7 @@
  * without property chains.
  * @module
  */
+import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import type { StringTable } from '../strings.js';
 import type { ChunkSink } from './byte-writer.js';
@@ -74,4 +75,51 @@ export class DumpBuffer {
     this.pos = 0;
     this.flushAt = this.later;
   }
+}
+
+/** Writes type `id`, whose record starts at word `h`, into the dump. */
+export type KindWriter = (d: DumpBuffer, id: number, h: number) => void;
+
+/** One writer per kind family; `headOnly` serves kinds without a body and unknown kinds. */
+export interface KindWriters {
+  headOnly: KindWriter;
+  int: KindWriter;
+  /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG. */
+  ref: KindWriter;
+  array: KindWriter;
+  /** STRUCT and UNION. */
+  composite: KindWriter;
+  enum: KindWriter;
+  enum64: KindWriter;
+  fwd: KindWriter;
+  func: KindWriter;
+  funcProto: KindWriter;
+  var: KindWriter;
+  datasec: KindWriter;
+  float: KindWriter;
+  declTag: KindWriter;
+}
+
+/**
+ * The writer of each kind number, for dispatch through a table: a kind first met late compiles
+ * on its own instead of deoptimizing one big switch. Kinds past the end use `headOnly`.
+ */
+export function kindWriterTable(w: KindWriters): readonly KindWriter[] {
+  const table: KindWriter[] = [];
+  for (let k = 0; k <= Kind.Enum64; k++) table.push(w.headOnly);
+  table[Kind.Int] = w.int;
+  for (const k of [Kind.Ptr, Kind.Typedef, Kind.Volatile, Kind.Const, Kind.Restrict, Kind.TypeTag]) table[k] = w.ref;
+  table[Kind.Array] = w.array;
+  table[Kind.Struct] = w.composite;
+  table[Kind.Union] = w.composite;
+  table[Kind.Enum] = w.enum;
+  table[Kind.Enum64] = w.enum64;
+  table[Kind.Fwd] = w.fwd;
+  table[Kind.Func] = w.func;
+  table[Kind.FuncProto] = w.funcProto;
+  table[Kind.Var] = w.var;
+  table[Kind.Datasec] = w.datasec;
+  table[Kind.Float] = w.float;
+  table[Kind.DeclTag] = w.declTag;
+  return table;
 }

@@ -13,7 +13,7 @@ import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { kindNumber, type Type } from '../types.js';
 import type { ChunkSink } from './byte-writer.js';
-import { CHUNK, DumpBuffer, FIRST_CHUNK, SLACK } from './dump-buffer.js';
+import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, SLACK } from './dump-buffer.js';
 import { bytesOf, put, putAscii, putField, putInt, putUint } from './put-bytes.js';
 
 /** Escapes a string as bpftool's JSON writer does (only `\t \n \r \f \b \\ "` are escaped). */
@@ -209,9 +209,6 @@ function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: numb
   p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
   return putName(d, b, p, nameOff);
 }
-
-/** Writes the type at word `h` of the type section, which is type `id`, as one JSON object. */
-type KindWriter = (d: DumpBuffer, id: number, h: number) => void;
 
 function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
@@ -415,25 +412,22 @@ function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
 }
 
 /** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
-const WRITERS: readonly KindWriter[] = [];
-{
-  const table = WRITERS as KindWriter[];
-  for (let k = 0; k <= Kind.Enum64; k++) table.push(writeHeadOnly);
-  table[Kind.Int] = writeInt;
-  for (const k of [Kind.Ptr, Kind.Typedef, Kind.Volatile, Kind.Const, Kind.Restrict, Kind.TypeTag]) table[k] = writeRef;
-  table[Kind.Array] = writeArray;
-  table[Kind.Struct] = writeComposite;
-  table[Kind.Union] = writeComposite;
-  table[Kind.Enum] = writeEnum;
-  table[Kind.Enum64] = writeEnum64;
-  table[Kind.Fwd] = writeFwd;
-  table[Kind.Func] = writeFunc;
-  table[Kind.FuncProto] = writeFuncProto;
-  table[Kind.Var] = writeVar;
-  table[Kind.Datasec] = writeDatasec;
-  table[Kind.Float] = writeFloat;
-  table[Kind.DeclTag] = writeDeclTag;
-}
+const WRITERS = kindWriterTable({
+  headOnly: writeHeadOnly,
+  int: writeInt,
+  ref: writeRef,
+  array: writeArray,
+  composite: writeComposite,
+  enum: writeEnum,
+  enum64: writeEnum64,
+  fwd: writeFwd,
+  func: writeFunc,
+  funcProto: writeFuncProto,
+  var: writeVar,
+  datasec: writeDatasec,
+  float: writeFloat,
+  declTag: writeDeclTag,
+});
 
 /**
  * Writes `{"types":[...]}` for `spec`'s own types (for a split spec, only its own, as bpftool

@@ -19,7 +19,7 @@ import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
-import { CHUNK, DumpBuffer, FIRST_CHUNK, LINE_MAX, SLACK } from './dump-buffer.js';
+import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, LINE_MAX, SLACK } from './dump-buffer.js';
 import { bytesOf, put, putField, putInt, putUint } from './put-bytes.js';
 
 /** `] KIND '` for each kind: the text between a type's ID and its name. */
@@ -105,9 +105,6 @@ function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: numb
   p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
   return putNameOrAnon(d, b, p, nameOff);
 }
-
-/** Writes the type at word `h` of the type section, which is type `id`, as one or more lines. */
-type KindWriter = (d: DumpBuffer, id: number, h: number) => void;
 
 function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
@@ -323,25 +320,22 @@ function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
 }
 
 /** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
-const WRITERS: readonly KindWriter[] = [];
-{
-  const table = WRITERS as KindWriter[];
-  for (let k = 0; k <= Kind.Enum64; k++) table.push(writeHeadOnly);
-  table[Kind.Int] = writeInt;
-  for (const k of [Kind.Ptr, Kind.Typedef, Kind.Volatile, Kind.Const, Kind.Restrict, Kind.TypeTag]) table[k] = writeRef;
-  table[Kind.Array] = writeArray;
-  table[Kind.Struct] = writeComposite;
-  table[Kind.Union] = writeComposite;
-  table[Kind.Enum] = writeEnum;
-  table[Kind.Enum64] = writeEnum64;
-  table[Kind.Fwd] = writeFwd;
-  table[Kind.Func] = writeFunc;
-  table[Kind.FuncProto] = writeFuncProto;
-  table[Kind.Var] = writeVar;
-  table[Kind.Datasec] = writeDatasec;
-  table[Kind.Float] = writeFloat;
-  table[Kind.DeclTag] = writeDeclTag;
-}
+const WRITERS = kindWriterTable({
+  headOnly: writeHeadOnly,
+  int: writeInt,
+  ref: writeRef,
+  array: writeArray,
+  composite: writeComposite,
+  enum: writeEnum,
+  enum64: writeEnum64,
+  fwd: writeFwd,
+  func: writeFunc,
+  funcProto: writeFuncProto,
+  var: writeVar,
+  datasec: writeDatasec,
+  float: writeFloat,
+  declTag: writeDeclTag,
+});
 
 /** Writes type `id` of the dump's spec (which must own it), with its newline. */
 function writeType(d: DumpBuffer, id: number): void {
