@@ -109,7 +109,9 @@ export class Handle {
     }
     const bytes = this.bytes();
     try {
-      this.#spec = base ? loadSplitSpec(bytes, base) : loadSpec(bytes);
+      // Every BTF object the kernel holds passed its verifier (at boot, module load or BTF_LOAD).
+      const options = { kernelVerified: true };
+      this.#spec = base ? loadSplitSpec(bytes, base, options) : loadSpec(bytes, options);
     } catch (err) {
       if (err instanceof TsbpfError) err.message = `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}: ${err.message}`;
       throw err;
