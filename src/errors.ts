@@ -107,3 +107,62 @@ export class NotSupportedError extends TsbpfError {
 export class UsageError extends TsbpfError {
   override name = 'UsageError';
 }
+
+/** Where in a BPF object or program a fault was found. */
+export interface ObjectLocation {
+  /** ELF section name. */
+  section?: string;
+  /** Program (function) name. */
+  program?: string;
+  /** Map name. */
+  map?: string;
+  /** Symbol name. */
+  symbol?: string;
+  /** Instruction index (slots) within the program or section. */
+  insn?: number;
+  /** Byte offset (within the section, or the file for ELF-level faults). */
+  offset?: number;
+}
+
+/**
+ * A BPF object (clang `-target bpf` ELF) that cannot be turned into programs and maps: bad
+ * relocations, missing symbols, bad map definitions, unknown section kinds, malformed code.
+ */
+export class ObjectError extends TsbpfError {
+  override name = 'ObjectError';
+  readonly section: string | undefined;
+  readonly program: string | undefined;
+  readonly map: string | undefined;
+  readonly symbol: string | undefined;
+  readonly insn: number | undefined;
+  readonly offset: number | undefined;
+
+  constructor(message: string, where: ObjectLocation = {}, options?: { cause?: unknown }) {
+    const prefix: string[] = [];
+    if (where.section !== undefined) prefix.push(`section ${where.section}`);
+    if (where.program !== undefined) prefix.push(`program ${where.program}`);
+    if (where.map !== undefined) prefix.push(`map ${where.map}`);
+    if (where.symbol !== undefined) prefix.push(`symbol ${where.symbol}`);
+    if (where.insn !== undefined) prefix.push(`insn ${where.insn}`);
+    if (where.offset !== undefined) prefix.push(`offset ${where.offset}`);
+    super(prefix.length > 0 ? `${prefix.join(': ')}: ${message}` : message, options);
+    this.section = where.section;
+    this.program = where.program;
+    this.map = where.map;
+    this.symbol = where.symbol;
+    this.insn = where.insn;
+    this.offset = where.offset;
+  }
+}
+
+/** Instructions that cannot be decoded, encoded or assembled (bad field, unknown label, bad jump). */
+export class AsmError extends TsbpfError {
+  override name = 'AsmError';
+  /** Instruction index (slots) the fault belongs to, where known. */
+  readonly insn: number | undefined;
+
+  constructor(message: string, insn?: number) {
+    super(insn !== undefined ? `insn ${insn}: ${message}` : message);
+    this.insn = insn;
+  }
+}
