@@ -80,7 +80,8 @@ function checkFields(insn: Instruction, i: number): void {
   if (!Number.isInteger(code) || code < 0 || code > 0xff) throw new AsmError(`opcode ${code} is not a byte`, i);
   if (!Number.isInteger(dst) || dst < 0 || dst > 15) throw new AsmError(`dst register ${dst} is not 0-15`, i);
   if (!Number.isInteger(src) || src < 0 || src > 15) throw new AsmError(`src register ${src} is not 0-15`, i);
-  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff) throw new AsmError(`offset ${off} is not a signed 16-bit value`, i);
+  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff)
+    throw new AsmError(`offset ${off} is not a signed 16-bit value`, i);
   if (!Number.isInteger(imm) || imm < -0x80000000 || imm > 0xffffffff) {
     throw new AsmError(`immediate ${imm} does not fit in 32 bits`, i);
   }

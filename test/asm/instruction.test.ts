@@ -116,7 +116,10 @@ describe('asm: encoding', () => {
   test('out-of-range fields and ragged lengths are typed errors naming the instruction', () => {
     const ok = { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 };
     for (const bad of [{ code: 256 }, { dst: 16 }, { src: -1 }, { off: 0x8000 }, { imm: 2 ** 32 }, { imm: 0.5 }]) {
-      assert.throws(() => encodeInstructions([ok, { ...ok, ...bad }], true), (e: unknown) => e instanceof AsmError && e.insn === 1);
+      assert.throws(
+        () => encodeInstructions([ok, { ...ok, ...bad }], true),
+        (e: unknown) => e instanceof AsmError && e.insn === 1,
+      );
     }
     assert.throws(() => decodeInstructions(new Uint8Array(12), true), AsmError);
   });

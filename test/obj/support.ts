@@ -62,7 +62,10 @@ export function objdump(path: string): ObjdumpLine[] {
     lines.push({
       section,
       offset: Number.parseInt(m[1]!, 10) * 8,
-      bytes: m[2]!.trim().split(' ').map((h) => Number.parseInt(h, 16)),
+      bytes: m[2]!
+        .trim()
+        .split(' ')
+        .map((h) => Number.parseInt(h, 16)),
       text: m[3]!.trim(),
     });
   }
