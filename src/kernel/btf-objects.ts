@@ -4,7 +4,8 @@
  * @module
  */
 import { KernelError, NotFoundError } from '../errors.js';
-import { btfIds, Errno } from '../sys/index.js';
+import { btfIds } from '../sys/btf.js';
+import { Errno } from '../sys/errno.js';
 import { Handle, type HandleInfo, isModule, isVmlinux } from './handle.js';
 
 /**

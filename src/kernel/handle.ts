@@ -6,7 +6,9 @@
 import type { Spec } from '../btf/spec.js';
 import { loadSpec, loadSplitSpec } from '../btf/spec.js';
 import { KernelError, NotFoundError, TsbpfError } from '../errors.js';
-import { type BtfObjectInfo, btfGetFdById, btfInfo, Errno, type FD } from '../sys/index.js';
+import { type BtfObjectInfo, btfGetFdById, btfInfo } from '../sys/btf.js';
+import { Errno } from '../sys/errno.js';
+import type { FD } from '../sys/fd.js';
 
 /** What the kernel reports about a BTF object, without its blob. */
 export interface HandleInfo {

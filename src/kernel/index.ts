@@ -1,13 +1,16 @@
 /**
- * Kernel BTF: handles on loaded BTF objects, the registry of vmlinux and module BTF (of the
- * running kernel or of a directory laid out like /sys/kernel/btf), and attach-target lookup.
+ * Kernel BTF (`tsbpf/kernel`): handles on loaded BTF objects, the registry of vmlinux and module
+ * BTF (of the running kernel or of a directory laid out like /sys/kernel/btf), and attach-target
+ * lookup.
+ *
+ * This is the public face of the folder. What the registry uses inside (module file reading,
+ * the string search and index, the raw walk of BTF object IDs) is internal: inside tsbpf, import
+ * it from its own file.
  * @module
  */
-export { BtfDirectory, moduleNameOf, VMLINUX } from './btf-directory.js';
-export { currentIds, type KernelObjects, listBtfObjects, objectInfo, walkKernelObjects } from './btf-objects.js';
+export { listBtfObjects, objectInfo } from './btf-objects.js';
 export { Handle, type HandleInfo, isModule, isVmlinux } from './handle.js';
 export { loadBtf } from './load-btf.js';
-export { blobFromBytes, type ModuleBlob, readModuleFile } from './module-blob.js';
 export { parseQualifiedName, type QualifiedName } from './qualified-name.js';
 export {
   type AttachTarget,
@@ -16,5 +19,4 @@ export {
   type RegistryWarning,
   type TypeMatch,
 } from './registry.js';
-export { defaultBaseFor, loadSpecFile, readBytes, type SpecFileOptions, SYSFS_BTF_DIR } from './spec-file.js';
-export { mayContainWord, needleOf, stringOffsets } from './string-search.js';
+export { loadSpecFile, type SpecFileOptions, SYSFS_BTF_DIR } from './spec-file.js';

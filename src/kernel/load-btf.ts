@@ -4,7 +4,7 @@
  */
 import { Spec } from '../btf/spec.js';
 import { TsbpfError } from '../errors.js';
-import { type BtfLoadOptions, btfLoad } from '../sys/index.js';
+import { type BtfLoadOptions, btfLoad } from '../sys/btf.js';
 import { Handle } from './handle.js';
 
 /**

@@ -17,7 +17,7 @@ import { loadSplitSpec } from '../btf/spec.js';
 import { KIND_BY_NUMBER, type Type, type TypeKind } from '../btf/types.js';
 import { validateSpec } from '../btf/validate.js';
 import { AmbiguousError, KernelError, NotFoundError, TsbpfError } from '../errors.js';
-import { Errno } from '../sys/index.js';
+import { Errno } from '../sys/errno.js';
 import { BtfDirectory } from './btf-directory.js';
 import { currentIds, type KernelObjects, walkKernelObjects } from './btf-objects.js';
 import { Handle } from './handle.js';

@@ -1,6 +1,6 @@
 /**
  * Finding a name in BTF bytes without decoding them: the offsets at which a string section
- * holds exactly `name`, and whether a type section may refer to a string offset at all.
+ * holds exactly `name`.
  * @module
  */
 
@@ -26,20 +26,4 @@ export function stringOffsets(section: Uint8Array, needle: Uint8Array): number[]
     if (p === 0 || hay[p - 1] === 0) out.push(p);
   }
   return out;
-}
-
-/**
- * Whether any of `values` appears as a 4-byte word of the given byte order anywhere in `bytes`:
- * a fast superset test for "some type record has this name offset" (false positives are fine,
- * the caller then decodes and looks).
- */
-export function mayContainWord(bytes: Uint8Array, values: readonly number[], littleEndian: boolean): boolean {
-  const hay = asBuffer(bytes);
-  const word = Buffer.alloc(4);
-  for (const v of values) {
-    if (littleEndian) word.writeUInt32LE(v);
-    else word.writeUInt32BE(v);
-    if (hay.indexOf(word) >= 0) return true;
-  }
-  return false;
 }

@@ -1,23 +1,16 @@
 /**
- * The system-call layer: the only part of tsbpf that talks to the kernel. Everything above it
- * (the kernel BTF registry, the CLI) goes through these functions, and every call they make goes
- * through one replaceable {@link SyscallImpl}.
+ * The system-call layer (`tsbpf/sys`): the only part of tsbpf that talks to the kernel. Everything
+ * above it (the kernel BTF registry, the CLI) goes through these functions, and every call they
+ * make goes through one replaceable {@link SyscallImpl}.
+ *
+ * This is the public face of the folder: the commands a user may call directly, the descriptor
+ * type, errno names, and the door for a fake `bpf()`. The attr layouts, the raw `bpf()` wrapper
+ * and the error constructors are internal (import them from their own files inside tsbpf).
  *
  * @module
  */
 
-export {
-  BpfAttr,
-  BpfCommand,
-  BtfInfoLayout,
-  BtfLoadAttr,
-  bpfCommandName,
-  GetIdAttr,
-  InfoAttr,
-  type Pointee,
-  StructBuffer,
-} from './attr.js';
-export { type BpfResult, bpf, bpfError, tryBpf } from './bpf.js';
+export { type BpfAttr, BpfCommand, bpfCommandName, type StructBuffer } from './attr.js';
 export {
   type BtfInfoOptions,
   type BtfLoadOptions,
@@ -28,6 +21,6 @@ export {
   btfInfo,
   btfLoad,
 } from './btf.js';
-export { describeErrno, Errno, errnoCode, type KernelErrorContext, kernelError } from './errno.js';
+export { describeErrno, Errno, errnoCode } from './errno.js';
 export { FD } from './fd.js';
-export { bpfSyscallNumber, nativeSyscallImpl, type SyscallImpl, setSyscallImpl, syscallImpl } from './ffi.js';
+export { nativeSyscallImpl, type SyscallImpl, setSyscallImpl } from './ffi.js';

@@ -5,16 +5,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BpfAttr,
-  BpfCommand,
-  BtfInfoLayout,
-  Errno,
-  GetIdAttr,
-  InfoAttr,
-  StructBuffer,
-  type SyscallImpl,
-} from '../../src/sys/index.js';
+import { type BpfAttr, BpfCommand, BtfInfoLayout, GetIdAttr, InfoAttr, StructBuffer } from '../../src/sys/attr.js';
+import { Errno, type SyscallImpl } from '../../src/sys/index.js';
 import type { KernelFixture } from '../fixtures.js';
 
 /** Number of open descriptors of this process. */

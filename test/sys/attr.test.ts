@@ -13,7 +13,7 @@ import {
   GetIdAttr,
   InfoAttr,
   StructBuffer,
-} from '../../src/sys/index.js';
+} from '../../src/sys/attr.js';
 
 const HEADER = '/usr/include/linux/bpf.h';
 

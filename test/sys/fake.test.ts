@@ -8,24 +8,15 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { KernelError, TsbpfError } from '../../src/errors.js';
+import { type BpfAttr, BpfCommand, BtfInfoLayout, BtfLoadAttr, GetIdAttr, InfoAttr, StructBuffer } from '../../src/sys/attr.js';
+import { describeErrno, Errno, errnoCode, kernelError } from '../../src/sys/errno.js';
 import {
-  type BpfAttr,
-  BpfCommand,
-  BtfInfoLayout,
-  BtfLoadAttr,
   btfGetFdById,
   btfGetNextId,
   btfIds,
   btfInfo,
   btfLoad,
-  describeErrno,
-  Errno,
-  errnoCode,
   FD,
-  GetIdAttr,
-  InfoAttr,
-  kernelError,
-  StructBuffer,
   type SyscallImpl,
   setSyscallImpl,
 } from '../../src/sys/index.js';
