@@ -460,7 +460,8 @@ export class Builder {
 
   /**
    * Deduplicates the own types (libbpf's `btf__dedup` semantics; on a base, types the base
-   * already has become references to it). IDs given out before are no longer valid.
+   * already has become references to it). IDs given out before are no longer valid: the
+   * result's `idMap` maps each to its new ID.
    */
   dedup(): DedupStats {
     this.sources.clear();

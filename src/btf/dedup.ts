@@ -35,6 +35,13 @@ import { recordWords, type TypeTable } from './type-table.js';
 export interface DedupStats {
   typesBefore: number;
   typesAfter: number;
+  /**
+   * The new ID of every type ID the table had before deduplication: `idMap[old]` (base IDs and
+   * `void` map to themselves; a merged type maps to the ID of the type it merged into). Its
+   * length is the old next ID. Whoever holds IDs into the table (`.BTF.ext` records, a loader's
+   * relocations) carries them through with it.
+   */
+  idMap: Int32Array;
 }
 
 const UNPROCESSED = -1;
@@ -758,7 +765,7 @@ class Dedup {
    * lower word index, and a type to a lower ID), rewriting references to the new IDs of their
    * canonical types; then drops the strings no survivor uses (see {@link compactStrings}).
    */
-  compact(): void {
+  compact(): Int32Array {
     const t = this.t;
     const w = this.w;
     const offs = this.offs;
@@ -845,6 +852,7 @@ class Dedup {
     if (distinct !== t.strings.count) compactStrings(t, base, strUsed, distinct);
     // The array keeps its length: shrinking it would copy the survivors while it is still
     // alive, raising the peak memory of a deduplication to save memory after it.
+    return newId;
   }
 }
 
@@ -915,7 +923,7 @@ function compactStrings(t: TypeTable, from: number, used: Uint32Array, distinct:
 
 /**
  * Deduplicates the own types of `table` in place (see the module comment for the rules).
- * IDs of own types change; base IDs never do.
+ * IDs of own types change (the result's `idMap` says how); base IDs never do.
  */
 export function dedupTable(table: TypeTable): DedupStats {
   const typesBefore = table.count;
@@ -924,6 +932,6 @@ export function dedupTable(table: TypeTable): DedupStats {
   d.structs();
   d.fwds();
   d.refs();
-  d.compact();
-  return { typesBefore, typesAfter: table.count };
+  const idMap = d.compact();
+  return { typesBefore, typesAfter: table.count, idMap };
 }

@@ -38,6 +38,9 @@ export function loadSpecFromBytes(bytes: Uint8Array, base?: Spec, options: SpecO
   if (!btf) throw new ElfError('no .BTF section (was it built with BTF, e.g. clang -g?)');
   const distilled = elf.section('.BTF.base');
   if (!distilled) return new Spec(elf.sectionData(btf), base, options);
-  const split = new Spec(elf.sectionData(btf), new Spec(elf.sectionData(distilled), undefined));
+  const distilledBase = new Spec(elf.sectionData(distilled), undefined, {
+    name: options.name === undefined ? undefined : `${options.name}(.BTF.base)`,
+  });
+  const split = new Spec(elf.sectionData(btf), distilledBase, { name: options.name });
   return base ? relocateSplit(split, base) : split;
 }

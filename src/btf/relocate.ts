@@ -297,7 +297,7 @@ export function relocate(split: Spec, base: Spec): RelocateResult {
   const strings = new Uint8Array(own.byteLength + extra.length);
   strings.set(own);
   strings.set(extra, own.byteLength);
-  const spec = new Spec(writeBlob(words, strings, split.littleEndian), base);
+  const spec = new Spec(writeBlob(words, strings, split.littleEndian), base, { name: split.name });
   const marked: number[] = [];
   embedded.forEach((m, id) => {
     if (m) marked.push(id);

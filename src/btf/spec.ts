@@ -21,10 +21,22 @@ export interface SpecOptions {
    * {@link Spec.validate} would, so it is skipped. Never set this for BTF from files or objects.
    */
   kernelVerified?: boolean;
+  /**
+   * The BTF object this spec is: `'vmlinux'`, a module's name (`'veth'`), a file's name. It is
+   * what a type's {@link Spec.name | spec name} says alongside its ID, since IDs of different
+   * objects collide (every module's first own ID follows vmlinux's last). Default `''`.
+   */
+  name?: string;
 }
 
 /** A decoded BTF blob. */
 export class Spec implements TypeResolver {
+  /**
+   * The BTF object this spec is (`'vmlinux'`, a module's or a file's name), from
+   * {@link SpecOptions.name}; `''` when the opener gave none. A type's `(spec.name, id)` pair
+   * names it across objects.
+   */
+  readonly name: string;
   /** The whole blob this spec reads from (not copied). */
   readonly bytes: Uint8Array;
   readonly header: Header;
@@ -39,13 +51,15 @@ export class Spec implements TypeResolver {
   private cache: (Type | undefined)[] | undefined;
   private index: NameIndex | undefined;
   private decoded = 0;
-  private validated: boolean;
+  private ownValidated: boolean;
+  private validations = 0;
   private readonly voidType: Void;
 
   /** Use {@link loadSpec} or {@link loadSplitSpec}. @internal */
   constructor(bytes: Uint8Array, base: Spec | undefined, options: SpecOptions = {}) {
     this.bytes = bytes;
-    this.validated = options.kernelVerified === true;
+    this.name = options.name ?? '';
+    this.ownValidated = options.kernelVerified === true;
     this.header = parseHeader(bytes);
     this.base = base;
     if (base && base.header.littleEndian !== this.header.littleEndian) {
@@ -185,15 +199,43 @@ export class Spec implements TypeResolver {
   }
 
   /**
-   * Runs the full checks of the kernel's BTF verifier over this spec's own types (and its base's),
-   * once; later calls return at once.
+   * Whether this spec's own types have passed the checks of {@link validateOwn} (or came
+   * kernel-verified, see {@link SpecOptions.kernelVerified}). Says nothing of the base's.
+   */
+  get validated(): boolean {
+    return this.ownValidated;
+  }
+
+  /**
+   * How many times the checks of {@link validateOwn} have run over this spec's own types: 0 or
+   * 1 (laziness is observable, as with {@link decodedCount}).
+   */
+  get validationRuns(): number {
+    return this.validations;
+  }
+
+  /**
+   * Runs the full checks of the kernel's BTF verifier over this spec's own types only, once;
+   * later calls return at once. For a split spec whose base is trusted or checked elsewhere
+   * (a module on a kernel-verified vmlinux). The state is kept: {@link typesByName} does not
+   * check again.
+   * @throws {BtfError} naming the first faulty type ID and offset.
+   */
+  validateOwn(): void {
+    if (this.ownValidated) return;
+    this.validations++;
+    validateSpec(this);
+    this.ownValidated = true;
+  }
+
+  /**
+   * Runs the full checks of the kernel's BTF verifier over this spec's own types and its bases',
+   * each spec once; later calls return at once.
    * @throws {BtfError} naming the first faulty type ID and offset.
    */
   validate(): void {
-    if (this.validated) return;
     this.base?.validate();
-    validateSpec(this);
-    this.validated = true;
+    this.validateOwn();
   }
 
   private nameIndex(): NameIndex {

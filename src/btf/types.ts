@@ -7,6 +7,7 @@
  */
 import { BtfError } from '../errors.js';
 import type { Linkage } from './kinds.js';
+import type { Spec } from './spec.js';
 
 /** What a type needs to resolve its references: the spec it was decoded from. */
 export interface TypeResolver {
@@ -27,6 +28,15 @@ abstract class TypeBase {
     this.id = id;
     this.name = name;
     this.resolver = resolver;
+  }
+
+  /**
+   * The spec (BTF object) this type belongs to: for a type of a module's split spec that is a
+   * vmlinux type, vmlinux's spec. `(type.spec.name, type.id)` names the type across objects,
+   * whose IDs collide. `void` (ID 0) belongs to the root spec.
+   */
+  get spec(): Spec {
+    return this.resolver as Spec;
   }
 
   /** Resolves a referenced type ID; throws only on a dangling ID, which validation reports first. */

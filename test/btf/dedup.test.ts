@@ -66,6 +66,33 @@ describe('dedup', () => {
     loadSpec(twice.marshal()).validate();
   });
 
+  it('maps every old ID to the new ID of the type it became', () => {
+    const kinds = loadSpecFromBytes(new Uint8Array(readFileSync(KINDS_OBJECT)));
+    const b = new Builder();
+    const first = b.addSpec(kinds);
+    const second = b.addSpec(kinds);
+    const { idMap, typesAfter } = b.dedup();
+    assert.equal(idMap.length, second + kinds.count);
+    assert.equal(idMap[0], 0);
+    const out = loadSpec(b.marshal());
+    assert.equal(out.count, typesAfter);
+    for (let i = 0; i < kinds.count; i++) {
+      const old = kinds.mustTypeById(kinds.firstId + i);
+      const a = idMap[first + i]!;
+      const c = idMap[second + i]!;
+      assert.ok(a > 0 && a < out.nextId && c > 0 && c < out.nextId, `[${old.id}] maps to [${a}] and [${c}]`);
+      // The type each copy became reads the same as the original, and the two copies of a
+      // mergeable type became one.
+      for (const id of [a, c]) {
+        const now = out.mustTypeById(id);
+        assert.equal(now.kind, old.kind, `[${old.id}] ${old.kind} became [${id}] ${now.kind}`);
+        assert.equal(now.name, old.name);
+      }
+      if (old.kind !== 'var' && old.kind !== 'datasec') assert.equal(c, a, `[${old.id}] ${old.kind} '${old.name}'`);
+      else assert.notEqual(c, a);
+    }
+  });
+
   it('resolves a FWD to the full definition met through a pointer cycle', () => {
     const b = new Builder();
     const int = b.addInt('int', 4, 1);

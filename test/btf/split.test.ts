@@ -40,6 +40,45 @@ describe('split BTF on a base', () => {
       assert.equal(dev?.name, 'dev');
     });
 
+    test(`${k.release}: every type names the BTF object it belongs to`, { skip: veth ? false : 'no veth fixture' }, () => {
+      const base = loadSpec(k.vmlinux, { name: 'vmlinux' });
+      const mod = loadSplitSpec(veth!, base, { name: 'veth' });
+      const fn = mod.typeByName('veth_xmit', 'func')!;
+      assert.equal(fn.spec, mod);
+      assert.equal(fn.spec.name, 'veth');
+      const skBuff = mod.typeByName('sk_buff', 'struct')!;
+      assert.equal(skBuff.spec, base, 'a base type found through the module is the base one');
+      assert.equal(skBuff.spec.name, 'vmlinux');
+      assert.equal(mod.typeById(0)!.spec, base, 'void belongs to the root');
+      // Same ID, different objects: the pair tells them apart.
+      const other = loadSplitSpec(k.modules.values().next().value!, base, { name: 'other' });
+      const sameId = other.typeById(mod.firstId);
+      if (sameId) assert.notEqual(sameId.spec.name, mod.typeById(mod.firstId)!.spec.name);
+      assert.equal(loadSpec(k.vmlinux).name, '', 'unnamed unless the opener names it');
+    });
+
+    test(`${k.release}: a module's own types are validated once, and the state is kept`, {
+      skip: veth ? false : 'no veth fixture',
+    }, () => {
+      const base = loadSpec(k.vmlinux, { kernelVerified: true });
+      const mod = loadSplitSpec(veth!, base);
+      assert.equal(mod.validated, false);
+      assert.equal(mod.validationRuns, 0);
+      mod.validateOwn();
+      assert.equal(mod.validated, true);
+      mod.validateOwn();
+      mod.validate();
+      assert.ok(mod.typeByName('veth_xmit', 'func'), 'the name index does not check again');
+      assert.equal(mod.validationRuns, 1);
+      assert.equal(base.validationRuns, 0, 'a kernel-verified base is not checked');
+      const unverified = loadSpec(k.vmlinux);
+      const mod2 = loadSplitSpec(veth!, unverified);
+      mod2.validateOwn();
+      assert.equal(unverified.validationRuns, 0, 'validateOwn leaves the base alone');
+      mod2.validate();
+      assert.deepEqual([unverified.validationRuns, mod2.validationRuns], [1, 1]);
+    });
+
     test(`${k.release}: name lookups on a module cover the base too, and specs share the base`, () => {
       for (const [name, bytes] of k.modules) {
         const mod = loadSplitSpec(bytes, vmlinux);
