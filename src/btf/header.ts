@@ -42,8 +42,21 @@ export function viewOf(bytes: Uint8Array): DataView {
  * @throws {BtfError} naming the offset of the faulty field.
  */
 export function parseHeader(bytes: Uint8Array): Header {
+  return peekHeader(bytes, bytes.byteLength);
+}
+
+/**
+ * Reads and checks a header (as {@link parseHeader} does) from the first bytes of a blob of
+ * `size` bytes, without the rest: to learn where the sections lie before reading them (a file's
+ * first 32 bytes are enough). `head` must hold the whole header (its `hdr_len` bytes).
+ * @throws {BtfError} naming the offset of the faulty field, or when `head` is shorter than the
+ * header it starts.
+ */
+export function peekHeader(head: Uint8Array, size: number): Header {
+  const bytes = head;
+  if (size < 8) throw new BtfError(`blob of ${size} bytes is too short for a BTF header`, { offset: 0 });
   if (bytes.byteLength < 8) {
-    throw new BtfError(`blob of ${bytes.byteLength} bytes is too short for a BTF header`, { offset: 0 });
+    throw new BtfError(`${bytes.byteLength} bytes given, fewer than a BTF header's fixed part`, { offset: 0 });
   }
   const view = viewOf(bytes);
   const magic = view.getUint16(0, true);
@@ -59,8 +72,11 @@ export function parseHeader(bytes: Uint8Array): Header {
 
   const hdrLen = view.getUint32(4, littleEndian);
   if (hdrLen < HEADER_SIZE) throw new BtfError(`header length ${hdrLen} is below ${HEADER_SIZE}`, { offset: 4 });
+  if (hdrLen > size) {
+    throw new BtfError(`header length ${hdrLen} overruns the ${size}-byte blob`, { offset: 4 });
+  }
   if (hdrLen > bytes.byteLength) {
-    throw new BtfError(`header length ${hdrLen} overruns the ${bytes.byteLength}-byte blob`, { offset: 4 });
+    throw new BtfError(`header length ${hdrLen} is past the ${bytes.byteLength} bytes given`, { offset: 4 });
   }
   // Header bytes past the fields we know must be zero: the kernel's btf_parse_hdr() applies the same
   // "unknown tail is zero" rule, so a newer producer's section is never silently ignored.
@@ -76,7 +92,7 @@ export function parseHeader(bytes: Uint8Array): Header {
   const strLen = u32(20);
   const layoutOff = known === HEADER_SIZE_LAYOUT ? u32(24) : 0;
   const layoutLen = known === HEADER_SIZE_LAYOUT ? u32(28) : 0;
-  const payload = bytes.byteLength - hdrLen;
+  const payload = size - hdrLen;
 
   const section = (name: string, off: number, len: number, field: number) => {
     if (off + len > payload) {

@@ -15,7 +15,7 @@ export { type DistillResult, distillBase } from './distill.js';
 export { C_HEADER_EPILOGUE, C_HEADER_PROLOGUE, formatC, writeC } from './format/c.js';
 export { formatJsonType, writeJson } from './format/json.js';
 export { formatRaw, formatRawType, writeRaw } from './format/raw.js';
-export { type Header, parseHeader } from './header.js';
+export { type Header, parseHeader, peekHeader } from './header.js';
 export * from './kinds.js';
 export {
   alignOf,
@@ -39,7 +39,9 @@ export {
   relocateSplit,
 } from './relocate.js';
 export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './spec.js';
+export { type StringHit, StringIndex } from './string-index.js';
 export { StringSet } from './string-set.js';
 export { StringTable } from './strings.js';
 export { TypeTable } from './type-table.js';
 export * from './types.js';
+export { walkRecords } from './wire.js';

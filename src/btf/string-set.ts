@@ -6,19 +6,15 @@
  * @module
  */
 import { BtfError } from '../errors.js';
+import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 import { MAX_NAME_OFFSET } from './kinds.js';
 
 const EMPTY = -1;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over `bytes[start, end)`. */
+/** FNV-1a over `bytes[start, end)`, as a signed 32-bit integer (what the table stores). */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), FNV_PRIME);
-  return h | 0;
+  return fnv1a(bytes, start, end) | 0;
 }
 
 /** A string section being written, optionally on top of a base section. */
