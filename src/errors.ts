@@ -166,3 +166,36 @@ export class AsmError extends TsbpfError {
     this.insn = insn;
   }
 }
+
+/** Where in a program a CO-RE relocation fault was found. */
+export interface CoreLocation {
+  /** Program (function) name. */
+  program?: string;
+  /** Index of the relocation (libbpf's `relo #N`). */
+  relocation?: number;
+  /** Instruction index (slots) within the function as compiled. */
+  insn?: number;
+}
+
+/**
+ * A CO-RE relocation that cannot be resolved or applied: a malformed record or access string,
+ * candidates that disagree, an instruction that does not hold what the relocation expects.
+ * The message leads with program → relocation → instruction.
+ */
+export class CoreError extends TsbpfError {
+  override name = 'CoreError';
+  readonly program: string | undefined;
+  readonly relocation: number | undefined;
+  readonly insn: number | undefined;
+
+  constructor(message: string, where: CoreLocation = {}, options?: { cause?: unknown }) {
+    const prefix: string[] = [];
+    if (where.program !== undefined) prefix.push(`program ${where.program}`);
+    if (where.relocation !== undefined) prefix.push(`relocation #${where.relocation}`);
+    if (where.insn !== undefined) prefix.push(`insn ${where.insn}`);
+    super(prefix.length > 0 ? `${prefix.join(': ')}: ${message}` : message, options);
+    this.program = where.program;
+    this.relocation = where.relocation;
+    this.insn = where.insn;
+  }
+}
