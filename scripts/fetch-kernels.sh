@@ -310,6 +310,11 @@ EOF
   } >"$f"
 }
 
+# One fetch at a time per cache: a second run waits instead of unpacking over the first.
+mkdir -p "$cache"
+exec 9>"$cache/.fetch.lock"
+flock 9
+
 for rel in "${releases[@]}"; do
   fetch_release "$rel"
   ((no_btf)) && ! ((fixtures)) && continue
