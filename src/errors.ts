@@ -6,13 +6,32 @@
  * @module
  */
 
-/** Base class of all tsbpf errors. */
+/**
+ * Base class of all tsbpf errors. Context is added by wrapping, never by rewriting a message:
+ * an error raised while working on something else carries the original as its `cause`
+ * (see {@link inObject}).
+ */
 export class TsbpfError extends Error {
   override name = 'TsbpfError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** `outer: inner`, either part optional. */
+function joinObjects(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (outer === undefined) return inner;
+  return inner === undefined ? outer : `${outer}: ${inner}`;
 }
 
 /** Where in a BTF blob a fault was found. */
 export interface BtfLocation {
+  /**
+   * The BTF object or file the blob is (`module veth`, a path, `BTF object 7 (veth)`): it leads
+   * the message, before the type and offset.
+   */
+  object?: string;
   /** Byte offset from the start of the blob. */
   offset?: number;
   /** Type ID the fault belongs to. */
@@ -21,36 +40,64 @@ export interface BtfLocation {
 
 /**
  * Malformed or inconsistent BTF: bad header, overrunning sections, unknown kinds,
- * dangling references, reference loops, a split blob on the wrong base.
+ * dangling references, reference loops, a split blob on the wrong base. The message is
+ * `<object>: type [<id>] at offset <n>: <detail>`, each coordinate present when known.
  */
 export class BtfError extends TsbpfError {
   override name = 'BtfError';
+  /** The BTF object or file, when known. */
+  readonly object: string | undefined;
   readonly offset: number | undefined;
   readonly typeId: number | undefined;
+  /** The message without its coordinates. */
+  readonly detail: string;
 
-  constructor(message: string, where: BtfLocation = {}) {
+  constructor(message: string, where: BtfLocation = {}, options?: { cause?: unknown }) {
     const prefix: string[] = [];
     if (where.typeId !== undefined) prefix.push(`type [${where.typeId}]`);
     if (where.offset !== undefined) prefix.push(`offset ${where.offset}`);
-    super(prefix.length > 0 ? `${prefix.join(' at ')}: ${message}` : message);
+    const located = prefix.length > 0 ? `${prefix.join(' at ')}: ${message}` : message;
+    super(where.object !== undefined ? `${where.object}: ${located}` : located, options);
+    this.object = where.object;
     this.offset = where.offset;
     this.typeId = where.typeId;
+    this.detail = message;
   }
 }
 
-/** Malformed ELF, or an ELF that lacks what was asked of it (such as a `.BTF` section). */
+/** Where in an ELF file a fault was found. */
+export interface ElfLocation {
+  /** The file (a path, `module veth`): it leads the message. */
+  object?: string;
+  /** Section name. */
+  section?: string;
+  /** Byte offset (in the section when one is named, else in the file). */
+  offset?: number;
+}
+
+/**
+ * Malformed ELF, or an ELF that lacks what was asked of it (such as a `.BTF` section). The
+ * message is `<object>: section <name> at offset <n>: <detail>`, each coordinate when known.
+ */
 export class ElfError extends TsbpfError {
   override name = 'ElfError';
+  /** The file, when known. */
+  readonly object: string | undefined;
   readonly offset: number | undefined;
   readonly section: string | undefined;
+  /** The message without its coordinates. */
+  readonly detail: string;
 
-  constructor(message: string, where: { offset?: number; section?: string } = {}) {
+  constructor(message: string, where: ElfLocation = {}, options?: { cause?: unknown }) {
     const prefix: string[] = [];
     if (where.section !== undefined) prefix.push(`section ${where.section}`);
     if (where.offset !== undefined) prefix.push(`offset ${where.offset}`);
-    super(prefix.length > 0 ? `${prefix.join(' at ')}: ${message}` : message);
+    const located = prefix.length > 0 ? `${prefix.join(' at ')}: ${message}` : message;
+    super(where.object !== undefined ? `${where.object}: ${located}` : located, options);
+    this.object = where.object;
     this.offset = where.offset;
     this.section = where.section;
+    this.detail = message;
   }
 }
 
@@ -71,24 +118,75 @@ export class AmbiguousError extends TsbpfError {
   }
 }
 
+/** Options of {@link KernelError}. */
+export interface KernelErrorOptions {
+  /** The kernel's log (verifier or BTF), kept whole in {@link KernelError.log}. */
+  log?: string;
+  /**
+   * What the call was about, leading the message: `program handle_exec`, `BTF object 7 (veth)`,
+   * `module veth`.
+   */
+  object?: string;
+  /** The error this one wraps. */
+  cause?: unknown;
+}
+
+/** Log lines that close a verifier log without saying what went wrong. */
+const LOG_TRAILER = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END)/;
+
 /**
- * A syscall that failed. Carries the errno (number and symbolic name), the command, and for
- * loads the kernel's verifier log.
+ * The last line of a kernel log (verifier or BTF) that says something: blank lines and the
+ * verifier's closing statistics (`processed N insns ...`, `verification time ...`, `stack depth
+ * ...`) are passed over. `undefined` for an empty log.
+ */
+export function lastLogLine(log: string | undefined): string | undefined {
+  if (log === undefined) return undefined;
+  const lines = log.split('\n');
+  let fallback: string | undefined;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    if (!LOG_TRAILER.test(line)) return line;
+    fallback ??= line;
+  }
+  return fallback;
+}
+
+/**
+ * A syscall that failed. Carries the errno (number and symbolic name), the command, the object
+ * it was about, and for loads the kernel's log.
+ *
+ * The message is one line: `[<object>: ]<command>: <code> (errno <n>): <detail>[: <last log
+ * line>]`, where the last log line is the last one that says something ({@link lastLogLine}).
+ * The whole log is {@link KernelError.log}: a program's verifier log can run to thousands of
+ * lines, so print it where the user asked for detail (the CLI prints it with `--debug`).
  */
 export class KernelError extends TsbpfError {
   override name = 'KernelError';
   readonly errno: number;
   readonly code: string;
   readonly command: string;
+  /** What the call was about (`program handle_exec`), when known. */
+  readonly object: string | undefined;
+  /** The description of the failure, without command, code, object or log. */
+  readonly detail: string;
+  /** The kernel's whole log (verifier or BTF), when one was collected. */
   readonly log: string | undefined;
 
-  constructor(command: string, errno: number, code: string, detail: string, log?: string) {
-    const tail = log !== undefined && log.length > 0 ? `\n${log.trimEnd()}` : '';
-    super(`${command}: ${code} (errno ${errno}): ${detail}${tail}`);
+  /**
+   * @param options - the log, object and cause; a string is the log (the older form).
+   */
+  constructor(command: string, errno: number, code: string, detail: string, options?: string | KernelErrorOptions) {
+    const o: KernelErrorOptions = typeof options === 'string' ? { log: options } : (options ?? {});
+    const last = lastLogLine(o.log);
+    const head = o.object !== undefined ? `${o.object}: ${command}` : command;
+    super(`${head}: ${code} (errno ${errno}): ${detail}${last !== undefined ? `: ${last}` : ''}`, { cause: o.cause });
     this.command = command;
     this.errno = errno;
     this.code = code;
-    this.log = log;
+    this.object = o.object;
+    this.detail = detail;
+    this.log = o.log;
   }
 }
 
@@ -198,4 +296,31 @@ export class CoreError extends TsbpfError {
     this.relocation = where.relocation;
     this.insn = where.insn;
   }
+}
+
+/**
+ * `err` as raised while working on `object` (a file path, `module veth`, `BTF object 7 (veth)`):
+ * a new error of the same class whose message leads with `object`, with the same coordinates
+ * and `err` as its `cause`. For a {@link BtfError}, {@link ElfError} or {@link KernelError} the
+ * object joins the error's own (`module veth: /sys/kernel/btf/veth: type [5]: ...`); a plain
+ * {@link TsbpfError} gets the object as a prefix. Any other error (another subclass, a
+ * non-tsbpf error) is returned as it is: its class says what it is about.
+ */
+export function inObject(err: unknown, object: string): unknown {
+  if (err instanceof BtfError) {
+    const where = { object: joinObjects(object, err.object), typeId: err.typeId, offset: err.offset };
+    return new BtfError(err.detail, where, { cause: err });
+  }
+  if (err instanceof ElfError) {
+    const where = { object: joinObjects(object, err.object), section: err.section, offset: err.offset };
+    return new ElfError(err.detail, where, { cause: err });
+  }
+  if (err instanceof KernelError) {
+    const options = { object: joinObjects(object, err.object), log: err.log, cause: err };
+    return new KernelError(err.command, err.errno, err.code, err.detail, options);
+  }
+  if (err instanceof TsbpfError && Object.getPrototypeOf(err) === TsbpfError.prototype) {
+    return new TsbpfError(`${object}: ${err.message}`, { cause: err });
+  }
+  return err;
 }

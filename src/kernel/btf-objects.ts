@@ -50,10 +50,12 @@ export interface KernelObjects {
   /** Every ID the walk saw (also user-loaded BTF), in order: compare two walks to see a change. */
   ids: number[];
   /**
-   * Why the walk could not run (`EPERM` without CAP_SYS_ADMIN); then the maps are empty and
-   * no object IDs are known. `undefined` when the walk ran.
+   * Why the walk could not run (`EPERM` without CAP_SYS_ADMIN), in one line; then the maps are
+   * empty and no object IDs are known. `undefined` when the walk ran.
    */
   diagnostic: string | undefined;
+  /** The kernel's refusal behind {@link KernelObjects.diagnostic}, to attach as a cause. */
+  denied: KernelError | undefined;
 }
 
 /**
@@ -62,7 +64,7 @@ export interface KernelObjects {
  * @throws {KernelError} for failures other than `EPERM`/`EACCES`.
  */
 export function walkKernelObjects(): KernelObjects {
-  const result: KernelObjects = { vmlinux: undefined, modules: new Map(), ids: [], diagnostic: undefined };
+  const result: KernelObjects = { vmlinux: undefined, modules: new Map(), ids: [], diagnostic: undefined, denied: undefined };
   try {
     for (const id of btfIds()) {
       result.ids.push(id);
@@ -78,6 +80,7 @@ export function walkKernelObjects(): KernelObjects {
         modules: new Map(),
         ids: [],
         diagnostic: `cannot list kernel BTF objects (${err.code}: walking BTF object IDs needs root, i.e. CAP_SYS_ADMIN); module BTF object IDs are not available`,
+        denied: err,
       };
     }
     throw err;

@@ -5,7 +5,7 @@
  */
 import type { Spec } from '../btf/spec.js';
 import { loadSpec, loadSplitSpec } from '../btf/spec.js';
-import { KernelError, NotFoundError, TsbpfError } from '../errors.js';
+import { inObject, KernelError, NotFoundError, TsbpfError } from '../errors.js';
 import { type BtfObjectInfo, btfGetFdById, btfInfo } from '../sys/btf.js';
 import { Errno } from '../sys/errno.js';
 import type { FD } from '../sys/fd.js';
@@ -115,8 +115,7 @@ export class Handle {
       const options = { kernelVerified: true };
       this.#spec = base ? loadSplitSpec(bytes, base, options) : loadSpec(bytes, options);
     } catch (err) {
-      if (err instanceof TsbpfError) err.message = `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}: ${err.message}`;
-      throw err;
+      throw inObject(err, `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}`);
     }
     return this.#spec;
   }

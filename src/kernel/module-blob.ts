@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type Header, parseHeader } from '../btf/header.js';
 import { btfSectionOf, isElf } from '../btf/load.js';
-import { NotFoundError, TsbpfError } from '../errors.js';
+import { inObject, NotFoundError, TsbpfError } from '../errors.js';
 
 /** A module's split BTF, partly or wholly in memory. */
 export interface ModuleBlob {
@@ -93,10 +93,8 @@ export function readModuleFile(name: string, path: string): ModuleBlob {
       },
     };
   } catch (err) {
-    if (err instanceof TsbpfError) {
-      if (!err.message.startsWith(path)) err.message = `${path}: ${err.message}`;
-      throw err;
-    }
+    // The parsers do not know the file: name it, keeping their class and coordinates.
+    if (err instanceof TsbpfError) throw inObject(err, path);
     throw ioError(path, err);
   } finally {
     closeSync(fd);

@@ -16,7 +16,7 @@ import type { Spec } from '../btf/spec.js';
 import { loadSplitSpec } from '../btf/spec.js';
 import { KIND_BY_NUMBER, type Type, type TypeKind } from '../btf/types.js';
 import { validateSpec } from '../btf/validate.js';
-import { AmbiguousError, KernelError, NotFoundError, TsbpfError } from '../errors.js';
+import { AmbiguousError, inObject, KernelError, NotFoundError, TsbpfError } from '../errors.js';
 import { Errno } from '../sys/errno.js';
 import { BtfDirectory } from './btf-directory.js';
 import { currentIds, type KernelObjects, walkKernelObjects } from './btf-objects.js';
@@ -273,12 +273,14 @@ export class KernelRegistry {
       const m = matches[0]!;
       if (m.object === 'vmlinux' || !this.live) return attachTarget(m, undefined);
       const objectsNow = this.#walk();
-      if (objectsNow.diagnostic !== undefined) {
+      const denied = objectsNow.denied;
+      if (denied !== undefined) {
         throw new KernelError(
-          'BPF_BTF_GET_NEXT_ID',
-          Errno.EPERM,
-          'EPERM',
-          `${q.name} is in module ${m.object}, but ${objectsNow.diagnostic}`,
+          denied.command,
+          denied.errno,
+          denied.code,
+          `${q.name} is in module ${m.object}, but module BTF object IDs cannot be listed (walking them needs root, i.e. CAP_SYS_ADMIN)`,
+          { cause: denied },
         );
       }
       const id = objectsNow.modules.get(m.object)?.id;
@@ -392,7 +394,12 @@ export class KernelRegistry {
         if (id === undefined) throw new NotFoundError(`module ${entry.name}: no BTF object`);
         const h = Handle.fromId(id);
         try {
-          entry.blob = blobFromBytes(entry.name, `BTF object ${id}`, h.bytes());
+          const origin = `BTF object ${id}`;
+          try {
+            entry.blob = blobFromBytes(entry.name, origin, h.bytes());
+          } catch (err) {
+            throw inObject(err, origin);
+          }
         } finally {
           h.close();
         }
@@ -416,14 +423,13 @@ export class KernelRegistry {
       entry.spec = spec;
       return spec;
     } catch (err) {
-      return this.#fail(entry, err, mustHave);
+      return this.#fail(entry, inObject(err, blob.origin), mustHave);
     }
   }
 
   /** Records a module as skipped: vanished files quietly, broken BTF with a warning or a throw. */
   #fail(entry: ModuleEntry, err: unknown, mustHave: boolean): undefined {
     if (!(err instanceof Error)) throw err;
-    const origin = entry.blob?.origin ?? (this.directory ? `${this.directory.path}/${entry.file}` : 'BTF object');
     if (err instanceof NotFoundError || (err instanceof KernelError && err.errno === Errno.ENOENT)) {
       // Unloaded between listing and reading: a normal race, not a broken module.
       this.#entries.delete(entry.name);
@@ -432,12 +438,12 @@ export class KernelRegistry {
       return undefined;
     }
     if (!(err instanceof TsbpfError)) throw err;
-    if (!err.message.includes(origin)) err.message = `${origin}: ${err.message}`;
-    err.message = `module ${entry.name}: ${err.message}`;
-    entry.broken = err;
+    // Reading and decoding name the file or BTF object; add the module.
+    const broken = inObject(err, `module ${entry.name}`) as TsbpfError;
+    entry.broken = broken;
     entry.blob = undefined;
-    if (mustHave || this.strict) throw err;
-    this.#warn({ module: entry.name, message: `${err.message} (skipped)`, error: err });
+    if (mustHave || this.strict) throw broken;
+    this.#warn({ module: entry.name, message: `${broken.message} (skipped)`, error: broken });
     return undefined;
   }
 

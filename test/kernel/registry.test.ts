@@ -163,7 +163,22 @@ for (const k of kernels) {
       assert.ok(r.warnings.every((w) => w.message.includes(w.module!)));
       assert.equal(r.module('empty').count, 0);
       assert.ok(r.modules().includes('empty'));
-      assert.throws(() => r.module('b_badkind'), BtfError);
+      assert.throws(
+        () => r.module('b_badkind'),
+        (e: unknown) => {
+          // The module and file lead the message; the parser's own error, unchanged, is the cause.
+          assert.ok(e instanceof BtfError);
+          assert.equal(e.object, `module b_badkind: ${join(d, 'b_badkind')}`);
+          assert.ok(e.typeId !== undefined && e.typeId > 1, 'the first own type of the split blob');
+          assert.ok(e.message.startsWith(`module b_badkind: ${d}/b_badkind: type [${e.typeId}]`), e.message);
+          let inner: unknown = e;
+          while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause;
+          assert.ok(inner instanceof BtfError && inner.object === undefined, 'the parser error is the root cause');
+          assert.equal(inner.typeId, e.typeId);
+          assert.equal(e.message, `module b_badkind: ${d}/b_badkind: ${inner.message}`);
+          return true;
+        },
+      );
 
       const strict = new KernelRegistry({ dir: d, strict: true });
       assert.throws(

@@ -72,7 +72,7 @@ test('kernelError: message leads with the command and carries errno, code and lo
   assert.equal(e.log, 'bad magic\n');
   assert.match(
     e.message,
-    /^BPF_BTF_LOAD: EINVAL \(errno 22\): the kernel rejected the arguments of BPF_BTF_LOAD \(40 bytes of BTF\)\nbad magic$/,
+    /^BPF_BTF_LOAD: EINVAL \(errno 22\): the kernel rejected the arguments of BPF_BTF_LOAD \(40 bytes of BTF\): bad magic$/,
   );
   assert.match(describeErrno('BPF_BTF_LOAD', Errno.ENOSPC), /log buffer/);
 });
@@ -207,7 +207,8 @@ test('btfLoad retries with a log, grows it on ENOSPC, and reports the first errn
         assert.equal(e.errno, Errno.EINVAL);
         assert.equal(e.command, 'BPF_BTF_LOAD');
         assert.equal(e.log, message);
-        assert.match(e.message, /^BPF_BTF_LOAD: EINVAL .*BTF blob.*\nmagic: 0x1234\nInvalid magic/);
+        // One line: the log's last line that says something; the whole log is e.log.
+        assert.match(e.message, /^BPF_BTF_LOAD: EINVAL .*BTF blob.*: x{500}$/);
         return true;
       },
     );
