@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseElf } from '../../src/elf/index.js';
 import { HOST_VMLINUX, kernelFixtures, tempFile } from '../fixtures.js';
 import { coreRelos, oraclesUnavailable } from '../oracle/oracles.js';
-import { libbpfTools, readObject } from './corpus.js';
+import { CORE_RELOC, coreRelocCases, libbpfTools, readObject } from './corpus.js';
 
 /**
  * CO-RE record counts per ELF section, read straight from .BTF.ext (header and the core_relo
@@ -67,4 +68,37 @@ describe('core-relos oracle (libbpf 1.1)', { skip }, () => {
       assert.ok(total > 500, `only ${total} relocations in the corpus`);
     });
   }
+
+  it('accounts for every CO-RE record of the core_reloc selftests against their target BTF', () => {
+    const kinds = new Set<string>();
+    for (const c of coreRelocCases().cases.filter((c) => !c.fails)) {
+      const object = join(CORE_RELOC, c.object);
+      const expected = coreRecordCounts(readObject(object));
+      const report = coreRelos(object, join(CORE_RELOC, c.btf));
+      const mine = report.relocations.filter((r) => r.program === c.program);
+      const got = new Map<string, number>();
+      for (const r of mine) {
+        got.set(r.section, (got.get(r.section) ?? 0) + 1);
+        assert.ok(r.poison || r.patches.length > 0, `${c.name}: relo #${r.relo}: no decision`);
+        kinds.add(r.kind);
+      }
+      const section = mine[0]?.section ?? '';
+      assert.equal(got.get(section), expected.get(section), `${c.name}: relocations of ${section}`);
+    }
+    // clang 14 builds every family but type_based (type_exists, type_size, type_matches: it needs clang >= 15).
+    for (const k of [
+      'byte_off',
+      'byte_sz',
+      'field_exists',
+      'signed',
+      'lshift_u64',
+      'rshift_u64',
+      'local_type_id',
+      'target_type_id',
+      'enumval_exists',
+      'enumval_value',
+    ]) {
+      assert.ok(kinds.has(k), `no ${k} relocation in the core_reloc corpus`);
+    }
+  });
 });

@@ -102,3 +102,94 @@ export function coreRelos(object: string, target?: string): CoreRelosReport {
   });
   return JSON.parse(out) as CoreRelosReport;
 }
+
+/** A program as `load-run` reports it. */
+export interface LoadRunProgram {
+  name: string;
+  section: string;
+  /** enum bpf_prog_type. */
+  type: number;
+  autoload: boolean;
+  attached: boolean;
+  /** Why attaching failed (strerror). */
+  error?: string;
+}
+
+/** A map as `load-run` reports it, after the programs ran. */
+export interface LoadRunMap {
+  name: string;
+  /** enum bpf_map_type. */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** Entries read by iterating the keys; null for ring buffers, perf event arrays and unloaded objects. */
+  entries: number | null;
+  /** Raw keys and values in hex (per-CPU values: every CPU's slot, rounded up to 8 bytes). */
+  contents: { key: string; value: string }[] | null;
+  /** Records a ring buffer or perf event array delivered while the programs ran. */
+  events?: number;
+  /** Why iterating stopped early (strerror), e.g. a map type whose values cannot be read. */
+  error?: string;
+}
+
+/** What `load-run` prints. */
+export interface LoadRunReport {
+  object: string;
+  loaded: boolean;
+  error?: string;
+  programs: LoadRunProgram[];
+  maps: LoadRunMap[];
+}
+
+/** Options of `load-run`, one to one with its flags. */
+export interface LoadRunOptions {
+  btf?: string;
+  disable?: string[];
+  only?: string[];
+  attachTargets?: Record<string, string>;
+  maxEntries?: Record<string, number>;
+  valueSizes?: Record<string, number>;
+  /** Map name (or `.bss`-like suffix) → bytes for the start of its initial value. */
+  set?: Record<string, Uint8Array>;
+  durationS?: number;
+  /** Command run once everything is attached. */
+  command?: string[];
+}
+
+/**
+ * Loads `object` with libbpf, attaches its programs, triggers them and reports every map.
+ * Call {@link oraclesUnavailable} first; needs root.
+ *
+ * @throws when the oracle fails to open the object (its stderr in the message).
+ */
+export function loadRun(object: string, options: LoadRunOptions = {}): LoadRunReport {
+  const args = [object];
+  if (options.btf !== undefined) args.push('--btf', options.btf);
+  for (const p of options.disable ?? []) args.push('--disable', p);
+  for (const p of options.only ?? []) args.push('--only', p);
+  for (const [p, f] of Object.entries(options.attachTargets ?? {})) args.push('--attach-target', `${p}=${f}`);
+  for (const [m, n] of Object.entries(options.maxEntries ?? {})) args.push('--max-entries', `${m}=${n}`);
+  for (const [m, n] of Object.entries(options.valueSizes ?? {})) args.push('--value-size', `${m}=${n}`);
+  for (const [m, b] of Object.entries(options.set ?? {})) args.push('--set', `${m}=${Buffer.from(b).toString('hex')}`);
+  if (options.durationS !== undefined) args.push('--duration', String(options.durationS));
+  if (options.command !== undefined) args.push('--', ...options.command);
+  const out = execFileSync(join(ORACLE_DIR, 'bin', 'load-run'), args, {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out) as LoadRunReport;
+}
+
+/**
+ * Mounts tracefs at /sys/kernel/tracing when nothing is mounted there (libbpf and tsbpf find
+ * tracepoint IDs and create kprobes through it; a bare host or VM may not have it mounted).
+ *
+ * @returns why tracefs cannot be had, or `undefined` when it is there.
+ */
+export function tracefsUnavailable(): string | undefined {
+  if (existsSync('/sys/kernel/tracing/events')) return undefined;
+  const r = spawnSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { encoding: 'utf8' });
+  return r.status === 0 && existsSync('/sys/kernel/tracing/events') ? undefined : `no tracefs: ${r.stderr.trim()}`;
+}
