@@ -10,8 +10,25 @@ import { type DedupStats, dedupTable } from './dedup.js';
 import { Kind, type Linkage, MAX_TYPE_ID, MAX_VLEN } from './kinds.js';
 import { type MarshalOptions, marshalTable } from './marshal.js';
 import type { Spec } from './spec.js';
-import { forEachRef, forEachStr, recordWords, sectionWords, TypeTable } from './type-table.js';
+import { sectionWords, TypeTable } from './type-table.js';
 import type { Type } from './types.js';
+import {
+  BODY_AT,
+  forEachRef,
+  forEachStr,
+  ITEM_NAME,
+  ITEM_REF,
+  ITEM_WORDS,
+  infoKind,
+  infoVlen,
+  makeInfo,
+  makeIntData,
+  makeMemberOffset,
+  REF_FIRST,
+  REF_SECOND,
+  recordWords,
+  recordWordsAt,
+} from './wire.js';
 
 const LINKAGE: Record<Linkage, number> = { static: 0, global: 1, extern: 2 };
 
@@ -91,7 +108,7 @@ export class Builder {
     const o = this.table.allocate(len);
     const w = this.table.words;
     w[o] = nameOff;
-    w[o + 1] = ((kflag ? 1 : 0) << 31) | (kind << 24) | vlen;
+    w[o + 1] = makeInfo(kind, vlen, kflag);
     w[o + 2] = sizeOrType >>> 0;
     return o;
   }
@@ -112,7 +129,7 @@ export class Builder {
   /** INT. `encoding`: 1 signed, 2 char, 4 bool. Returns the new type's ID. */
   addInt(name: string, size: number, encoding = 0, bits = size * 8, bitOffset = 0): number {
     const o = this.head(name, Kind.Int, 0, false, size, 4);
-    this.table.words[o + 3] = ((encoding & 0xf) << 24) | ((bitOffset & 0xff) << 16) | (bits & 0xff);
+    this.table.words[o + 3] = makeIntData(encoding, bitOffset, bits);
     return this.table.nextId - 1;
   }
   /** FLOAT. */
@@ -175,7 +192,7 @@ export class Builder {
     members.forEach((m, k) => {
       w[o + 3 + 3 * k] = names[k] as number;
       w[o + 4 + 3 * k] = m.typeId;
-      w[o + 5 + 3 * k] = bitfields ? (((m.bitfieldSize ?? 0) << 24) | (m.bitOffset & 0xffffff)) >>> 0 : m.bitOffset >>> 0;
+      w[o + 5 + 3 * k] = makeMemberOffset(m.bitOffset, m.bitfieldSize ?? 0, bitfields);
     });
     return this.table.nextId - 1;
   }
@@ -293,8 +310,7 @@ export class Builder {
       const src = this.source(owner);
       const i = id - owner.firstId;
       const so = src.offs[i] as number;
-      const info = src.words[so + 1] as number;
-      const len = recordWords((info >>> 24) & 0x7f, info & 0xffffff);
+      const len = recordWordsAt(src.words, so);
       const o = this.table.allocate(len);
       this.table.words.set(src.words.subarray(so, so + len), o);
       src.ids[i] = this.table.nextId - 1;
@@ -411,48 +427,25 @@ export class Builder {
     for (let i = 0; i < n; i++) {
       const o = base0 + (src.offs[i] as number);
       const info = w[o + 1] as number;
-      const vlen = info & 0xffffff;
+      const kind = infoKind(info);
       w[o] = str(w[o] as number);
-      // The fields of forEachRef and forEachStr, written out: this runs for every type.
-      switch ((info >>> 24) & 0x7f) {
-        case Kind.Ptr:
-        case Kind.Typedef:
-        case Kind.Volatile:
-        case Kind.Const:
-        case Kind.Restrict:
-        case Kind.Func:
-        case Kind.TypeTag:
-        case Kind.Var:
-        case Kind.DeclTag:
-          w[o + 2] = ref(w[o + 2] as number);
-          break;
-        case Kind.Array:
-          w[o + 3] = ref(w[o + 3] as number);
-          w[o + 4] = ref(w[o + 4] as number);
-          break;
-        case Kind.Struct:
-        case Kind.Union:
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) {
-            w[p] = str(w[p] as number);
-            w[p + 1] = ref(w[p + 1] as number);
-          }
-          break;
-        case Kind.Enum:
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) w[p] = str(w[p] as number);
-          break;
-        case Kind.Enum64:
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) w[p] = str(w[p] as number);
-          break;
-        case Kind.FuncProto:
-          w[o + 2] = ref(w[o + 2] as number);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) {
-            w[p] = str(w[p] as number);
-            w[p + 1] = ref(w[p + 1] as number);
-          }
-          break;
-        case Kind.Datasec:
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) w[p] = ref(w[p] as number);
-          break;
+      // The fields of forEachRef and forEachStr, where the wire layout keeps them, written out:
+      // this runs for every type. Strings are added in forEachStr's order (the output's order).
+      const ra = REF_FIRST[kind] as number;
+      if (ra !== 0) {
+        w[o + ra] = ref(w[o + ra] as number);
+        const rb = REF_SECOND[kind] as number;
+        if (rb !== 0) w[o + rb] = ref(w[o + rb] as number);
+      }
+      const step = ITEM_WORDS[kind] as number;
+      const vlen = infoVlen(info);
+      if (step !== 0 && vlen !== 0) {
+        const n = ITEM_NAME[kind] as number;
+        const r = ITEM_REF[kind] as number;
+        for (let k = 0, p = o + (BODY_AT[kind] as number); k < vlen; k++, p += step) {
+          if (n >= 0) w[p + n] = str(w[p + n] as number);
+          if (r >= 0) w[p + r] = ref(w[p + r] as number);
+        }
       }
     }
     return first;

@@ -5,7 +5,7 @@
 import { BtfError } from '../errors.js';
 import { FUNC_LINKAGE, Kind, type Linkage, VAR_LINKAGE } from './kinds.js';
 import type { StringTable } from './strings.js';
-import { infoKflag, infoKind, infoVlen, type TypeSection } from './type-section.js';
+import type { TypeSection } from './type-section.js';
 import {
   ArrayType,
   Const,
@@ -35,6 +35,16 @@ import {
   type VarSecinfo,
   Volatile,
 } from './types.js';
+import {
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBitOffset,
+  intBits,
+  intEncoding,
+  memberBitfieldSize,
+  memberBitOffset,
+} from './wire.js';
 
 /** Decodes the i-th record of `section` as type `id`, resolving names through `strings`. */
 export function decodeType(section: TypeSection, strings: StringTable, resolver: TypeResolver, i: number, id: number): Type {
@@ -52,7 +62,7 @@ export function decodeType(section: TypeSection, strings: StringTable, resolver:
   switch (kind) {
     case Kind.Int: {
       const v = section.u32(i, 0);
-      return new Int(id, n, resolver, st, (v >>> 24) & 0x0f, (v >>> 16) & 0xff, v & 0xff);
+      return new Int(id, n, resolver, st, intEncoding(v), intBitOffset(v), intBits(v));
     }
     case Kind.Ptr:
       return new Pointer(id, n, resolver, st);
@@ -77,8 +87,8 @@ export function decodeType(section: TypeSection, strings: StringTable, resolver:
           resolver,
           name(section.u32(i, j * 12)),
           section.u32(i, j * 12 + 4),
-          kflag ? off & 0xffffff : off,
-          kflag ? off >>> 24 : 0,
+          memberBitOffset(off, kflag),
+          memberBitfieldSize(off, kflag),
         );
       }
       return kind === Kind.Struct

@@ -29,7 +29,27 @@
  * @module
  */
 import { Kind } from './kinds.js';
-import { recordWords, type TypeTable } from './type-table.js';
+import type { TypeTable } from './type-table.js';
+import {
+  ARRAY_INDEX,
+  ARRAY_NELEMS,
+  ARRAY_TYPE,
+  BODY_AT,
+  forEachStr,
+  ITEM_NAME,
+  ITEM_REF,
+  ITEM_WORDS,
+  infoKflag,
+  infoKind,
+  infoVlen,
+  kflagAt,
+  kindAt,
+  REF_FIRST,
+  REF_SECOND,
+  recordWords,
+  recordWordsAt,
+  vlenAt,
+} from './wire.js';
 
 /** Counts before and after a deduplication. */
 export interface DedupStats {
@@ -42,6 +62,26 @@ export interface DedupStats {
    * relocations) carries them through with it.
    */
   idMap: Int32Array;
+}
+
+/**
+ * The kinds pass 4 settles (reference kinds: PTR, TYPEDEF, the qualifiers, TYPE_TAG, FUNC,
+ * DECL_TAG, ARRAY, FUNC_PROTO), by kind number: 1 for these.
+ */
+const REF_PASS = new Uint8Array(128);
+for (const k of [
+  Kind.Ptr,
+  Kind.Typedef,
+  Kind.Volatile,
+  Kind.Const,
+  Kind.Restrict,
+  Kind.TypeTag,
+  Kind.Func,
+  Kind.DeclTag,
+  Kind.Array,
+  Kind.FuncProto,
+]) {
+  REF_PASS[k] = 1;
 }
 
 const UNPROCESSED = -1;
@@ -211,7 +251,7 @@ class Dedup {
     this.hypot = new Int32Array(this.end).fill(UNPROCESSED);
     // Every pass looks kinds up, often of types far apart: one byte each, in one small array.
     this.kinds = new Uint8Array(this.end);
-    for (let id = 1; id < this.end; id++) this.kinds[id] = ((this.w[(this.offs[id] as number) + 1] as number) >>> 24) & 0x7f;
+    for (let id = 1; id < this.end; id++) this.kinds[id] = kindAt(this.w, this.offs[id] as number);
     // Sized for a list per two types (about as many as survive in a merge of modules): growing
     // would hold the old and new tables at once.
     this.cands = new CandidateTable(this.end, this.end >>> 1);
@@ -234,7 +274,7 @@ class Dedup {
     return this.kinds[id] as number;
   }
   vlenOf(id: number): number {
-    return (this.w[(this.offs[id] as number) + 1] as number) & 0xffffff;
+    return vlenAt(this.w, this.offs[id] as number);
   }
 
   resolve(id: number): number {
@@ -263,8 +303,8 @@ class Dedup {
     const w = this.w;
     const o = this.offs[id] as number;
     const info = w[o + 1] as number;
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffffff;
+    const kind = infoKind(info);
+    const vlen = infoVlen(info);
     let h = mix(mix(0, w[o] as number), kind);
     switch (kind) {
       case Kind.Int:
@@ -301,7 +341,7 @@ class Dedup {
         }
         return h;
       case Kind.Array:
-        return mix(mix(mix(h, w[o + 3] as number), w[o + 4] as number), w[o + 5] as number);
+        return mix(mix(mix(h, w[o + ARRAY_TYPE] as number), w[o + ARRAY_INDEX] as number), w[o + ARRAY_NELEMS] as number);
       case Kind.FuncProto:
         h = mix(mix(h, info), w[o + 2] as number);
         for (let k = 0; k < vlen; k++) h = mix(mix(h, w[o + 3 + 2 * k] as number), w[o + 4 + 2 * k] as number);
@@ -362,8 +402,7 @@ class Dedup {
     const oa = this.offs[a] as number;
     const ob = this.offs[b] as number;
     if (w[oa + 1] !== w[ob + 1]) return false;
-    const info = w[oa + 1] as number;
-    const len = recordWords((info >>> 24) & 0x7f, info & 0xffffff);
+    const len = recordWordsAt(w, oa);
     for (let i = 0; i < len; i++) if (w[oa + i] !== w[ob + i]) return false;
     return true;
   }
@@ -388,7 +427,7 @@ class Dedup {
     const oa = this.offs[a] as number;
     const ob = this.offs[b] as number;
     if (w[oa] !== w[ob] || w[oa + 1] !== w[ob + 1] || w[oa + 2] !== w[ob + 2]) return false;
-    const vlen = (w[oa + 1] as number) & 0xffffff;
+    const vlen = vlenAt(w, oa);
     for (let k = 0; k < vlen; k++) {
       if (w[oa + 3 + 3 * k] !== w[ob + 3 + 3 * k] || w[oa + 5 + 3 * k] !== w[ob + 5 + 3 * k]) return false;
     }
@@ -401,7 +440,7 @@ class Dedup {
     const oa = this.offs[a] as number;
     const ob = this.offs[b] as number;
     if (w[oa] !== w[ob] || w[oa + 1] !== w[ob + 1]) return false;
-    const vlen = (w[oa + 1] as number) & 0xffffff;
+    const vlen = vlenAt(w, oa);
     for (let k = 0; k < vlen; k++) if (w[oa + 3 + 2 * k] !== w[ob + 3 + 2 * k]) return false;
     return true;
   }
@@ -501,12 +540,12 @@ class Dedup {
           if (w[oc] !== w[on]) return false;
           const ci = w[oc + 1] as number;
           const ni = w[on + 1] as number;
-          const ck = (ci >>> 24) & 0x7f;
-          const nk = (ni >>> 24) & 0x7f;
+          const ck = infoKind(ci);
+          const nk = infoKind(ni);
           if (ck !== nk) {
             if (ck !== Kind.Fwd && nk !== Kind.Fwd) return false;
             // A FWD matches a struct or union of its flavour (kind flag set: union).
-            const fwdUnion = (ck === Kind.Fwd ? ci : ni) >>> 31 === 1;
+            const fwdUnion = infoKflag(ck === Kind.Fwd ? ci : ni);
             if ((fwdUnion ? Kind.Union : Kind.Struct) !== (ck === Kind.Fwd ? nk : ck)) return false;
             // A base FWD cannot be resolved to a split definition.
             if (ck !== Kind.Fwd && canon < this.first) this.hypotAdjustCanon = true;
@@ -537,9 +576,9 @@ class Dedup {
                 n = 1;
                 break;
               case Kind.Array:
-                if (ci !== ni || w[oc + 2] !== w[on + 2] || w[oc + 5] !== w[on + 5]) return false;
-                pos = 4; // index type (word 4), then element type (word 3)
-                step = -1;
+                if (ci !== ni || w[oc + 2] !== w[on + 2] || w[oc + ARRAY_NELEMS] !== w[on + ARRAY_NELEMS]) return false;
+                pos = ARRAY_INDEX; // index type, then element type
+                step = ARRAY_TYPE - ARRAY_INDEX;
                 n = 2;
                 break;
               case Kind.Struct:
@@ -547,13 +586,13 @@ class Dedup {
                 if (!this.shallowEqualStruct(cand, canon)) return false;
                 pos = 4; // member k's type is word 4 + 3k
                 step = 3;
-                n = ci & 0xffffff;
+                n = infoVlen(ci);
                 break;
               case Kind.FuncProto:
                 if (!this.compatFnProto(cand, canon)) return false;
                 pos = 2; // return type (word 2), then parameter k's type at word 4 + 2k
                 step = 2;
-                n = (ci & 0xffffff) + 1;
+                n = infoVlen(ci) + 1;
                 break;
               default:
                 // VAR, DATASEC, DECL_TAG are not part of type graphs that structs reach.
@@ -603,14 +642,14 @@ class Dedup {
     const ob = this.offs[b] as number;
     if (w[oa] !== w[ob] || w[oa + 1] !== w[ob + 1]) return false;
     const info = w[oa + 1] as number;
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffffff;
+    const kind = infoKind(info);
+    const vlen = infoVlen(info);
     switch (kind) {
       case Kind.Array:
         return (
-          w[oa + 5] === w[ob + 5] &&
-          this.identical(w[oa + 3] as number, w[ob + 3] as number, depth - 1) &&
-          this.identical(w[oa + 4] as number, w[ob + 4] as number, depth - 1)
+          w[oa + ARRAY_NELEMS] === w[ob + ARRAY_NELEMS] &&
+          this.identical(w[oa + ARRAY_TYPE] as number, w[ob + ARRAY_TYPE] as number, depth - 1) &&
+          this.identical(w[oa + ARRAY_INDEX] as number, w[ob + ARRAY_INDEX] as number, depth - 1)
         );
       case Kind.Struct:
       case Kind.Union:
@@ -710,7 +749,7 @@ class Dedup {
       const o = this.offs[id] as number;
       const target = byName.get(this.w[o] as number);
       if (target <= 0) continue;
-      const union = (this.w[o + 1] as number) >>> 31 === 1;
+      const union = kflagAt(this.w, o);
       if (this.kindOf(target) !== (union ? Kind.Union : Kind.Struct)) continue;
       this.map[id] = target;
     }
@@ -725,31 +764,23 @@ class Dedup {
     const w = this.w;
     const o = this.offs[id] as number;
     const info = w[o + 1] as number;
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffffff;
+    const kind = infoKind(info);
+    if (REF_PASS[kind] === 0) {
+      this.map[id] = id;
+      return id;
+    }
     this.map[id] = IN_PROGRESS;
-    switch (kind) {
-      case Kind.Const:
-      case Kind.Volatile:
-      case Kind.Restrict:
-      case Kind.Ptr:
-      case Kind.Typedef:
-      case Kind.Func:
-      case Kind.TypeTag:
-      case Kind.DeclTag:
-        w[o + 2] = this.refType(w[o + 2] as number);
-        break;
-      case Kind.Array:
-        w[o + 3] = this.refType(w[o + 3] as number);
-        w[o + 4] = this.refType(w[o + 4] as number);
-        break;
-      case Kind.FuncProto:
-        w[o + 2] = this.refType(w[o + 2] as number);
-        for (let k = 0; k < vlen; k++) w[o + 4 + 2 * k] = this.refType(w[o + 4 + 2 * k] as number);
-        break;
-      default:
-        this.map[id] = id;
-        return id;
+    // The references where the wire layout keeps them: the fixed part's, then the items'
+    // (a prototype's parameters), each replaced by its canonical type first.
+    const a = REF_FIRST[kind] as number;
+    w[o + a] = this.refType(w[o + a] as number);
+    const b = REF_SECOND[kind] as number;
+    if (b !== 0) w[o + b] = this.refType(w[o + b] as number);
+    const r = ITEM_REF[kind] as number;
+    if (r >= 0) {
+      const step = ITEM_WORDS[kind] as number;
+      const vlen = infoVlen(info);
+      for (let k = 0, p = o + (BODY_AT[kind] as number) + r; k < vlen; k++, p += step) w[p] = this.refType(w[p] as number);
     }
     return this.canonicalByRecord(id);
   }
@@ -793,8 +824,8 @@ class Dedup {
       if (map[id] !== id) continue;
       const o = offs[id] as number;
       const info = w[o + 1] as number;
-      const kind = (info >>> 24) & 0x7f;
-      const vlen = info & 0xffffff;
+      const kind = infoKind(info);
+      const vlen = infoVlen(info);
       const len = recordWords(kind, vlen);
       if (used !== o) {
         // Most records are a few words: a loop beats a call into copyWithin.
@@ -802,48 +833,23 @@ class Dedup {
         else w.copyWithin(used, o, o + len);
       }
       offs[newId[id] as number] = used;
-      // The reference fields of forEachRef and the string fields of forEachStr, of the record
-      // now at `used`.
+      // The reference and string fields of the record now at `used`, where the wire layout
+      // keeps them (forEachRef and forEachStr, written out: this runs for every survivor).
       distinct += mark(strUsed, w[used] as number, strStart);
-      switch (kind) {
-        case Kind.Ptr:
-        case Kind.Typedef:
-        case Kind.Volatile:
-        case Kind.Const:
-        case Kind.Restrict:
-        case Kind.Func:
-        case Kind.TypeTag:
-        case Kind.Var:
-        case Kind.DeclTag:
-          w[used + 2] = newId[w[used + 2] as number] as number;
-          break;
-        case Kind.Array:
-          w[used + 3] = newId[w[used + 3] as number] as number;
-          w[used + 4] = newId[w[used + 4] as number] as number;
-          break;
-        case Kind.Struct:
-        case Kind.Union:
-          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) {
-            distinct += mark(strUsed, w[p] as number, strStart);
-            w[p + 1] = newId[w[p + 1] as number] as number;
-          }
-          break;
-        case Kind.Enum:
-          for (let k = 0, p = used + 3; k < vlen; k++, p += 2) distinct += mark(strUsed, w[p] as number, strStart);
-          break;
-        case Kind.Enum64:
-          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) distinct += mark(strUsed, w[p] as number, strStart);
-          break;
-        case Kind.FuncProto:
-          w[used + 2] = newId[w[used + 2] as number] as number;
-          for (let k = 0, p = used + 3; k < vlen; k++, p += 2) {
-            distinct += mark(strUsed, w[p] as number, strStart);
-            w[p + 1] = newId[w[p + 1] as number] as number;
-          }
-          break;
-        case Kind.Datasec:
-          for (let k = 0, p = used + 3; k < vlen; k++, p += 3) w[p] = newId[w[p] as number] as number;
-          break;
+      const a = REF_FIRST[kind] as number;
+      if (a !== 0) {
+        w[used + a] = newId[w[used + a] as number] as number;
+        const b = REF_SECOND[kind] as number;
+        if (b !== 0) w[used + b] = newId[w[used + b] as number] as number;
+      }
+      const step = ITEM_WORDS[kind] as number;
+      if (step !== 0 && vlen !== 0) {
+        const r = ITEM_REF[kind] as number;
+        const n = ITEM_NAME[kind] as number;
+        for (let k = 0, p = used + (BODY_AT[kind] as number); k < vlen; k++, p += step) {
+          if (n >= 0) distinct += mark(strUsed, w[p + n] as number, strStart);
+          if (r >= 0) w[p + r] = newId[w[p + r] as number] as number;
+        }
       }
       used += len;
     }
@@ -869,24 +875,7 @@ function mark(bits: Uint32Array, off: number, start: number): number {
 
 /** Calls `fn` with the word index of every string field of the records in `w[from, to)`. */
 function forEachStrIn(w: Uint32Array, from: number, to: number, fn: (pos: number) => void): void {
-  for (let o = from; o < to; ) {
-    const info = w[o + 1] as number;
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffffff;
-    fn(o);
-    switch (kind) {
-      case Kind.Struct:
-      case Kind.Union:
-      case Kind.Enum64:
-        for (let k = 0, p = o + 3; k < vlen; k++, p += 3) fn(p);
-        break;
-      case Kind.Enum:
-      case Kind.FuncProto:
-        for (let k = 0, p = o + 3; k < vlen; k++, p += 2) fn(p);
-        break;
-    }
-    o += recordWords(kind, vlen);
-  }
+  for (let o = from; o < to; o += recordWordsAt(w, o)) forEachStr(w, o, fn);
 }
 
 /**

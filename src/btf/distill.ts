@@ -21,9 +21,9 @@ import { BtfError } from '../errors.js';
 import { Builder } from './builder.js';
 import { KIND_NAMES, Kind } from './kinds.js';
 import type { MarshalOptions } from './marshal.js';
-import { recordAt, recordKflag, recordKind } from './record-at.js';
+import { recordAt } from './record-at.js';
 import { loadSpec, type Spec } from './spec.js';
-import { forEachRef, forEachStr, recordWords } from './type-table.js';
+import { forEachRef, forEachStr, intBitOffset, intBits, intEncoding, kflagAt, kindAt, recordWordsAt } from './wire.js';
 
 /** What {@link distillBase} produced. */
 export interface DistillResult {
@@ -88,7 +88,7 @@ function reachedBaseTypes(module: Spec): Uint8Array {
       const ref = words[pos] as number;
       if (ref === 0 || ref >= limit || reached[ref]) return;
       const r = recordAt(module, ref, from);
-      const kind = recordKind(r.words, r.o);
+      const kind = kindAt(r.words, r.o);
       if (!REACHABLE.has(kind)) {
         throw new BtfError(
           `type [${from}] references base type [${ref}] of kind ${KIND_NAMES[kind] ?? kind}, which distilled base BTF cannot hold`,
@@ -104,7 +104,7 @@ function reachedBaseTypes(module: Spec): Uint8Array {
   while (stack.length > 0) {
     const id = stack.pop() as number;
     const r = recordAt(module, id);
-    const kind = recordKind(r.words, r.o);
+    const kind = kindAt(r.words, r.o);
     if ((kind === Kind.Struct || kind === Kind.Union) && r.words[r.o] !== 0) continue;
     visit(r.words, r.o, id);
   }
@@ -141,7 +141,7 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
   for (let id = 1; id < limit; id++) {
     if (!reached[id]) continue;
     const { words, o } = recordAt(module, id);
-    const kind = recordKind(words, o);
+    const kind = kindAt(words, o);
     const nameOff = words[o] as number;
     if (!staysInBase(kind, nameOff !== 0)) {
       moved.push(id);
@@ -152,14 +152,14 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
     switch (kind) {
       case Kind.Int: {
         const enc = words[o + 3] as number;
-        baseIds[id] = distilled.addInt(name, size, (enc >>> 24) & 0xf, enc & 0xff, (enc >>> 16) & 0xff);
+        baseIds[id] = distilled.addInt(name, size, intEncoding(enc), intBits(enc), intBitOffset(enc));
         break;
       }
       case Kind.Float:
         baseIds[id] = distilled.addFloat(name, size);
         break;
       case Kind.Fwd:
-        baseIds[id] = distilled.addFwd(name, recordKflag(words, o) ? 'union' : 'struct');
+        baseIds[id] = distilled.addFwd(name, kflagAt(words, o) ? 'union' : 'struct');
         break;
       case Kind.Struct:
         baseIds[id] = distilled.addStruct(name, size);
@@ -192,8 +192,7 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
   };
   const copy = (from: number) => {
     const { words, o } = recordAt(module, from);
-    const info = words[o + 1] as number;
-    const len = recordWords(recordKind(words, o), info & 0xffffff);
+    const len = recordWordsAt(words, o);
     const to = table.allocate(len);
     const w = table.words;
     w.set(words.subarray(o, o + len), to);

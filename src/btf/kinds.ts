@@ -57,20 +57,6 @@ export const KIND_NAMES: readonly string[] = [
   'ENUM64',
 ];
 
-/** Bytes after the 12-byte `struct btf_type` that one record of each kind carries, before its vlen items. */
-export const INFO_SIZE: readonly number[] = [0, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0];
-
-/** Bytes per vlen item of each kind (members, enumerators, params, secinfos). */
-export const ELEM_SIZE: readonly number[] = [0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12];
-
-/** Kinds that ignore vlen: a non-zero vlen in them is invalid. */
-export function kindHasVlen(kind: number): boolean {
-  return (ELEM_SIZE[kind] ?? 0) > 0;
-}
-
-/** Int encoding bits (`BTF_INT_ENCODING`). */
-export const IntEncoding = { Signed: 1, Char: 2, Bool: 4 } as const;
-
 /** Function linkage as stored in a FUNC's vlen. */
 export const FUNC_LINKAGE = ['static', 'global', 'extern'] as const;
 /** Variable linkage as stored in `struct btf_var`. */

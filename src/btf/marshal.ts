@@ -8,7 +8,8 @@
 import { HEADER_SIZE } from './header.js';
 import type { Spec } from './spec.js';
 import { StringSet } from './string-set.js';
-import { chainStrings, forEachStr, HOST_LE, sectionWords, type TypeTable } from './type-table.js';
+import { chainStrings, HOST_LE, sectionWords, type TypeTable } from './type-table.js';
+import { forEachStr } from './wire.js';
 
 const MAGIC = 0xeb9f;
 

@@ -27,13 +27,3 @@ export function recordAt(spec: Spec, id: number, referrer?: number): RecordRef {
   }
   return { owner, words: owner.section.words, o: owner.section.starts[id - owner.firstId] as number };
 }
-
-/** Kind number of the record at `o`. */
-export function recordKind(words: Uint32Array, o: number): number {
-  return ((words[o + 1] as number) >>> 24) & 0x1f;
-}
-
-/** Whether the record at `o` has its kind flag set. */
-export function recordKflag(words: Uint32Array, o: number): boolean {
-  return ((words[o + 1] as number) & 0x80000000) !== 0;
-}

@@ -17,9 +17,9 @@
 import { BtfError } from '../errors.js';
 import { KIND_NAMES, Kind } from './kinds.js';
 import { writeBlob } from './marshal.js';
-import { recordAt, recordKflag, recordKind } from './record-at.js';
+import { recordAt } from './record-at.js';
 import { Spec } from './spec.js';
-import { forEachRef, forEachStr } from './type-table.js';
+import { forEachRef, forEachStr, intEncoding, kflagAt, kindAt } from './wire.js';
 
 /** Why a distilled type could not be relocated. */
 export type RelocationFault = 'missing' | 'size' | 'ambiguous';
@@ -69,7 +69,7 @@ export function checkDistilledBase(dist: Spec): void {
   const { words, starts } = dist.section;
   for (let i = 0; i < dist.count; i++) {
     const o = starts[i] as number;
-    const kind = recordKind(words, o);
+    const kind = kindAt(words, o);
     const id = dist.firstId + i;
     if (!DISTILLED_KINDS.has(kind)) {
       throw new BtfError(`kind ${KIND_NAMES[kind] ?? kind} cannot be in distilled base BTF`, { typeId: id });
@@ -86,7 +86,7 @@ function embeddedComposites(split: Spec, distNext: number): Uint8Array {
   const { words, starts } = split.section;
   for (let i = 0; i < split.count; i++) {
     const o = starts[i] as number;
-    const kind = recordKind(words, o);
+    const kind = kindAt(words, o);
     if (kind !== Kind.Struct && kind !== Kind.Union) continue;
     const from = split.firstId + i;
     forEachRef(words, o, (pos) => {
@@ -97,7 +97,7 @@ function embeddedComposites(split: Spec, distNext: number): Uint8Array {
           throw new BtfError(`references type [${id}], which does not exist (IDs run to ${split.nextId - 1})`, { typeId: from });
         }
         const r = recordAt(split, id, from);
-        switch (recordKind(r.words, r.o)) {
+        switch (kindAt(r.words, r.o)) {
           case Kind.Const:
           case Kind.Volatile:
           case Kind.Restrict:
@@ -124,18 +124,18 @@ function embeddedComposites(split: Spec, distNext: number): Uint8Array {
 
 /** Whether base record (`bw`, `bo`) can stand for the distilled record (`dw`, `do_`), size aside. */
 function kindMatches(dw: Uint32Array, dOff: number, bw: Uint32Array, bOff: number): boolean {
-  const dk = recordKind(dw, dOff);
-  const bk = recordKind(bw, bOff);
+  const dk = kindAt(dw, dOff);
+  const bk = kindAt(bw, bOff);
   switch (dk) {
     case Kind.Int:
-      return bk === Kind.Int && (((dw[dOff + 3] as number) >>> 24) & 0xf) === (((bw[bOff + 3] as number) >>> 24) & 0xf);
+      return bk === Kind.Int && intEncoding(dw[dOff + 3] as number) === intEncoding(bw[bOff + 3] as number);
     case Kind.Float:
       return bk === Kind.Float;
     case Kind.Enum:
       return bk === Kind.Enum || bk === Kind.Enum64;
     case Kind.Fwd: {
-      const union = recordKflag(dw, dOff);
-      if (bk === Kind.Fwd) return recordKflag(bw, bOff) === union;
+      const union = kflagAt(dw, dOff);
+      if (bk === Kind.Fwd) return kflagAt(bw, bOff) === union;
       return bk === (union ? Kind.Union : Kind.Struct);
     }
     default:
@@ -155,7 +155,7 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
   for (let i = 0; i < dist.count; i++) {
     const id = dist.firstId + i;
     const dOff = starts[i] as number;
-    const dk = recordKind(dw, dOff);
+    const dk = kindAt(dw, dOff);
     const name = dist.strings.lookup(dw[dOff] as number);
     if (name === undefined) throw new BtfError(`name offset ${dw[dOff]} is beyond the string section`, { typeId: id });
     const dSize = dw[dOff + 2] as number;
@@ -164,7 +164,7 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
     let composites = 0;
     for (const t of named) {
       const r = recordAt(base, t.id);
-      const bk = recordKind(r.words, r.o);
+      const bk = kindAt(r.words, r.o);
       if (bk === Kind.Struct || bk === Kind.Union) composites++;
       if (kindMatches(dw, dOff, r.words, r.o)) sameKind.push(t.id);
     }
@@ -209,11 +209,11 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
     }
     const others = named.map((t) => {
       const r = recordAt(base, t.id);
-      const bk = recordKind(r.words, r.o);
-      const enc = bk === Kind.Int ? ` encoding ${((r.words[r.o + 3] as number) >>> 24) & 0xf}` : '';
+      const bk = kindAt(r.words, r.o);
+      const enc = bk === Kind.Int ? ` encoding ${intEncoding(r.words[r.o + 3] as number)}` : '';
       return `[${t.id}] ${KIND_NAMES[bk] ?? bk}${enc}`;
     });
-    const mine = dk === Kind.Int ? ` (encoding ${((dw[dOff + 3] as number) >>> 24) & 0xf})` : '';
+    const mine = dk === Kind.Int ? ` (encoding ${intEncoding(dw[dOff + 3] as number)})` : '';
     throw new BtfRelocationError(
       id,
       kind,

@@ -5,10 +5,10 @@
  */
 import { BtfError } from '../errors.js';
 import type { Header } from './header.js';
-import { ELEM_SIZE, INFO_SIZE, Kind, MAX_KNOWN_KIND } from './kinds.js';
+import { Kind } from './kinds.js';
+import { BODY_AT, ITEM_WORDS, infoKind, infoVlen, isKnownKind, TYPE_RECORD_SIZE } from './wire.js';
 
-/** Size of `struct btf_type`. */
-export const TYPE_RECORD_SIZE = 12;
+export { TYPE_RECORD_SIZE } from './wire.js';
 
 /** Per-kind record sizes from the optional layout section (kernel 7.1+). */
 export interface KindLayout {
@@ -84,11 +84,11 @@ export class TypeSection {
         throw new BtfError(`record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: at });
       }
       const info = words[w + 1]!;
-      const kind = (info >>> 24) & 0x7f;
-      const vlen = info & 0xffffff;
+      const kind = infoKind(info);
+      const vlen = infoVlen(info);
       let size: number;
-      if (kind !== Kind.Unknown && kind <= MAX_KNOWN_KIND) {
-        size = TYPE_RECORD_SIZE + INFO_SIZE[kind]! + vlen * ELEM_SIZE[kind]!;
+      if (isKnownKind(kind)) {
+        size = (BODY_AT[kind]! + vlen * ITEM_WORDS[kind]!) * 4;
       } else {
         const l = this.layout[kind];
         if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: at });
@@ -131,7 +131,7 @@ export class TypeSection {
     return this.words[this.starts[i]! + 1]!;
   }
   kind(i: number): number {
-    return (this.words[this.starts[i]! + 1]! >>> 24) & 0x7f;
+    return infoKind(this.words[this.starts[i]! + 1]!);
   }
   /** `size` or `type`, the union in `struct btf_type`. */
   sizeOrType(i: number): number {
@@ -145,17 +145,4 @@ export class TypeSection {
   i32(i: number, byte: number): number {
     return this.words[this.starts[i]! + 3 + (byte >>> 2)]! | 0;
   }
-}
-
-/** `vlen` of an info word (24 bits). */
-export function infoVlen(info: number): number {
-  return info & 0xffffff;
-}
-/** `kind` of an info word (7 bits). */
-export function infoKind(info: number): number {
-  return (info >>> 24) & 0x7f;
-}
-/** `kind_flag` of an info word. */
-export function infoKflag(info: number): boolean {
-  return info >>> 31 === 1;
 }

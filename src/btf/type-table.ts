@@ -6,71 +6,14 @@
  * only), so deduplication can compare against them without a second code path.
  * @module
  */
-import { BtfError, NotSupportedError } from '../errors.js';
-import { ELEM_SIZE, INFO_SIZE, Kind, MAX_KNOWN_KIND, MAX_TYPE_ID } from './kinds.js';
+import { BtfError } from '../errors.js';
+import { MAX_TYPE_ID } from './kinds.js';
 import type { Spec } from './spec.js';
 import { StringSet } from './string-set.js';
+import { forEachRef, kindAt, recordWordsAt } from './wire.js';
 
 /** Whether this machine stores words little-endian. */
 export const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Words in a record of `kind` with `vlen` items. @throws {NotSupportedError} for unknown kinds. */
-export function recordWords(kind: number, vlen: number): number {
-  if (kind === 0 || kind > MAX_KNOWN_KIND) throw new NotSupportedError(`cannot write BTF kind ${kind}`);
-  return 3 + ((INFO_SIZE[kind] as number) >>> 2) + vlen * ((ELEM_SIZE[kind] as number) >>> 2);
-}
-
-/** Calls `fn` with the word index of every type-ID field of the record at `o`. */
-export function forEachRef(w: Uint32Array, o: number, fn: (pos: number) => void): void {
-  const info = w[o + 1] as number;
-  const vlen = info & 0xffffff;
-  switch ((info >>> 24) & 0x7f) {
-    case Kind.Ptr:
-    case Kind.Typedef:
-    case Kind.Volatile:
-    case Kind.Const:
-    case Kind.Restrict:
-    case Kind.Func:
-    case Kind.TypeTag:
-    case Kind.Var:
-    case Kind.DeclTag:
-      fn(o + 2);
-      break;
-    case Kind.Array:
-      fn(o + 3);
-      fn(o + 4);
-      break;
-    case Kind.Struct:
-    case Kind.Union:
-      for (let k = 0; k < vlen; k++) fn(o + 4 + 3 * k);
-      break;
-    case Kind.FuncProto:
-      fn(o + 2);
-      for (let k = 0; k < vlen; k++) fn(o + 4 + 2 * k);
-      break;
-    case Kind.Datasec:
-      for (let k = 0; k < vlen; k++) fn(o + 3 + 3 * k);
-      break;
-  }
-}
-
-/** Calls `fn` with the word index of every string-offset field of the record at `o`. */
-export function forEachStr(w: Uint32Array, o: number, fn: (pos: number) => void): void {
-  fn(o);
-  const info = w[o + 1] as number;
-  const vlen = info & 0xffffff;
-  switch ((info >>> 24) & 0x7f) {
-    case Kind.Struct:
-    case Kind.Union:
-    case Kind.Enum64:
-      for (let k = 0; k < vlen; k++) fn(o + 3 + 3 * k);
-      break;
-    case Kind.Enum:
-    case Kind.FuncProto:
-      for (let k = 0; k < vlen; k++) fn(o + 3 + 2 * k);
-      break;
-  }
-}
 
 /** The type section of `spec` (own types only) as host-order words, and each record's word index. */
 export function sectionWords(spec: Spec): { words: Uint32Array; offs: Uint32Array } {
@@ -199,13 +142,12 @@ export class TypeTable {
   }
   /** Kind number of type `id`. */
   kind(id: number): number {
-    return ((this.words[(this.offs[id] as number) + 1] as number) >>> 24) & 0x7f;
+    return kindAt(this.words, this.offs[id] as number);
   }
   /** Word index just past the record of type `id`. */
   endOf(id: number): number {
     const o = this.offs[id] as number;
-    const info = this.words[o + 1] as number;
-    return o + recordWords((info >>> 24) & 0x7f, info & 0xffffff);
+    return o + recordWordsAt(this.words, o);
   }
 
   /**

@@ -9,7 +9,18 @@
 import { BtfError } from '../errors.js';
 import { Kind } from './kinds.js';
 import type { Spec } from './spec.js';
-import { infoKflag, infoKind, infoVlen, TYPE_RECORD_SIZE } from './type-section.js';
+import {
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBitOffset,
+  intBits,
+  intEncoding,
+  intReservedBits,
+  memberBitfieldSize,
+  memberBitOffset,
+  TYPE_RECORD_SIZE,
+} from './wire.js';
 
 const INT_SIZES = new Set([1, 2, 4, 8, 16]);
 const ENUM_SIZES = new Set([1, 2, 4, 8]);
@@ -120,10 +131,10 @@ class RecordChecker {
       case Kind.Int: {
         this.plain(vlen, kflag);
         const v = words[body]!;
-        if (v & 0xf000ff00) this.fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
-        const enc = (v >>> 24) & 0x0f;
-        const off = (v >>> 16) & 0xff;
-        const bits = v & 0xff;
+        if (intReservedBits(v) !== 0) this.fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
+        const enc = intEncoding(v);
+        const off = intBitOffset(v);
+        const bits = intBits(v);
         if (!INT_SIZES.has(st)) this.fail(`int size ${st} is not 1, 2, 4, 8 or 16`);
         if (bits === 0 || bits > 128 || off + bits > st * 8) {
           this.fail(`int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
@@ -163,8 +174,8 @@ class RecordChecker {
           this.checkName(words[body + j * 3]!, m, 'member name', j);
           this.checkRef(words[body + j * 3 + 1]!, m + 4, 'member', false, j);
           const raw = words[body + j * 3 + 2]!;
-          const bitOff = kflag ? raw & 0xffffff : raw;
-          const bitSize = kflag ? raw >>> 24 : 0;
+          const bitOff = memberBitOffset(raw, kflag);
+          const bitSize = memberBitfieldSize(raw, kflag);
           if (kind === Kind.Union && bitOff !== 0) this.fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
           if (st > 0 && bitOff + bitSize > st * 8)
             this.fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte type`, m + 8);

@@ -182,6 +182,10 @@ export function intBitOffset(data: number): number {
 export function intBits(data: number): number {
   return data & 0xff;
 }
+/** The bits of an INT's extra word that the format reserves (must be zero). */
+export function intReservedBits(data: number): number {
+  return (data & 0xf000ff00) >>> 0;
+}
 /** An INT's extra word from its encoding, bit offset and bits. */
 export function makeIntData(encoding: number, bitOffset: number, bits: number): number {
   return (((encoding & 0x0f) << 24) | ((bitOffset & 0xff) << 16) | (bits & 0xff)) >>> 0;

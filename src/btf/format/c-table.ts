@@ -8,6 +8,7 @@
 import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import type { StringTable } from '../strings.js';
+import { infoKflag, infoKind, infoVlen, memberBitfieldSize } from '../wire.js';
 
 /** Integer names that mean `long`: their size gives the pointer size. */
 const LONG_NAMES = new Set([
@@ -72,16 +73,16 @@ export class CTypeTable {
   }
 
   kind(id: number): number {
-    return id === 0 ? 0 : (this.words[this.starts[id]! + 1]! >>> 24) & 0x7f;
+    return id === 0 ? 0 : infoKind(this.words[this.starts[id]! + 1]!);
   }
   nameOff(id: number): number {
     return id === 0 ? 0 : this.words[this.starts[id]!]!;
   }
   vlen(id: number): number {
-    return this.words[this.starts[id]! + 1]! & 0xffffff;
+    return infoVlen(this.words[this.starts[id]! + 1]!);
   }
   kflag(id: number): boolean {
-    return this.words[this.starts[id]! + 1]! >>> 31 === 1;
+    return infoKflag(this.words[this.starts[id]! + 1]!);
   }
   /** The `size`/`type` word. */
   sizeOrType(id: number): number {
@@ -210,7 +211,7 @@ export class CTypeTable {
       if (a <= 0) return a;
       if (a > max) max = a;
       const off = w[m + 2]!;
-      const bitfield = kflag && off >>> 24 !== 0;
+      const bitfield = memberBitfieldSize(off, kflag) !== 0;
       if (!bitfield && off % (8 * a) !== 0) return 1;
     }
     return this.sizeOrType(id) % max !== 0 ? 1 : max;

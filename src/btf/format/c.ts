@@ -13,6 +13,7 @@
  */
 import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
+import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
 import { DefinitionOrder } from './c-order.js';
 import { CTypeTable } from './c-table.js';
@@ -254,7 +255,7 @@ class CWriter {
       const m = body + j * 3;
       const a = t.alignOf(words[m + 1]!);
       const off = words[m + 2]!;
-      const bits = kflag ? off >>> 24 : 0;
+      const bits = memberBitfieldSize(off, kflag);
       if (a !== 0 && bits === 0 && off % (8 * a) !== 0) return true;
       if (a > max) max = a;
     }
@@ -282,8 +283,8 @@ class CWriter {
       const m = body + j * 3;
       const type = words[m + 1]!;
       const raw = words[m + 2]!;
-      let bits = kflag ? raw >>> 24 : 0;
-      const off = kflag ? raw & 0xffffff : raw | 0;
+      let bits = memberBitfieldSize(raw, kflag);
+      const off = memberBitOffset(raw, kflag) | 0;
       this.padding(end, off, packed ? 1 : t.alignOf(type), afterBitfield && bits !== 0, level + 1);
       w.byte(10);
       w.ascii(inner);

@@ -12,6 +12,16 @@
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { kindNumber, type Type } from '../types.js';
+import {
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBitOffset,
+  intBits,
+  intEncoding,
+  memberBitfieldSize,
+  memberBitOffset,
+} from '../wire.js';
 import type { ChunkSink } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, SLACK } from './dump-buffer.js';
 import { bytesOf, put, putAscii, putField, putInt, putUint } from './put-bytes.js';
@@ -216,16 +226,16 @@ function writeInt(d: DumpBuffer, id: number, h: number): void {
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
   const v = w[h + 3]!;
   p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, BITS_OFFSET, (v >>> 16) & 0xff);
-  p = putField(b, p, NR_BITS, v & 0xff);
-  d.pos = put(b, p, INT_ENCODINGS[(v >>> 24) & 0x0f]!);
+  p = putField(b, p, BITS_OFFSET, intBitOffset(v));
+  p = putField(b, p, NR_BITS, intBits(v));
+  d.pos = put(b, p, INT_ENCODINGS[intEncoding(v)]!);
 }
 
 /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
 function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
   const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   b[q] = 125;
   d.pos = q + 1;
@@ -254,9 +264,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const kflag = info >>> 31 === 1;
-  let p = putHead(d, b, d.pos, id, (info >>> 24) & 0x7f, w[h]!);
+  const vlen = infoVlen(info);
+  const kflag = infoKflag(info);
+  let p = putHead(d, b, d.pos, id, infoKind(info), w[h]!);
   p = putField(b, p, Q_SIZE, w[h + 2]!);
   p = put(b, putField(b, p, VLEN, vlen), MEMBERS);
   const limit = d.lineLimit;
@@ -269,8 +279,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
     p = putItem(d, b, p, m === start, w[m]!, w[m + 1]!);
     const off = w[m + 2]!;
     // With kind_flag, the top byte of the offset is the bitfield's size.
-    p = putField(b, p, BITS_OFFSET, kflag ? off & 0xffffff : off);
-    if (kflag && off >>> 24 !== 0) p = putField(b, p, BITFIELD_SIZE, off >>> 24);
+    p = putField(b, p, BITS_OFFSET, memberBitOffset(off, kflag));
+    const bits = memberBitfieldSize(off, kflag);
+    if (bits !== 0) p = putField(b, p, BITFIELD_SIZE, bits);
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);
@@ -280,8 +291,8 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const signed = info >>> 31 === 1;
+  const vlen = infoVlen(info);
+  const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
   p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
   p = put(b, putField(b, p, VLEN, vlen), VALUES);
@@ -304,8 +315,8 @@ function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const signed = info >>> 31 === 1;
+  const vlen = infoVlen(info);
+  const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
   p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
   p = put(b, putField(b, p, VLEN, vlen), VALUES);
@@ -327,20 +338,20 @@ function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
-  d.pos = put(b, p, w[h + 1]! >>> 31 === 1 ? Q_FWD_UNION : Q_FWD_STRUCT);
+  d.pos = put(b, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
 }
 
 function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
-  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? LINKAGE_UNKNOWN);
+  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? LINKAGE_UNKNOWN);
 }
 
 function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const vlen = w[h + 1]! & 0xffffff;
+  const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
   p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
   p = put(b, putField(b, p, VLEN, vlen), PARAMS);
@@ -367,7 +378,7 @@ function writeVar(d: DumpBuffer, id: number, h: number): void {
 function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const vlen = w[h + 1]! & 0xffffff;
+  const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
   p = putField(b, p, Q_SIZE, w[h + 2]!);
   p = put(b, putField(b, p, VLEN, vlen), VARS);
@@ -408,7 +419,7 @@ function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
 /** Kinds without a body of their own, and kinds this library does not know: the head only. */
 function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
-  d.pos = put(d.buf, putHead(d, d.buf, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!), Q_END);
+  d.pos = put(d.buf, putHead(d, d.buf, d.pos, id, infoKind(w[h + 1]!), w[h]!), Q_END);
 }
 
 /** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
@@ -447,7 +458,7 @@ export function writeJson(spec: Spec, sink: ChunkSink): void {
     if (d.pos > d.flushAt) d.flush(d.pos);
     if (id !== first) d.buf[d.pos++] = 44;
     const h = starts[id - first]!;
-    (WRITERS[(words[h + 1]! >>> 24) & 0x7f] ?? writeHeadOnly)(d, id, h);
+    (WRITERS[infoKind(words[h + 1]!)] ?? writeHeadOnly)(d, id, h);
   }
   d.pos = put(d.buf, d.pos, DOC_END);
   d.flush(d.pos);

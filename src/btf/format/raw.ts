@@ -17,6 +17,16 @@
 
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
 import type { Spec } from '../spec.js';
+import {
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBitOffset,
+  intBits,
+  intEncoding,
+  memberBitfieldSize,
+  memberBitOffset,
+} from '../wire.js';
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, LINE_MAX, SLACK } from './dump-buffer.js';
@@ -112,9 +122,9 @@ function writeInt(d: DumpBuffer, id: number, h: number): void {
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
   const v = w[h + 3]!;
   p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, BITS_OFFSET, (v >>> 16) & 0xff);
-  p = putField(b, p, NR_BITS, v & 0xff);
-  p = put(b, p, INT_ENCODINGS[(v >>> 24) & 0x0f]!);
+  p = putField(b, p, BITS_OFFSET, intBitOffset(v));
+  p = putField(b, p, NR_BITS, intBits(v));
+  p = put(b, p, INT_ENCODINGS[intEncoding(v)]!);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -123,7 +133,7 @@ function writeInt(d: DumpBuffer, id: number, h: number): void {
 function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
   const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
   b[q] = 10;
   d.pos = q + 1;
@@ -145,9 +155,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const kflag = info >>> 31 === 1;
-  let p = putHead(d, b, d.pos, id, (info >>> 24) & 0x7f, w[h]!);
+  const vlen = infoVlen(info);
+  const kflag = infoKflag(info);
+  let p = putHead(d, b, d.pos, id, infoKind(info), w[h]!);
   p = putField(b, p, Q_SIZE, w[h + 2]!);
   p = putField(b, p, VLEN, vlen);
   const limit = d.lineLimit;
@@ -159,8 +169,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
     p = putMember(d, b, p, w[m]!, w[m + 1]!);
     const off = w[m + 2]!;
     // With kind_flag, the top byte of the offset is the bitfield's size.
-    p = putField(b, p, BITS_OFFSET, kflag ? off & 0xffffff : off);
-    if (kflag && off >>> 24 !== 0) p = putField(b, p, BITFIELD_SIZE, off >>> 24);
+    p = putField(b, p, BITS_OFFSET, memberBitOffset(off, kflag));
+    const bits = memberBitfieldSize(off, kflag);
+    if (bits !== 0) p = putField(b, p, BITFIELD_SIZE, bits);
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -170,8 +181,8 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const signed = info >>> 31 === 1;
+  const vlen = infoVlen(info);
+  const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
   p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
   p = putField(b, p, VLEN, vlen);
@@ -194,8 +205,8 @@ function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const info = w[h + 1]!;
-  const vlen = info & 0xffffff;
-  const signed = info >>> 31 === 1;
+  const vlen = infoVlen(info);
+  const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
   p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
   p = putField(b, p, VLEN, vlen);
@@ -216,7 +227,7 @@ function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
-  const q = put(b, p, w[h + 1]! >>> 31 === 1 ? Q_FWD_UNION : Q_FWD_STRUCT);
+  const q = put(b, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -226,7 +237,7 @@ function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const b = d.buf;
   let p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
   p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
-  p = put(b, p, FUNC_LINKAGES[w[h + 1]! & 0xffffff] ?? FUNC_LINKAGE_UNKNOWN);
+  p = put(b, p, FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? FUNC_LINKAGE_UNKNOWN);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -234,7 +245,7 @@ function writeFunc(d: DumpBuffer, id: number, h: number): void {
 function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const vlen = w[h + 1]! & 0xffffff;
+  const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
   p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
   p = putField(b, p, VLEN, vlen);
@@ -263,7 +274,7 @@ function writeVar(d: DumpBuffer, id: number, h: number): void {
 function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const vlen = w[h + 1]! & 0xffffff;
+  const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
   p = putField(b, p, Q_SIZE, w[h + 2]!);
   p = putField(b, p, VLEN, vlen);
@@ -313,7 +324,7 @@ function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
 function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
-  const p = putHead(d, b, d.pos, id, (w[h + 1]! >>> 24) & 0x7f, w[h]!);
+  const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
   const q = put(b, p, Q);
   b[q] = 10;
   d.pos = q + 1;
@@ -340,7 +351,7 @@ const WRITERS = kindWriterTable({
 /** Writes type `id` of the dump's spec (which must own it), with its newline. */
 function writeType(d: DumpBuffer, id: number): void {
   const h = d.starts[id - d.firstId]!;
-  (WRITERS[(d.words[h + 1]! >>> 24) & 0x7f] ?? writeHeadOnly)(d, id, h);
+  (WRITERS[infoKind(d.words[h + 1]!)] ?? writeHeadOnly)(d, id, h);
 }
 
 /**
