@@ -324,3 +324,22 @@ export function inObject(err: unknown, object: string): unknown {
   }
   return err;
 }
+
+/**
+ * A file or stream that could not be opened, read or written, or that tsbpf refuses to touch (a
+ * device given as input, an output that is one of the inputs). The message leads with the path
+ * (or `standard output`) and carries the system's errno text once.
+ */
+export class IoError extends TsbpfError {
+  override name = 'IoError';
+  /** The file or stream, as the user named it. */
+  readonly path: string;
+  /** The errno name (`ENOSPC`), when a system call failed. */
+  readonly code: string | undefined;
+
+  constructor(path: string, message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(`${path}: ${message}`, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.path = path;
+    this.code = options.code;
+  }
+}

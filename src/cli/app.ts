@@ -58,8 +58,8 @@ export function parseGlobal(argv: readonly string[]): {
   const words: string[] = [];
   let help = false;
   let version = false;
-  const value = (flag: string, i: number): string => {
-    const v = argv[i];
+  const value = (flag: string, i: number, inline: string | undefined): string => {
+    const v = inline ?? argv[i];
     if (v === undefined || v === '') throw new UsageError(`option ${flag} needs a value`);
     return v;
   };
@@ -84,10 +84,10 @@ export function parseGlobal(argv: readonly string[]): {
         break;
       case '-B':
       case '--base-btf':
-        options.baseBtf = inline ?? value(flag, ++i);
+        options.baseBtf = value(flag, inline === undefined ? ++i : i, inline);
         break;
       case '--btf-dir':
-        options.btfDir = inline ?? value(flag, ++i);
+        options.btfDir = value(flag, inline === undefined ? ++i : i, inline);
         break;
       case '--strict':
         options.strict = true;

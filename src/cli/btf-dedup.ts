@@ -4,8 +4,9 @@
  */
 import { Builder } from '../btf/builder.js';
 import { UsageError } from '../errors.js';
+import { refuseOutputOverInput } from '../io/file-identity.js';
+import { writeOutput } from '../io/output-file.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
-import { writeFileAtomic } from './atomic-write.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
 
@@ -14,9 +15,11 @@ const USAGE = `Usage: tsbpf btf dedup <IN> [base <B>] -o <OUT>
 
 Deduplicates the types of a BTF file (raw BTF or an ELF's .BTF) the way libbpf's btf__dedup
 does. Split BTF (a module's) is deduplicated against its base: types the base already has are
-replaced by references to it. OUT is written only if the whole write succeeds.
+replaced by references to it. OUT is written only if the whole write succeeds; it may be
+'-' (standard output) or a device, but never IN or B.
 
-Prints one line: types before, types after, bytes.
+Prints one line: types before, types after, bytes (on standard error when OUT is standard
+output).
 
 Options:
   base, --base, -B <B>   base BTF of split input
@@ -26,23 +29,23 @@ Options:
 
 export const btfDedup: Command = {
   usage: USAGE,
-  run(args, options, io) {
+  async run(args, options, io) {
     const parsed = parseWriterArgs('dedup', args, options);
     if (parsed.inputs.length !== 1) throw new UsageError('btf dedup: want exactly one input <IN>');
     if (parsed.out === undefined) throw new UsageError('btf dedup: missing -o <OUT>');
     const input = parsed.inputs[0]!;
+    refuseOutputOverInput([parsed.out], parsed.base !== undefined ? [input, parsed.base] : [input]);
     const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
     spec.validate();
     const builder = new Builder(spec.base ? { base: spec.base } : {});
     builder.addSpec(spec);
     const stats = builder.dedup();
     const bytes = builder.marshal({ littleEndian: spec.littleEndian });
-    writeFileAtomic(parsed.out, bytes);
-    if (options.json) io.out(`${JSON.stringify({ ...stats, bytes: bytes.byteLength })}\n`);
+    const plan = await writeOutput(parsed.out, bytes, { stdout: (c) => io.out(c) });
+    const say = plan.kind === 'stdout' ? (s: string) => io.err(s.slice(0, -1)) : (s: string) => io.out(s);
+    if (options.json) say(`${JSON.stringify({ ...stats, bytes: bytes.byteLength })}\n`);
     else
-      io.out(
-        `${input}: ${stats.typesBefore} types before, ${stats.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`,
-      );
+      say(`${input}: ${stats.typesBefore} types before, ${stats.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`);
     return 0;
   },
 };

@@ -7,8 +7,9 @@ import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { distillBase } from '../btf/distill.js';
 import { UsageError } from '../errors.js';
+import { refuseOutputOverInput } from '../io/file-identity.js';
+import { writeOutputs } from '../io/output-file.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
-import { writeFileAtomic } from './atomic-write.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
 
@@ -23,7 +24,8 @@ kernel does so when it loads a module with a .BTF.base section).
 
 MODULE is raw split BTF or a module's .ko (a .ko that already has .BTF.base is relocated onto
 VMLINUX first). Writes <PREFIX>.btf (the new .BTF) and <PREFIX>.btf.base (the .BTF.base);
-given a directory, PREFIX is DIR/<module name>. Each file is written only if complete.
+given a directory, PREFIX is DIR/<module name>. The two files appear together, complete, or
+not at all; neither may be MODULE or VMLINUX.
 
 Prints one line: types and bytes of the distilled base and of the new split BTF.
 
@@ -54,22 +56,25 @@ function prefixFor(out: string, input: string): string {
 
 export const btfDistill: Command = {
   usage: USAGE,
-  run(args, options, io) {
+  async run(args, options, io) {
     const parsed = parseWriterArgs('distill', args, options);
     if (parsed.inputs.length !== 1) throw new UsageError('btf distill: want exactly one input <MODULE>');
     if (parsed.out === undefined) throw new UsageError('btf distill: missing out <DIR|PREFIX>');
     const input = parsed.inputs[0]!;
+    const prefix = prefixFor(parsed.out, input);
+    const splitPath = `${prefix}.btf`;
+    const basePath = `${prefix}.btf.base`;
+    refuseOutputOverInput([splitPath, basePath], parsed.base !== undefined ? [input, parsed.base] : [input]);
     const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
     if (!spec.base) {
       throw new UsageError(`btf distill: ${input} is base BTF; give the base it was built on (base <VMLINUX>)`);
     }
     spec.validate();
     const result = distillBase(spec);
-    const prefix = prefixFor(parsed.out, input);
-    const splitPath = `${prefix}.btf`;
-    const basePath = `${prefix}.btf.base`;
-    writeFileAtomic(basePath, result.base);
-    writeFileAtomic(splitPath, result.split);
+    await writeOutputs([
+      { path: splitPath, bytes: result.split },
+      { path: basePath, bytes: result.base },
+    ]);
     if (options.json) {
       io.out(
         `${JSON.stringify({

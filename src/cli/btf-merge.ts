@@ -9,8 +9,9 @@ import { type MergeInput, merge } from '../btf/merge.js';
 import type { Spec } from '../btf/spec.js';
 import { parseElf } from '../elf/index.js';
 import { NotSupportedError, TsbpfError, UsageError } from '../errors.js';
+import { refuseOutputOverInput } from '../io/file-identity.js';
+import { writeOutput } from '../io/output-file.js';
 import { loadSpecFile, readBytes } from '../kernel/spec-file.js';
-import { writeFileAtomic } from './atomic-write.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
 
@@ -21,9 +22,11 @@ Merges the split BTF of kernel modules into one split BTF on their base (vmlinux
 types the modules share written once (deduplicated across modules and against the base).
 A MODULE is raw split BTF, a module's .ko (its .BTF section), or a directory laid out like
 /sys/kernel/btf (every file in it but vmlinux). With a directory and no base, the directory's
-vmlinux is the base. OUT is written only if the whole merge succeeds.
+vmlinux is the base. OUT is written only if the whole merge succeeds; it may be '-' (standard
+output) or a device, but never one of the inputs or the base.
 
-Prints one line: inputs, types before, types after, bytes.
+Prints one line: inputs, types before, types after, bytes (on standard error when OUT is
+standard output).
 
 Options:
   --base, -B <VMLINUX>   the base BTF all modules were built on (also: base <VMLINUX>)
@@ -78,7 +81,7 @@ export function openModule(path: string, base: Spec): Spec {
 
 export const btfMerge: Command = {
   usage: USAGE,
-  run(args, options, io) {
+  async run(args, options, io) {
     const noDedup = args.includes('--no-dedup');
     const parsed = parseWriterArgs(
       'merge',
@@ -90,6 +93,7 @@ export const btfMerge: Command = {
     const basePath = parsed.base ?? dirBase;
     if (basePath === undefined) throw new UsageError('btf merge: missing --base <VMLINUX>');
     if (paths.length === 0) throw new UsageError('btf merge: no module inputs');
+    refuseOutputOverInput([parsed.out], [basePath, ...paths]);
     const base = loadSpecFile(basePath);
     // A status line on a terminal when there is enough to wait for; one update per 1% of inputs.
     const status = paths.length >= 50 ? io.status?.bind(io) : undefined;
@@ -103,13 +107,14 @@ export const btfMerge: Command = {
     const result = merge(base, modules, { noDedup });
     status?.('');
     const bytes = result.builder.marshal();
-    writeFileAtomic(parsed.out, bytes);
+    const plan = await writeOutput(parsed.out, bytes, { stdout: (c) => io.out(c) });
+    const say = plan.kind === 'stdout' ? (s: string) => io.err(s.slice(0, -1)) : (s: string) => io.out(s);
     if (options.json) {
-      io.out(
+      say(
         `${JSON.stringify({ inputs: result.inputs, typesBefore: result.typesBefore, typesAfter: result.typesAfter, bytes: bytes.byteLength })}\n`,
       );
     } else {
-      io.out(
+      say(
         `merged ${result.inputs} inputs: ${result.typesBefore} types before, ${result.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`,
       );
     }

@@ -4,6 +4,7 @@
  * @module
  */
 import { writeSync } from 'node:fs';
+import { ioError } from '../io/io-error.js';
 import { runCli } from './app.js';
 
 /** Writes all of `chunk` to `fd`, waiting out EAGAIN on non-blocking pipes. */
@@ -28,16 +29,34 @@ let statusShown = false;
 /** Carriage return and erase-to-end-of-line: the status line is redrawn in place. */
 const CLEAR_LINE = '\r\x1b[K';
 
+/** Writes to standard output; a failure (other than a closed pipe) is one line naming the stream. */
+function out(chunk: string | Uint8Array): void {
+  try {
+    writeAll(1, chunk);
+  } catch (err) {
+    throw ioError('standard output', 'cannot write', err);
+  }
+}
+
+/** Writes to standard error; when that fails too there is nowhere left to say so. */
+function err(text: string): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    // standard error is gone; the exit status still tells
+  }
+}
+
 const code = await runCli(process.argv.slice(2), {
-  out: (chunk) => writeAll(1, chunk),
+  out,
   err: (line) => {
-    writeAll(2, `${statusShown ? CLEAR_LINE : ''}${line}\n`);
+    err(`${statusShown ? CLEAR_LINE : ''}${line}\n`);
     statusShown = false;
   },
   ...(process.stderr.isTTY
     ? {
         status: (text: string) => {
-          writeAll(2, `${CLEAR_LINE}${text}`);
+          err(`${CLEAR_LINE}${text}`);
           statusShown = text !== '';
         },
       }

@@ -28,9 +28,13 @@ export function parseWriterArgs(command: string, args: readonly string[], option
     };
     if (a === 'base' || a === '--base' || a === '--base-btf' || a === '-B') parsed.base = value();
     else if (a === 'out' || a === '-o' || a === '--output') parsed.out = value();
-    else if (a.startsWith('--base=')) parsed.base = a.slice('--base='.length);
-    else if (a.startsWith('--output=')) parsed.out = a.slice('--output='.length);
-    else if (a.startsWith('-') && a.length > 1) throw new UsageError(`btf ${command}: unknown option '${a}'`);
+    else if (a.startsWith('--base=') || a.startsWith('--base-btf=') || a.startsWith('--output=')) {
+      const eq = a.indexOf('=');
+      const v = a.slice(eq + 1);
+      if (v === '') throw new UsageError(`btf ${command}: ${a.slice(0, eq)} needs a value`);
+      if (a.startsWith('--output=')) parsed.out = v;
+      else parsed.base = v;
+    } else if (a.startsWith('-') && a.length > 1) throw new UsageError(`btf ${command}: unknown option '${a}'`);
     else parsed.inputs.push(a);
   }
   return parsed;
