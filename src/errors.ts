@@ -343,3 +343,21 @@ export class IoError extends TsbpfError {
     this.code = options.code;
   }
 }
+
+/**
+ * The verifier refused a program. The message is one line: `program <name>: BPF_PROG_LOAD:
+ * <code> (errno <n>): rejected by the verifier: <the log's last meaningful lines>`; the whole
+ * verifier log is {@link KernelError.log}.
+ */
+export class VerifierError extends KernelError {
+  override name = 'VerifierError';
+  /** The program's name. */
+  readonly program: string;
+  override readonly log: string;
+
+  constructor(program: string, errno: number, code: string, summary: string, log: string) {
+    super('BPF_PROG_LOAD', errno, code, summary, { object: `program ${program}` });
+    this.program = program;
+    this.log = log;
+  }
+}

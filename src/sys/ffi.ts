@@ -28,6 +28,47 @@ export interface SyscallImpl {
   bpf(attr: BpfAttr): number;
   /** `close(fd)`. */
   close(fd: number): number;
+  /**
+   * `perf_event_open(&attr, pid, cpu, group_fd, flags)`. Optional: a fake without it makes the
+   * callers throw {@link NotSupportedError}.
+   */
+  perfEventOpen?(attr: StructBuffer, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** `ioctl(fd, request, arg)` with an integer argument. Optional, as {@link SyscallImpl.perfEventOpen}. */
+  ioctl?(fd: number, request: number, arg: number): number;
+  /**
+   * `mmap(NULL, length, prot, MAP_SHARED, fd, offset)`: the mapping, or `-errno`. Optional, as
+   * {@link SyscallImpl.perfEventOpen}.
+   */
+  mmap?(fd: number, length: number, prot: number, offset: number): Mapping | number;
+  /**
+   * `poll()` for readability of `fds`, run off the JavaScript thread so that waiting never blocks
+   * the event loop: resolves to the count of ready descriptors (0 on timeout) or `-errno`.
+   * Optional: without it, readers poll their memory on a timer.
+   */
+  waitReadable?(fds: readonly number[], timeoutMs: number): Promise<number>;
+}
+
+/** Shared memory mapped from a descriptor (a ring buffer, a perf buffer). */
+export interface Mapping {
+  /** The mapped bytes, in place (no copy). Unusable after `unmap()`. */
+  readonly buffer: ArrayBuffer;
+  /** `munmap()`; returns 0 or `-errno`. Calling it again does nothing. */
+  unmap(): number;
+}
+
+/** `mmap` protections. */
+export const Prot = { READ: 1, WRITE: 2 } as const;
+
+/** `__NR_perf_event_open` for a Node.js `process.arch`, or `undefined` where tsbpf does not know it. */
+export function perfEventOpenSyscallNumber(arch: string): number | undefined {
+  switch (arch) {
+    case 'x64':
+      return 298;
+    case 'arm64':
+      return 241;
+    default:
+      return undefined;
+  }
 }
 
 /** `__NR_bpf` for a Node.js `process.arch`, or `undefined` where tsbpf does not know it. */
@@ -44,12 +85,28 @@ export function bpfSyscallNumber(arch: string): number | undefined {
 
 type SyscallFn = (nr: number, cmd: number, attr: Uint8Array, size: number) => number;
 type CloseFn = (fd: number) => number;
+type PerfFn = (nr: number, attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number) => number;
+type IoctlFn = (fd: number, request: number, arg: number) => number;
+type MmapFn = (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
+type MunmapFn = (addr: unknown, length: number) => number;
+type PollFn = ((fds: Uint8Array, n: number, timeout: number) => number) & {
+  async(fds: Uint8Array, n: number, timeout: number, done: (err: unknown, r: number) => void): void;
+};
+
+const MAP_SHARED = 1;
+const POLLIN = 1;
 
 class NativeSyscalls implements SyscallImpl {
   readonly #koffi: Koffi;
   readonly #syscall: SyscallFn;
   readonly #close: CloseFn;
   readonly #nr: number;
+  #perf: PerfFn | undefined;
+  #ioctl: IoctlFn | undefined;
+  #mmap: MmapFn | undefined;
+  #munmap: MunmapFn | undefined;
+  #poll: PollFn | undefined;
+  readonly #libc: ReturnType<Koffi['load']>;
 
   constructor() {
     if (process.platform !== 'linux') {
@@ -63,6 +120,7 @@ class NativeSyscalls implements SyscallImpl {
     const koffi = createRequire(import.meta.url)('koffi') as Koffi;
     this.#koffi = koffi;
     const libc = koffi.load('libc.so.6');
+    this.#libc = libc;
     // syscall() is variadic in C. On x86_64 and aarch64 Linux, integer and pointer arguments of
     // a variadic call travel in the same registers as fixed ones, and glibc's syscall() only
     // moves registers, so a fixed prototype is exact there (and cheaper to call than the
@@ -80,6 +138,63 @@ class NativeSyscalls implements SyscallImpl {
   close(fd: number): number {
     const r = this.#close(fd);
     return r < 0 ? -this.#koffi.errno() : r;
+  }
+
+  perfEventOpen(attr: StructBuffer, pid: number, cpu: number, groupFd: number, flags: number): number {
+    const nr = perfEventOpenSyscallNumber(process.arch);
+    if (nr === undefined) throw new NotSupportedError(`perf_event_open(): syscall number unknown for ${process.arch}`);
+    this.#perf ??= this.#libc.func(
+      'long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)',
+    ) as PerfFn;
+    this.#resolvePointers(attr);
+    const r = this.#perf(nr, attr.bytes, pid, cpu, groupFd, flags);
+    return r < 0 ? -this.#koffi.errno() : r;
+  }
+
+  ioctl(fd: number, request: number, arg: number): number {
+    // ioctl() is variadic; one integer argument travels as a fixed one would (see syscall above).
+    this.#ioctl ??= this.#libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)') as IoctlFn;
+    const r = this.#ioctl(fd, request, arg);
+    return r < 0 ? -this.#koffi.errno() : r;
+  }
+
+  mmap(fd: number, length: number, prot: number, offset: number): Mapping | number {
+    this.#mmap ??= this.#libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as MmapFn;
+    this.#munmap ??= this.#libc.func('int munmap(void *addr, size_t length)') as MunmapFn;
+    const ptr = this.#mmap(null, length, prot, MAP_SHARED, fd, offset);
+    if (ptr === null || this.#koffi.address(ptr) === 0xffff_ffff_ffff_ffffn) return -this.#koffi.errno();
+    const buffer = this.#koffi.view(ptr, length);
+    const munmap = this.#munmap;
+    const koffi = this.#koffi;
+    let mapped = true;
+    return {
+      buffer,
+      unmap(): number {
+        if (!mapped) return 0;
+        mapped = false;
+        const r = munmap(ptr, length);
+        return r < 0 ? -koffi.errno() : r;
+      },
+    };
+  }
+
+  waitReadable(fds: readonly number[], timeoutMs: number): Promise<number> {
+    this.#poll ??= this.#libc.func('int poll(void *fds, unsigned long nfds, int timeout)') as PollFn;
+    // struct pollfd { int fd; short events; short revents; }
+    const pollfds = new Uint8Array(fds.length * 8);
+    const view = new DataView(pollfds.buffer);
+    fds.forEach((fd, i) => {
+      view.setInt32(i * 8, fd, true);
+      view.setInt16(i * 8 + 4, POLLIN, true);
+    });
+    const poll = this.#poll;
+    const koffi = this.#koffi;
+    return new Promise((resolve) => {
+      poll.async(pollfds, fds.length, timeoutMs, (err, r) => {
+        if (err !== null && err !== undefined) resolve(-4);
+        else resolve(r < 0 ? -koffi.errno() : r);
+      });
+    });
   }
 
   /** Writes the address of every pointer target (depth first, so nested structs are ready). */
