@@ -1,0 +1,67 @@
+/**
+ * Attach targets of BTF-typed programs (fentry, fexit, fmod_ret, tp_btf, lsm, iter): the BTF
+ * name the kernel looks up for each attach type, found in vmlinux first, then in the modules.
+ *
+ * @module
+ */
+
+import type { TypeKind } from '../btf/types.js';
+import { TsbpfError } from '../errors.js';
+import type { AttachTarget, KernelRegistry } from '../kernel/registry.js';
+import { AttachType } from '../sys/attach-type.js';
+import { ProgType } from '../sys/prog-type.js';
+
+/** Where a program was attached at load: the BTF object and the type ID (for reports). */
+export interface TargetRef {
+  /** `vmlinux` or a module name. */
+  object: string;
+  /** The type's ID in that object (module IDs continue after vmlinux's). */
+  typeId: number;
+  /** The function, tracepoint or hook name as given. */
+  name: string;
+}
+
+/** Whether a program of this type and expected attach type names a BTF target at load. */
+export function needsBtfTarget(type: number, expectedAttachType: number | undefined): boolean {
+  if (type === ProgType.LSM) return true;
+  if (type !== ProgType.TRACING) return false;
+  return (
+    expectedAttachType === AttachType.TRACE_FENTRY ||
+    expectedAttachType === AttachType.TRACE_FEXIT ||
+    expectedAttachType === AttachType.MODIFY_RETURN ||
+    expectedAttachType === AttachType.TRACE_RAW_TP ||
+    expectedAttachType === AttachType.TRACE_ITER
+  );
+}
+
+/** The BTF name prefix and kind the kernel resolves a target name with, per attach type. */
+export function targetBtfName(expectedAttachType: number | undefined, name: string): { name: string; kind: TypeKind } {
+  switch (expectedAttachType) {
+    case AttachType.TRACE_RAW_TP:
+      return { name: `btf_trace_${name}`, kind: 'typedef' };
+    case AttachType.LSM_MAC:
+    case AttachType.LSM_CGROUP:
+      return { name: `bpf_lsm_${name}`, kind: 'func' };
+    case AttachType.TRACE_ITER:
+      return { name: `bpf_iter_${name}`, kind: 'func' };
+    default:
+      return { name, kind: 'func' };
+  }
+}
+
+/**
+ * Resolves `target` (`function`, `module:function` or `vmlinux:function`) for a program with
+ * this expected attach type: vmlinux first, then the modules, through `registry`. The caller owns
+ * the returned target (its module BTF handle) and closes it after the load.
+ *
+ * @throws {@link NotFoundError} when no object has it; {@link AmbiguousError} listing the
+ *   modules when several do; {@link TsbpfError} for an empty name.
+ */
+export function findTarget(registry: KernelRegistry, expectedAttachType: number | undefined, target: string): AttachTarget {
+  const colon = target.indexOf(':');
+  const object = colon < 0 ? undefined : target.slice(0, colon);
+  const bare = colon < 0 ? target : target.slice(colon + 1);
+  if (bare === '') throw new TsbpfError(`attach target '${target}': empty name`);
+  const { name, kind } = targetBtfName(expectedAttachType, bare);
+  return registry.findAttachTarget(object === undefined ? name : `${object}:${name}`, kind);
+}
