@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSpec } from '../../src/btf/index.js';
+import { loadSpecFromBytes } from '../../src/btf/index.js';
 import { specCandidateSource } from '../../src/core/candidates.js';
 import { type AppliedFixup, readCoreObject, relocateObject } from '../../src/core/object-relocations.js';
 import { CoreRelocator } from '../../src/core/relocator.js';
 import { CoreError } from '../../src/errors.js';
-import { libbpfTools } from '../corpus/corpus.js';
+import { CORE_RELOC, coreRelocCases, libbpfTools } from '../corpus/corpus.js';
 import { HOST_VMLINUX, kernelFixtures, tempFile } from '../fixtures.js';
 import { type CoreRelosReport, coreRelos, type OracleRelocation, oraclesUnavailable } from '../oracle/oracles.js';
 import { coreFixtureObjects } from './fixtures.js';
@@ -34,7 +34,8 @@ const num = (v: number | string | null | bigint) => (v === null ? null : BigInt(
 function compare(objectPath: string, targetPath: string): { compared: number; equal: number } {
   const report: CoreRelosReport = coreRelos(objectPath, targetPath);
   const object = readCoreObject(new Uint8Array(readFileSync(objectPath)));
-  const target = loadSpec(new Uint8Array(readFileSync(targetPath)));
+  // Raw BTF, or an ELF object's .BTF (the selftests' target kernels are objects).
+  const target = loadSpecFromBytes(new Uint8Array(readFileSync(targetPath)));
   // libbpf names a btf_custom_path target by its file name in its log.
   const source = specCandidateSource([{ name: basename(targetPath), spec: target }]);
   const ours = new Map<string, AppliedFixup>();
@@ -102,4 +103,12 @@ describe('CO-RE decisions equal libbpf 1.1 (test/oracle/core-relos)', { skip }, 
       console.log(`# ${target.name}: ${compared} relocations of ${objects.length} objects equal libbpf's`);
     });
   }
+
+  it("on the kernel's core_reloc selftest cases: each program object against its case's target BTF", () => {
+    let compared = 0;
+    const cases = coreRelocCases().cases;
+    for (const c of cases) compared += compare(join(CORE_RELOC, c.object), join(CORE_RELOC, c.btf)).compared;
+    assert.ok(compared > 100, `only ${compared} relocations compared`);
+    console.log(`# core_reloc: ${compared} relocations of ${cases.length} cases equal libbpf's`);
+  });
 });
