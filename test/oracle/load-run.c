@@ -21,7 +21,8 @@
  *    "maps":[{"name","type":N,"keySize","valueSize","maxEntries","entries":N|null,
  *     "contents":[{"key":HEX,"value":HEX}]|null,"events":N?,"error":S?}]}
  * Keys and values are raw bytes in hex (per-CPU values: every CPU's slot, each rounded up to 8
- * bytes, as the kernel returns them). Ring buffers and perf event arrays have no contents; the
+ * bytes, as the kernel returns them). Ring buffers, perf event arrays and cgroup arrays have no
+ * contents (their values cannot be read back); for the first two the
  * records they delivered while the programs ran are counted in "events". Exit status 0 when the
  * document was printed, 1 on a usage or open error. Diagnostics from libbpf go to stderr.
  */
@@ -143,6 +144,12 @@ static void trigger(char **command)
 	}
 	pid = fork();
 	if (pid == 0) {
+		/* stdout is the JSON document's: the command's output goes nowhere. */
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
 		execvp(command[0], command);
 		_exit(127);
 	}
@@ -155,6 +162,12 @@ static bool uses_events(const struct bpf_map *map)
 	enum bpf_map_type t = bpf_map__type(map);
 
 	return t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
+/* Maps whose values user space cannot read back (lookups fail with ENOTSUPP). */
+static bool unreadable(const struct bpf_map *map)
+{
+	return uses_events(map) || bpf_map__type(map) == BPF_MAP_TYPE_CGROUP_ARRAY;
 }
 
 static bool per_cpu(enum bpf_map_type t)
@@ -179,7 +192,7 @@ static void dump_map(const struct bpf_map *map, bool loaded)
 	for (int i = 0; i < ncounters; i++)
 		if (counters[i].map == map)
 			printf(",\"events\":%ld", counters[i].count);
-	if (!loaded || fd < 0 || uses_events(map) || key_size == 0) {
+	if (!loaded || fd < 0 || unreadable(map) || key_size == 0) {
 		printf(",\"entries\":null,\"contents\":null}");
 		return;
 	}

@@ -193,3 +193,40 @@ export function tracefsUnavailable(): string | undefined {
   const r = spawnSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { encoding: 'utf8' });
   return r.status === 0 && existsSync('/sys/kernel/tracing/events') ? undefined : `no tracefs: ${r.stderr.trim()}`;
 }
+
+/** What `object-info` prints: libbpf's view of an opened (not loaded) object. */
+export interface ObjectInfoReport {
+  object: string;
+  /** libbpf's object name (the file name without `.o`/`.bpf.o`... as libbpf derives it). */
+  name: string;
+  /** The object's `version` section, or the running kernel's version when it has none (libbpf 1.1 fills it in). */
+  kernelVersion: number;
+  /** Entry-point programs (sub-programs in .text are not listed), in libbpf's order. */
+  programs: { name: string; section: string; type: number; expectedAttachType: number; autoload: boolean; insns: number }[];
+  /** Maps, the internal global-data ones included under libbpf's names (`<obj8>.rodata`...). */
+  maps: {
+    name: string;
+    type: number;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    flags: number;
+    numaNode: number;
+    internal: boolean;
+    initialValueSize: number | null;
+  }[];
+}
+
+/**
+ * libbpf's view of `object` once opened: programs and maps. Call {@link oraclesUnavailable} first.
+ *
+ * @throws when libbpf cannot open the object (the oracle's stderr in the message).
+ */
+export function objectInfo(object: string): ObjectInfoReport {
+  const out = execFileSync(join(ORACLE_DIR, 'bin', 'object-info'), [object], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out) as ObjectInfoReport;
+}
