@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TsbpfError } from '../../src/errors.js';
+import { linkProgram, loadObject } from '../../src/obj/index.js';
+import { seededRandom } from '../random.js';
+import { objBytes, objFixtures } from './support.js';
+
+/** One random corruption: bit flips, an edge-value word, truncation. */
+function mutate(src: Uint8Array, rand: () => number): Uint8Array {
+  const b = src.slice();
+  const v = new DataView(b.buffer);
+  const at = (n: number) => Math.floor(rand() * n);
+  const pick = rand();
+  if (pick < 0.45) {
+    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+  } else if (pick < 0.85) {
+    const edges = [0, 1, 8, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, at(0x10000), at(b.length)];
+    v.setUint32(at(b.length - 4) & ~3, edges[at(edges.length)]!, rand() < 0.5);
+  } else {
+    return b.subarray(0, at(b.length));
+  }
+  return b;
+}
+
+describe('obj fuzz', () => {
+  for (const f of objFixtures()) {
+    for (const eb of [false, true]) {
+      const seed = 7000 + f.name.length * 13 + (eb ? 1 : 0);
+      test(`${f.name}${eb ? ' (bpfeb)' : ''}: 150 mutations raise only typed errors, and what loads links`, () => {
+        const original = objBytes(f.name, eb);
+        const rand = seededRandom(seed);
+        let rejected = 0;
+        for (let i = 0; i < 150; i++) {
+          const input = mutate(original, rand);
+          try {
+            const o = loadObject(input, f.name);
+            for (const p of o.programs) linkProgram(o, p);
+          } catch (err) {
+            if (!(err instanceof TsbpfError)) assert.fail(`case ${i} (seed ${seed}): ${String((err as Error)?.stack ?? err)}`);
+            rejected++;
+          }
+        }
+        assert.ok(rejected > 0);
+      });
+    }
+  }
+});
