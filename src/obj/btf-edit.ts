@@ -8,6 +8,7 @@
 
 import { Spec } from '../btf/spec.js';
 import { BtfError } from '../errors.js';
+import { encodeUtf8 } from '../internal/utf8.js';
 
 /** A mutable copy of a BTF blob with the record offsets of its types. */
 export class BtfEditor {
@@ -62,7 +63,7 @@ export class BtfEditor {
   /** Appends a string; returns its offset in the string section. */
   appendString(s: string): number {
     const off = this.#spec.header.strLen + this.#extraStrings;
-    const encoded = new TextEncoder().encode(s);
+    const encoded = encodeUtf8(s);
     this.#strings.push(...encoded, 0);
     this.#extraStrings += encoded.length + 1;
     return off;

@@ -14,6 +14,7 @@
 import { Kind } from '../btf/kinds.js';
 import { STB_GLOBAL, STB_WEAK, STT_OBJECT, STV_HIDDEN, STV_INTERNAL } from '../elf/index.js';
 import { ObjectError } from '../errors.js';
+import { encodeUtf8 } from '../internal/utf8.js';
 import { BtfEditor } from './btf-edit.js';
 import type { ElfObject } from './elf-object.js';
 import { KCONFIG_SECTION, KSYMS_SECTION, kconfigSize } from './externs.js';
@@ -165,7 +166,7 @@ function fixupKsyms(
 function existingString(ed: BtfEditor, s: string): number | undefined {
   const h = ed.spec.header;
   const strs = ed.bytes.subarray(h.strOff, h.strOff + h.strLen);
-  const want = new TextEncoder().encode(s);
+  const want = encodeUtf8(s);
   outer: for (let i = 0; i + want.length < strs.length; i++) {
     if (i > 0 && strs[i - 1] !== 0) continue;
     for (let j = 0; j < want.length; j++) if (strs[i + j] !== want[j]) continue outer;

@@ -7,6 +7,7 @@
 import { type BtfExt, parseBtfExt } from '../btf/ext/parse.js';
 import { Spec } from '../btf/spec.js';
 import { ObjectError } from '../errors.js';
+import { decodeUtf8 } from '../internal/utf8.js';
 import { fixupBtf } from './btf-fixup.js';
 import { openElfObject } from './elf-object.js';
 import { collectExterns } from './externs.js';
@@ -111,7 +112,7 @@ function readLicense(elf: ReturnType<typeof openElfObject>['elf']): string {
   if (s === undefined) return '';
   const data = elf.sectionData(s);
   const end = data.indexOf(0);
-  return new TextDecoder().decode(end === -1 ? data : data.subarray(0, end));
+  return decodeUtf8(data, 0, end === -1 ? data.length : end);
 }
 
 function readVersion(elf: ReturnType<typeof openElfObject>['elf']): number {
