@@ -21,7 +21,7 @@ import { BtfError } from '../errors.js';
 import { Builder } from './builder.js';
 import { KIND_NAMES, Kind } from './kinds.js';
 import type { MarshalOptions } from './marshal.js';
-import { recordAt } from './record-at.js';
+import { type ChainRecords, chainRecords } from './record-at.js';
 import { loadSpec, type Spec } from './spec.js';
 import { forEachRef, forEachStr, intBitOffset, intBits, intEncoding, kflagAt, kindAt, recordWordsAt } from './wire.js';
 
@@ -79,7 +79,7 @@ function staysInBase(kind: number, named: boolean): boolean {
  * unions are reached but not followed.
  * @throws {BtfError} naming a reached base type of a kind that cannot be distilled.
  */
-function reachedBaseTypes(module: Spec): Uint8Array {
+function reachedBaseTypes(module: Spec, records: ChainRecords): Uint8Array {
   const limit = module.firstId;
   const reached = new Uint8Array(limit);
   const stack: number[] = [];
@@ -87,8 +87,7 @@ function reachedBaseTypes(module: Spec): Uint8Array {
     forEachRef(words, o, (pos) => {
       const ref = words[pos] as number;
       if (ref === 0 || ref >= limit || reached[ref]) return;
-      const r = recordAt(module, ref, from);
-      const kind = kindAt(r.words, r.o);
+      const kind = kindAt(records.words, records.at(ref, from));
       if (!REACHABLE.has(kind)) {
         throw new BtfError(
           `type [${from}] references base type [${ref}] of kind ${KIND_NAMES[kind] ?? kind}, which distilled base BTF cannot hold`,
@@ -103,10 +102,10 @@ function reachedBaseTypes(module: Spec): Uint8Array {
   for (let i = 0; i < own.count; i++) visit(own.words, own.starts[i] as number, module.firstId + i);
   while (stack.length > 0) {
     const id = stack.pop() as number;
-    const r = recordAt(module, id);
-    const kind = kindAt(r.words, r.o);
-    if ((kind === Kind.Struct || kind === Kind.Union) && r.words[r.o] !== 0) continue;
-    visit(r.words, r.o, id);
+    const o = records.at(id);
+    const kind = kindAt(records.words, o);
+    if ((kind === Kind.Struct || kind === Kind.Union) && records.words[o] !== 0) continue;
+    visit(records.words, o, id);
   }
   return reached;
 }
@@ -132,7 +131,8 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
   }
   const littleEndian = options.littleEndian ?? module.littleEndian;
   const limit = module.firstId;
-  const reached = reachedBaseTypes(module);
+  const records = chainRecords(module);
+  const reached = reachedBaseTypes(module, records);
 
   // The distilled base, in base ID order.
   const distilled = new Builder();
@@ -140,7 +140,8 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
   const moved: number[] = [];
   for (let id = 1; id < limit; id++) {
     if (!reached[id]) continue;
-    const { words, o } = recordAt(module, id);
+    const words = records.words;
+    const o = records.at(id);
     const kind = kindAt(words, o);
     const nameOff = words[o] as number;
     if (!staysInBase(kind, nameOff !== 0)) {
@@ -191,7 +192,8 @@ export function distillBase(module: Spec, options: MarshalOptions = {}): Distill
     return to;
   };
   const copy = (from: number) => {
-    const { words, o } = recordAt(module, from);
+    const words = records.words;
+    const o = records.at(from);
     const len = recordWordsAt(words, o);
     const to = table.allocate(len);
     const w = table.words;

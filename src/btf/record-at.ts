@@ -1,29 +1,109 @@
 /**
- * Reading a type's wire record by ID across a spec and its bases, without inflating it: the
- * host-order words of the spec that owns the type and the word index of its record.
+ * Reading type records by ID across a spec and its bases, without inflating them: one view of
+ * every record a spec sees, as one array of host-order words and the word index of each type's
+ * record. Whatever reads records by ID across a chain (the C writer, distill, relocate, the
+ * write table's read-only base part) reads this view; one spec's own records alone are its
+ * {@link TypeSection}.
  * @module
  */
 import { BtfError } from '../errors.js';
 import type { Spec } from './spec.js';
+import { infoKflag, infoKind, infoVlen } from './wire.js';
 
-/** Where a type's record lies: `words[o]` is its `name_off`, `words[o + 1]` its info word. */
-export interface RecordRef {
-  /** The spec (the one asked, or a base of it) that owns the type. */
-  owner: Spec;
-  words: Uint32Array;
-  o: number;
+/** Every type record of a spec and its bases, by type ID. ID 0 (`void`) has no record. */
+export class ChainRecords {
+  /** Host-order record words: the root base's, then each split spec's up the chain. */
+  readonly words: Uint32Array;
+  /** Word index in {@link words} of each type's record, by ID (entry 0 unused). */
+  readonly starts: Uint32Array;
+  /** One past the highest ID: the spec's {@link Spec.nextId}. */
+  readonly nextId: number;
+
+  /** Use {@link chainRecords}. */
+  constructor(words: Uint32Array, starts: Uint32Array, nextId: number) {
+    this.words = words;
+    this.starts = starts;
+    this.nextId = nextId;
+  }
+
+  /**
+   * Word index of type `id`'s record.
+   * @param referrer - the type whose reference led here, named in the error instead of `id`.
+   * @throws {BtfError} when no type has this ID (`void`, ID 0, has no record).
+   */
+  at(id: number, referrer?: number): number {
+    if (id > 0 && id < this.nextId) return this.starts[id] as number;
+    if (referrer !== undefined) {
+      throw new BtfError(`references type [${id}], which does not exist (IDs run to ${this.nextId - 1})`, {
+        typeId: referrer,
+      });
+    }
+    throw new BtfError(`no such type (IDs run to ${this.nextId - 1})`, { typeId: id });
+  }
+
+  /** Kind number of type `id` (0 for `void`). */
+  kind(id: number): number {
+    return id === 0 ? 0 : infoKind(this.words[(this.starts[id] as number) + 1] as number);
+  }
+  /** vlen of type `id`. */
+  vlen(id: number): number {
+    return infoVlen(this.words[(this.starts[id] as number) + 1] as number);
+  }
+  /** Kind flag of type `id`. */
+  kflag(id: number): boolean {
+    return infoKflag(this.words[(this.starts[id] as number) + 1] as number);
+  }
+  /** `name_off` of type `id` (0 for `void`). */
+  nameOff(id: number): number {
+    return id === 0 ? 0 : (this.words[this.starts[id] as number] as number);
+  }
+  /** The `size`/`type` word of type `id`. */
+  sizeOrType(id: number): number {
+    return this.words[(this.starts[id] as number) + 2] as number;
+  }
+}
+
+/** The chain from the root base up to `spec`. */
+function chainOf(spec: Spec): Spec[] {
+  const chain: Spec[] = [];
+  for (let s: Spec | undefined = spec; s; s = s.base) chain.unshift(s);
+  return chain;
+}
+
+/** Words of the type sections of `spec` and its bases together. */
+export function chainWordCount(spec: Spec): number {
+  let n = 0;
+  for (let s: Spec | undefined = spec; s; s = s.base) n += s.section.words.length;
+  return n;
 }
 
 /**
- * The record of type `id` of `spec` (own or a base's).
- * @throws {BtfError} when no type has this ID (`void`, ID 0, has no record).
+ * Copies the records of `spec` and its bases into `words` from word `at` on, root first, and
+ * sets `starts[id]` to each type's word index there. Returns the word index past the last.
+ * `words` must have room for {@link chainWordCount} words from `at`, and `starts` for
+ * `spec.nextId` entries.
  */
-export function recordAt(spec: Spec, id: number, referrer?: number): RecordRef {
-  const owner = id > 0 ? spec.specOf(id) : undefined;
-  if (!owner) {
-    const what = `references type [${id}], which does not exist (IDs run to ${spec.nextId - 1})`;
-    if (referrer !== undefined) throw new BtfError(what, { typeId: referrer });
-    throw new BtfError(`no such type (IDs run to ${spec.nextId - 1})`, { typeId: id });
+export function copyChainInto(spec: Spec, words: Uint32Array, at: number, starts: Uint32Array): number {
+  for (const s of chainOf(spec)) {
+    const sec = s.section;
+    words.set(sec.words, at);
+    const own = sec.starts;
+    const first = s.firstId;
+    for (let i = 0; i < own.length; i++) starts[first + i] = (own[i] as number) + at;
+    at += sec.words.length;
   }
-  return { owner, words: owner.section.words, o: owner.section.starts[id - owner.firstId] as number };
+  return at;
+}
+
+/**
+ * The records `spec` sees, its bases' and its own, by ID. For base BTF this is a view of the
+ * spec's own arrays (no copy); for split BTF the chain's words are copied once into one array,
+ * so a caller that reads many records holds on to the view rather than asking again.
+ */
+export function chainRecords(spec: Spec): ChainRecords {
+  if (!spec.base) return new ChainRecords(spec.section.words, spec.section.paddedStarts, spec.nextId);
+  const words = new Uint32Array(chainWordCount(spec));
+  const starts = new Uint32Array(spec.nextId);
+  copyChainInto(spec, words, 0, starts);
+  return new ChainRecords(words, starts, spec.nextId);
 }

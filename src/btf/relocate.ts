@@ -17,9 +17,9 @@
 import { BtfError } from '../errors.js';
 import { KIND_NAMES, Kind } from './kinds.js';
 import { writeBlob } from './marshal.js';
-import { recordAt } from './record-at.js';
+import { type ChainRecords, chainRecords } from './record-at.js';
 import { Spec } from './spec.js';
-import { forEachRef, forEachStr, intEncoding, kflagAt, kindAt } from './wire.js';
+import { ARRAY_TYPE, forEachRef, forEachStr, intEncoding, kflagAt, kindAt } from './wire.js';
 
 /** Why a distilled type could not be relocated. */
 export type RelocationFault = 'missing' | 'size' | 'ambiguous';
@@ -83,6 +83,7 @@ export function checkDistilledBase(dist: Spec): void {
 /** Distilled IDs of structs/unions that `split`'s own structs/unions embed by value. */
 function embeddedComposites(split: Spec, distNext: number): Uint8Array {
   const marks = new Uint8Array(distNext);
+  const records = chainRecords(split);
   const { words, starts } = split.section;
   for (let i = 0; i < split.count; i++) {
     const o = starts[i] as number;
@@ -96,17 +97,18 @@ function embeddedComposites(split: Spec, distNext: number): Uint8Array {
         if (id >= split.nextId) {
           throw new BtfError(`references type [${id}], which does not exist (IDs run to ${split.nextId - 1})`, { typeId: from });
         }
-        const r = recordAt(split, id, from);
-        switch (kindAt(r.words, r.o)) {
+        const o = records.at(id, from);
+        const w = records.words;
+        switch (kindAt(w, o)) {
           case Kind.Const:
           case Kind.Volatile:
           case Kind.Restrict:
           case Kind.Typedef:
           case Kind.TypeTag:
-            id = r.words[r.o + 2] as number;
+            id = w[o + 2] as number;
             break;
           case Kind.Array:
-            id = r.words[r.o + 3] as number;
+            id = w[o + ARRAY_TYPE] as number;
             break;
           case Kind.Struct:
           case Kind.Union:
@@ -148,8 +150,14 @@ function kindMatches(dw: Uint32Array, dOff: number, bw: Uint32Array, bOff: numbe
  * @returns the real base ID of each distilled ID, and the embedded marks.
  * @throws {BtfRelocationError} for a distilled type with no or several counterparts.
  */
-function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; embedded: Uint8Array } {
+function mapDistilled(
+  split: Spec,
+  dist: Spec,
+  base: Spec,
+  baseRecords: ChainRecords,
+): { map: Uint32Array; embedded: Uint8Array } {
   const embedded = embeddedComposites(split, dist.nextId);
+  const bw = baseRecords.words;
   const map = new Uint32Array(dist.nextId);
   const { words: dw, starts } = dist.section;
   for (let i = 0; i < dist.count; i++) {
@@ -163,20 +171,15 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
     const sameKind: number[] = [];
     let composites = 0;
     for (const t of named) {
-      const r = recordAt(base, t.id);
-      const bk = kindAt(r.words, r.o);
+      const bo = baseRecords.at(t.id);
+      const bk = kindAt(bw, bo);
       if (bk === Kind.Struct || bk === Kind.Union) composites++;
-      if (kindMatches(dw, dOff, r.words, r.o)) sameKind.push(t.id);
+      if (kindMatches(dw, dOff, bw, bo)) sameKind.push(t.id);
     }
     const isComposite = dk === Kind.Struct || dk === Kind.Union;
     const sizeMatters =
       dk === Kind.Int || dk === Kind.Float || dk === Kind.Enum || (isComposite && (embedded[id] === 1 || composites > 1));
-    const hits = sizeMatters
-      ? sameKind.filter((b) => {
-          const r = recordAt(base, b);
-          return r.words[r.o + 2] === dSize;
-        })
-      : sameKind;
+    const hits = sizeMatters ? sameKind.filter((b) => bw[baseRecords.at(b) + 2] === dSize) : sameKind;
     const kind = KIND_NAMES[dk] ?? String(dk);
     if (hits.length === 1) {
       map[id] = hits[0] as number;
@@ -193,10 +196,7 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
       );
     }
     if (sameKind.length > 0) {
-      const sizes = sameKind.map((b) => {
-        const r = recordAt(base, b);
-        return `[${b}] ${r.words[r.o + 2]}`;
-      });
+      const sizes = sameKind.map((b) => `[${b}] ${bw[baseRecords.at(b) + 2]}`);
       const why = embedded[id] === 1 ? 'embedded by value in the split types, ' : '';
       throw new BtfRelocationError(
         id,
@@ -208,9 +208,9 @@ function mapDistilled(split: Spec, dist: Spec, base: Spec): { map: Uint32Array; 
       );
     }
     const others = named.map((t) => {
-      const r = recordAt(base, t.id);
-      const bk = kindAt(r.words, r.o);
-      const enc = bk === Kind.Int ? ` encoding ${intEncoding(r.words[r.o + 3] as number)}` : '';
+      const bo = baseRecords.at(t.id);
+      const bk = kindAt(bw, bo);
+      const enc = bk === Kind.Int ? ` encoding ${intEncoding(bw[bo + 3] as number)}` : '';
       return `[${t.id}] ${KIND_NAMES[bk] ?? bk}${enc}`;
     });
     const mine = dk === Kind.Int ? ` (encoding ${intEncoding(dw[dOff + 3] as number)})` : '';
@@ -241,7 +241,8 @@ export function relocate(split: Spec, base: Spec): RelocateResult {
   if (dist.littleEndian !== base.littleEndian) {
     throw new BtfError('relocate: the distilled base and the target base differ in byte order');
   }
-  const { map, embedded } = mapDistilled(split, dist, base);
+  const baseRecords = chainRecords(base);
+  const { map, embedded } = mapDistilled(split, dist, base, baseRecords);
 
   // Distilled type names become the matched base types' names; any other string of the
   // distilled base is appended to the split's own strings.
@@ -250,8 +251,7 @@ export function relocate(split: Spec, base: Spec): RelocateResult {
   const strMap = new Map<number, number>();
   for (let i = 0; i < dist.count; i++) {
     const to = map[dist.firstId + i] as number;
-    const r = recordAt(base, to);
-    strMap.set(dist.section.words[dist.section.starts[i] as number] as number, r.words[r.o] as number);
+    strMap.set(dist.section.words[dist.section.starts[i] as number] as number, baseRecords.words[baseRecords.at(to)] as number);
   }
   const own = split.strings.bytes;
   const extra: number[] = [];

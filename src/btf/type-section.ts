@@ -46,18 +46,21 @@ function hostWords(view: DataView, header: Header): Uint32Array {
 
 /** The type records of one BTF blob (not its base's), indexed by local position. */
 export class TypeSection {
-  readonly view: DataView;
   readonly littleEndian: boolean;
   /** The type section as host-order 32-bit words (every BTF record field is a 32-bit word). */
   readonly words: Uint32Array;
   /** Word index in {@link words} of each record; `starts[i]` is the i-th own type's `name_off`. */
   readonly starts: Uint32Array;
+  /**
+   * {@link starts} with one slot in front (`paddedStarts[i + 1] === starts[i]`): for base BTF,
+   * whose first ID is 1, the record starts indexed by type ID, without a copy.
+   */
+  readonly paddedStarts: Uint32Array;
   /** Number of own types. */
   readonly count: number;
   /** The layout section, when present. */
   readonly layout: readonly KindLayout[];
   private readonly typeOff: number;
-  private byteOffsets: Uint32Array | undefined;
 
   /**
    * Walks the section once, checking that every record's kind is known (or described by the
@@ -66,7 +69,6 @@ export class TypeSection {
    * @throws {BtfError} naming the type ID and offset of the first bad record.
    */
   constructor(view: DataView, header: Header, firstId: number) {
-    this.view = view;
     this.littleEndian = header.littleEndian;
     this.typeOff = header.typeOff;
     this.layout = header.layoutLen > 0 ? parseLayout(view, header) : [];
@@ -74,7 +76,7 @@ export class TypeSection {
     this.words = words;
     const end = words.length;
     // Every record is at least 3 words, which bounds the count: no growing and copying.
-    const starts = new Uint32Array(Math.ceil(end / 3));
+    const starts = new Uint32Array(Math.ceil(end / 3) + 1);
     let n = 0;
     let w = 0;
     while (w < end) {
@@ -102,22 +104,14 @@ export class TypeSection {
       if (w * 4 + size > end * 4) {
         throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
       }
-      starts[n++] = w;
+      starts[++n] = w;
       w += size >>> 2;
     }
     // The bound above overestimates about threefold; keep only what is used (a copy of 4n bytes)
     // so that thousands of module specs do not pin the slack.
-    this.starts = starts.slice(0, n);
+    this.paddedStarts = starts.slice(0, n + 1);
+    this.starts = this.paddedStarts.subarray(1);
     this.count = n;
-  }
-
-  /** Absolute byte offsets of every record (for tools that work on the blob's bytes). */
-  get offsets(): Uint32Array {
-    if (!this.byteOffsets) {
-      this.byteOffsets = new Uint32Array(this.count);
-      for (let i = 0; i < this.count; i++) this.byteOffsets[i] = this.typeOff + this.starts[i]! * 4;
-    }
-    return this.byteOffsets;
   }
 
   /** Absolute byte offset of the i-th record. */

@@ -8,6 +8,7 @@
  */
 import { BtfError } from '../errors.js';
 import { MAX_TYPE_ID } from './kinds.js';
+import { chainWordCount, copyChainInto } from './record-at.js';
 import type { Spec } from './spec.js';
 import { StringSet } from './string-set.js';
 import { forEachRef, kindAt, recordWordsAt } from './wire.js';
@@ -56,15 +57,8 @@ export class TypeTable {
     this.offs = new Uint32Array(Math.max(1024, this.firstId * 2));
     this.words = new Uint32Array(1 << 16);
     if (base) {
-      const chain: Spec[] = [];
-      for (let s: Spec | undefined = base; s; s = s.base) chain.unshift(s);
-      for (const s of chain) {
-        const { words, offs } = sectionWords(s);
-        this.reserve(words.length);
-        this.words.set(words, this.used);
-        for (let i = 0; i < offs.length; i++) this.offs[s.firstId + i] = (offs[i] as number) + this.used;
-        this.used += words.length;
-      }
+      this.reserve(chainWordCount(base));
+      this.used = copyChainInto(base, this.words, 0, this.offs);
     }
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { Kind } from '../kinds.js';
+import { chainRecords } from '../record-at.js';
 import type { Spec } from '../spec.js';
 import type { StringTable } from '../strings.js';
 import { infoKflag, infoKind, infoVlen, memberBitfieldSize } from '../wire.js';
@@ -47,27 +48,12 @@ export class CTypeTable {
   private readonly alignCache: Int32Array;
 
   constructor(spec: Spec) {
-    const chain: Spec[] = [];
-    for (let s: Spec | undefined = spec; s; s = s.base) chain.unshift(s);
     this.count = spec.nextId;
     for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.stringTables.unshift(st);
     this.typeNames = new Array(this.count);
-    this.starts = new Uint32Array(this.count);
-    if (chain.length === 1) {
-      this.words = spec.section.words;
-      this.starts.set(spec.section.starts, 1);
-    } else {
-      let total = 0;
-      for (const s of chain) total += s.section.words.length;
-      this.words = new Uint32Array(total);
-      let at = 0;
-      for (const s of chain) {
-        const sec = s.section;
-        this.words.set(sec.words, at);
-        for (let i = 0; i < sec.count; i++) this.starts[s.firstId + i] = sec.starts[i]! + at;
-        at += sec.words.length;
-      }
-    }
+    const records = chainRecords(spec);
+    this.words = records.words;
+    this.starts = records.starts;
     this.alignCache = new Int32Array(this.count).fill(-1);
     this.ptrSize = this.findPointerSize();
   }
