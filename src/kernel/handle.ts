@@ -94,11 +94,12 @@ export class Handle {
 
   /**
    * The object's types, fetched and opened on first call (types themselves decode lazily).
-   * A module's BTF is split BTF: pass vmlinux's spec as `base`.
+   * A module's BTF is split BTF: pass vmlinux's spec as `base`. The spec is named
+   * `options.name`, by default the object's name (`vmlinux`, `veth`).
    * @throws {TsbpfError} if a module's BTF is asked for without a base, or with another base
    * than the first call's. @throws {BtfError} if the blob is malformed.
    */
-  spec(base?: Spec): Spec {
+  spec(base?: Spec, options: { name?: string } = {}): Spec {
     if (this.#spec) {
       if (base !== undefined && this.#spec.base !== base) {
         throw new TsbpfError(`BTF object ${this.id}: spec already opened on another base`);
@@ -112,8 +113,8 @@ export class Handle {
     const bytes = this.bytes();
     try {
       // Every BTF object the kernel holds passed its verifier (at boot, module load or BTF_LOAD).
-      const options = { kernelVerified: true };
-      this.#spec = base ? loadSplitSpec(bytes, base, options) : loadSpec(bytes, options);
+      const opts = { kernelVerified: true, name: options.name ?? info.name };
+      this.#spec = base ? loadSplitSpec(bytes, base, opts) : loadSpec(bytes, opts);
     } catch (err) {
       throw inObject(err, `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}`);
     }

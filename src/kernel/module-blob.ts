@@ -5,7 +5,7 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type Header, parseHeader } from '../btf/header.js';
+import { type Header, parseHeader, peekHeader } from '../btf/header.js';
 import { btfSectionOf, isElf } from '../btf/load.js';
 import { inObject, NotFoundError, TsbpfError } from '../errors.js';
 
@@ -58,9 +58,10 @@ function ioError(path: string, err: unknown): TsbpfError {
 const HEAD = 32;
 
 /**
- * Opens a module's BTF file (raw split BTF or a `.ko`): reads the header and the string section
- * only, and the rest when {@link ModuleBlob.blob} is called. An ELF file, or a header that does
- * not check out, is read whole so the error (if any) is the parser's own.
+ * Opens a module's BTF file (raw split BTF or a `.ko`): reads the header (checked by btf's
+ * {@link peekHeader}) and the string section only, and the rest when {@link ModuleBlob.blob} is
+ * called. An ELF file, or a header that does not check out, is read whole so the error (if any)
+ * is the parser's own.
  * @throws {NotFoundError} if the file is gone. @throws {BtfError} / {@link ElfError} if malformed.
  */
 export function readModuleFile(name: string, path: string): ModuleBlob {
@@ -77,8 +78,14 @@ export function readModuleFile(name: string, path: string): ModuleBlob {
     const head = pread(fd, Math.min(size, HEAD), 0);
     const whole = (): ModuleBlob => blobFromBytes(name, path, head.byteLength === size ? head : pread(fd, size, 0), stamp);
     if (head.byteLength < 24 || isElf(head)) return whole();
-    const header = quickHeader(head, size);
-    if (header === undefined) return whole();
+    let header: Header;
+    try {
+      // Every section must lie inside the file; overlaps and alignment are checked on decoding.
+      header = peekHeader(head, size);
+    } catch {
+      // Read it whole and let the parser explain (or accept a header longer than `HEAD`).
+      return whole();
+    }
     const strings = pread(fd, header.strLen, header.strOff);
     let full: Uint8Array | undefined;
     return {
@@ -99,38 +106,6 @@ export function readModuleFile(name: string, path: string): ModuleBlob {
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * The header's fields, when the fixed part looks right and every section lies inside a file of
- * `size` bytes; otherwise `undefined`, and the caller reads the file whole to let the parser
- * explain. The remaining checks (overlaps, alignment) run when the blob is decoded.
- */
-function quickHeader(head: Uint8Array, size: number): Header | undefined {
-  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const magic = v.getUint16(0, true);
-  if (magic !== 0xeb9f && magic !== 0x9feb) return undefined;
-  const le = magic === 0xeb9f;
-  const hdrLen = v.getUint32(4, le);
-  if (v.getUint8(2) !== 1 || v.getUint8(3) !== 0 || (hdrLen !== 24 && hdrLen !== 32) || hdrLen > head.byteLength) {
-    return undefined;
-  }
-  const header: Header = {
-    littleEndian: le,
-    version: 1,
-    flags: 0,
-    hdrLen,
-    typeOff: hdrLen + v.getUint32(8, le),
-    typeLen: v.getUint32(12, le),
-    strOff: hdrLen + v.getUint32(16, le),
-    strLen: v.getUint32(20, le),
-    layoutOff: hdrLen === 32 ? hdrLen + v.getUint32(24, le) : 0,
-    layoutLen: hdrLen === 32 ? v.getUint32(28, le) : 0,
-  };
-  const inside = (off: number, len: number) => off + len <= size;
-  if (!inside(header.typeOff, header.typeLen) || !inside(header.strOff, header.strLen)) return undefined;
-  if (!inside(header.layoutOff, header.layoutLen)) return undefined;
-  return header;
 }
 
 function readWhole(path: string, size: number): Uint8Array {

@@ -1,31 +1,43 @@
 /**
- * The kernel's BTF as one searchable whole: vmlinux plus every module's split BTF, read from a
- * directory laid out like `/sys/kernel/btf` (the running kernel's by default, or any other,
- * such as a distribution kernel's extracted BTF), with the running kernel's BTF object IDs
- * attached when the directory is the running kernel's.
+ * The kernel's BTF as one searchable whole: vmlinux plus every module's split BTF. A thin
+ * facade over four parts:
  *
- * Module specs are decoded only when a lookup needs them: a name is first searched for in the
- * raw string sections of the modules (a byte search), and only the modules that can hold it are
- * decoded. Decoded specs are cached for the life of the registry, keyed by module name and, for
- * the running kernel, BTF object ID: when the set of BTF objects changes (a module unloaded or
- * reloaded) the stale entries are dropped.
+ * - where the BTF comes from ({@link BtfSource}, btf-source.ts): a directory laid out like
+ *   `/sys/kernel/btf` (the running kernel's by default, or any other), the running kernel's BTF
+ *   objects by ID, or specs already in memory;
+ * - the module cache (module-cache.ts): modules read and decoded on demand, dropped when stale,
+ *   broken ones skipped with a warning;
+ * - the name search (name-search.ts): raw string sections first, a string index after a few
+ *   lookups, exact names and CO-RE essential names;
+ * - attach targets (attach-target.ts, module-handles.ts, fd-array.ts): vmlinux first, module
+ *   BTF objects held open once, shared and counted.
+ *
+ * The registry is also CO-RE's {@link CandidateSource} over the kernel.
+ *
+ * On the running kernel, results carry BTF object IDs from one walk of the IDs. Direct lookups
+ * on the registry first check that the set of IDs did not change (one syscall per object); a
+ * {@link KernelRegistry.snapshot | snapshot} checks once, for a whole program load.
  * @module
  */
-import { statSync } from 'node:fs';
 import type { Spec } from '../btf/spec.js';
-import { loadSplitSpec } from '../btf/spec.js';
-import { KIND_BY_NUMBER, type Type, type TypeKind } from '../btf/types.js';
-import { validateSpec } from '../btf/validate.js';
-import { AmbiguousError, inObject, KernelError, NotFoundError, TsbpfError } from '../errors.js';
-import { Errno } from '../sys/errno.js';
-import { BtfDirectory } from './btf-directory.js';
-import { currentIds, type KernelObjects, walkKernelObjects } from './btf-objects.js';
-import { Handle } from './handle.js';
-import { blobFromBytes, type ModuleBlob } from './module-blob.js';
+import type { Type, TypeKind } from '../btf/types.js';
+import { type CandidateGroup, type CandidateObject, type CandidateSource, candidatesIn } from '../core/candidates.js';
+import { AmbiguousError, KernelError, NotFoundError, UsageError } from '../errors.js';
+import { type AttachTarget, attachNaming, attachTarget } from './attach-target.js';
+import type { BtfDirectory } from './btf-directory.js';
+import { type BtfSource, directorySource, memorySource, objectSource } from './btf-source.js';
+import { DeclTagIndex } from './decl-tags.js';
+import { FdArray } from './fd-array.js';
+import { ModuleCache, type RegistryWarning } from './module-cache.js';
+import { type ModuleHandle, ModuleHandles } from './module-handles.js';
+import { NameSearch, type TypeMatch } from './name-search.js';
+import { ObjectSnapshot } from './object-snapshot.js';
 import { parseQualifiedName } from './qualified-name.js';
-import { loadSpecFile, SYSFS_BTF_DIR } from './spec-file.js';
-import { baseNameOffsets, StringIndex } from './string-index.js';
-import { needleOf, stringOffsets } from './string-search.js';
+import { SYSFS_BTF_DIR } from './spec-file.js';
+
+export type { AttachTarget } from './attach-target.js';
+export type { RegistryWarning } from './module-cache.js';
+export type { TypeMatch } from './name-search.js';
 
 /** Options of {@link KernelRegistry}. */
 export interface RegistryOptions {
@@ -34,6 +46,16 @@ export interface RegistryOptions {
    * does not exist, the running kernel's BTF objects are read through `bpf()` instead.
    */
   dir?: string;
+  /**
+   * vmlinux's spec, already opened by the caller: adopted instead of opening the source's.
+   * Modules from the source are split on it, so it must be that kernel's vmlinux BTF.
+   */
+  vmlinux?: Spec;
+  /**
+   * Module specs already in memory, split on {@link RegistryOptions.vmlinux} (which is then
+   * required): the registry holds these and nothing else (no directory, no kernel objects).
+   */
+  modules?: ReadonlyMap<string, Spec>;
   /** Throw on a broken module's BTF instead of skipping it with a warning. */
   strict?: boolean;
   /**
@@ -45,137 +67,114 @@ export interface RegistryOptions {
   onWarning?: (warning: RegistryWarning) => void;
 }
 
-/** Something a lookup skipped and the caller should hear about. */
-export interface RegistryWarning {
-  /** The module concerned, if any. */
-  readonly module: string | undefined;
-  /** One line, naming the module and its file. */
-  readonly message: string;
-  /** The underlying error, if any. */
-  readonly error: Error | undefined;
-}
-
-/** A type found by name, with the BTF object that holds it. */
-export interface TypeMatch {
-  /** `vmlinux` or the module's name. */
-  readonly object: string;
-  /** The object's BTF object ID in the running kernel, when known. */
-  readonly objectId: number | undefined;
-  /** The type's ID (in a module: continuing after vmlinux's IDs, as the kernel numbers them). */
-  readonly typeId: number;
-  readonly kind: TypeKind;
-  readonly name: string;
-  /** The spec of the object (a module's is split on vmlinux's). */
-  readonly spec: Spec;
-  /** The decoded type. */
-  readonly type: Type;
-}
-
-/** Where a program attaches: the BTF object (as `attach_btf_obj_fd`) and the type ID. */
-export interface AttachTarget {
-  /** `vmlinux` or the module's name. */
-  readonly object: string;
-  /** The BTF object's ID in the running kernel, when known. */
-  readonly objectId: number | undefined;
-  /** `attach_btf_id`. */
-  readonly typeId: number;
-  readonly kind: TypeKind;
-  readonly name: string;
+/** Options of {@link KernelRegistry.find}. */
+export interface FindOptions {
   /**
-   * The module's BTF object, open (owned by the target: {@link AttachTarget.close}). `undefined`
-   * for vmlinux (whose `attach_btf_obj_fd` is 0) and for registries not on the running kernel.
+   * Search the modules only when vmlinux has no match: the order in which the kernel and
+   * libbpf resolve attach targets and kfuncs. Default `false` (every object).
    */
-  readonly handle: Handle | undefined;
-  /** `attach_btf_obj_fd`: the module's BTF object fd, 0 for vmlinux. */
-  readonly fd: number;
-  /** Closes the handle, if any. */
-  close(): void;
+  vmlinuxFirst?: boolean;
 }
 
-interface ModuleEntry {
-  readonly name: string;
-  /** File name in the directory (module sources only). */
-  readonly file: string | undefined;
-  /** BTF object ID it was read under (running kernel only). */
-  objectId: number | undefined;
-  /** File identity it was read from (directories), to notice a replaced file. */
-  stamp: string | undefined;
-  blob: ModuleBlob | undefined;
-  spec: Spec | undefined;
-  /** Why this module is skipped. */
-  broken: Error | undefined;
+/** Options of {@link KernelRegistry.candidateSource}. */
+export interface CandidateSourceOptions {
+  /**
+   * When modules are searched for CO-RE candidates: `'always'` (vmlinux's candidates, then every
+   * module's, as cilium/ebpf does) or `'if-none-in-vmlinux'` (modules only when vmlinux has no
+   * candidate, as libbpf does). Default `'always'`.
+   */
+  modules?: 'always' | 'if-none-in-vmlinux';
 }
 
-function stampOf(path: string): string | undefined {
-  try {
-    const s = statSync(path);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** How many searches scan the raw bytes before the registry builds its string index. */
-const INDEX_AFTER = 3;
-
-/** Every string of vmlinux (table 0) and of the modules (tables 1...), and vmlinux's names. */
-interface SearchIndex {
-  index: StringIndex;
-  /** Table number → `vmlinux` or module name. */
-  names: string[];
-  /** vmlinux name offset → local indices of the types named by it. */
-  vmlinuxNames: Map<number, number[]>;
-}
-
-/** Orders names by code unit (byte order for ASCII names), whatever the locale. */
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Lookups that see one state of the kernel's BTF objects (for one program load). */
+export interface RegistryView extends CandidateSource {
+  /** See {@link KernelRegistry.find}. */
+  find(query: string, kind?: TypeKind, options?: FindOptions): TypeMatch[];
+  /** See {@link KernelRegistry.findAttachTarget}. */
+  findAttachTarget(query: string, kind?: TypeKind): AttachTarget;
+  /** See {@link KernelRegistry.findProgramTarget}. */
+  findProgramTarget(attachType: number, query: string): AttachTarget;
+  /** See {@link KernelRegistry.declTags}. */
+  declTags(value: string): DeclTagIndex;
+  /** See {@link KernelRegistry.fdArray}. */
+  fdArray(): FdArray;
+  /** See {@link KernelRegistry.objectId}. */
+  objectId(object: string): number | undefined;
 }
 
 /** vmlinux and every module's BTF of one kernel. */
-export class KernelRegistry {
-  /** The directory read, or `undefined` when reading the running kernel's BTF objects. */
-  readonly directory: BtfDirectory | undefined;
+export class KernelRegistry implements CandidateSource {
   readonly strict: boolean;
   /** Whether results carry the running kernel's BTF object IDs. */
   readonly live: boolean;
-  /** Every warning so far, in order. */
-  readonly warnings: RegistryWarning[] = [];
-  readonly #onWarning: ((w: RegistryWarning) => void) | undefined;
-  #vmlinux: Spec | undefined;
-  #vmlinuxStamp: string | undefined;
-  /** Module name → file name (directory) or `''` (objects). */
-  #listing: Map<string, string> | undefined;
-  readonly #entries = new Map<string, ModuleEntry>();
-  #objects: KernelObjects | undefined;
-  #decoded = 0;
+  readonly #source: BtfSource;
+  readonly #cache: ModuleCache;
+  readonly #search: NameSearch;
+  readonly #handles = new ModuleHandles();
+  #objects: ObjectSnapshot | undefined;
   #walkWarned = false;
-  #searches = 0;
-  #index: SearchIndex | undefined;
-  #baseRefs: Map<number, string[]> | undefined;
+  readonly #candidateObjects = new WeakMap<Spec, CandidateObject>();
+  readonly #declTags = new Map<string, { generation: number; index: DeclTagIndex }>();
 
+  /**
+   * @throws {UsageError} for `modules` without `vmlinux`, or a module spec not split on it.
+   */
   constructor(options: RegistryOptions = {}) {
-    const dir = new BtfDirectory(options.dir ?? SYSFS_BTF_DIR);
     this.strict = options.strict ?? false;
-    this.#onWarning = options.onWarning;
-    if (options.dir === undefined && !dir.exists()) {
-      // No sysfs BTF: the running kernel's objects are the only source.
-      this.directory = undefined;
-      this.live = true;
+    let source: BtfSource;
+    if (options.modules !== undefined) {
+      if (options.vmlinux === undefined) throw new UsageError('KernelRegistry: modules in memory need their vmlinux spec');
+      source = memorySource(options.vmlinux, options.modules);
+      this.live = false;
     } else {
-      this.directory = dir;
-      this.live = options.objectIds ?? dir.isSysfs;
+      const dir = directorySource(options.dir ?? SYSFS_BTF_DIR);
+      if (options.dir === undefined && !dir.directory!.exists()) {
+        // No sysfs BTF: the running kernel's objects are the only source.
+        source = objectSource();
+        this.live = true;
+      } else {
+        source = dir;
+        this.live = options.objectIds ?? dir.directory!.isSysfs;
+      }
+      if (options.vmlinux !== undefined) source = adoptVmlinux(source, options.vmlinux);
     }
+    this.#source = source;
+    this.#cache = new ModuleCache(source, {
+      strict: this.strict,
+      objects: () => this.#walk(),
+      onWarning: options.onWarning,
+    });
+    this.#search = new NameSearch(this.#cache, (object) => this.#walk()?.idOf(object));
   }
 
-  /** What the registry reads: a directory path, or `kernel BTF objects`. */
+  /** A registry over specs in memory: vmlinux (or a merged blob) and modules split on it. */
+  static fromSpecs(vmlinux: Spec, modules: ReadonlyMap<string, Spec> = new Map()): KernelRegistry {
+    return new KernelRegistry({ vmlinux, modules });
+  }
+
+  /** The directory read, or `undefined` for kernel BTF objects and specs in memory. */
+  get directory(): BtfDirectory | undefined {
+    return this.#source.directory;
+  }
+
+  /** What the registry reads: a directory path, `kernel BTF objects`, or `specs in memory`. */
   get source(): string {
-    return this.directory?.path ?? 'kernel BTF objects';
+    return this.#source.description;
+  }
+
+  /** Every warning so far, in order. */
+  get warnings(): readonly RegistryWarning[] {
+    return this.#cache.warnings;
   }
 
   /** How many module specs were decoded so far (a lookup decodes only candidate modules). */
   get decodedModules(): number {
-    return this.#decoded;
+    return this.#cache.decoded;
+  }
+
+  /** How many module BTF objects are held open (by attach targets and fd arrays). */
+  get openModuleHandles(): number {
+    return this.#handles.openCount;
   }
 
   /**
@@ -184,56 +183,33 @@ export class KernelRegistry {
    * @throws {NotFoundError} if there is no vmlinux BTF. @throws {BtfError} if it is malformed.
    */
   vmlinux(): Spec {
-    if (this.#vmlinux) return this.#vmlinux;
-    if (this.directory) {
-      const path = this.directory.vmlinuxPath;
-      if (!this.directory.exists()) throw new NotFoundError(`${this.directory.path}: no such directory (no kernel BTF here)`);
-      this.#vmlinuxStamp = stampOf(path);
-      this.#vmlinux = loadSpecFile(path, {});
-    } else {
-      const info = this.#walk().vmlinux;
-      if (!info) {
-        const why = this.#walk().diagnostic ?? 'no BTF object named vmlinux';
-        throw new NotFoundError(`${SYSFS_BTF_DIR} does not exist and ${why}`);
-      }
-      const h = Handle.fromId(info.id);
-      try {
-        this.#vmlinux = h.spec();
-      } finally {
-        h.close();
-      }
-    }
-    return this.#vmlinux;
+    return this.#cache.vmlinux();
   }
 
   /** Names of every module with BTF, sorted. */
   modules(): string[] {
-    return [...this.#list().keys()];
+    return this.#cache.names();
   }
 
   /** Whether a module of this name has BTF here. */
   hasModule(name: string): boolean {
-    return this.#list().has(name);
+    return this.#cache.listing().has(name);
   }
 
   /**
-   * A module's spec (split on vmlinux's), decoded and validated on first call.
+   * A module's spec (split on vmlinux's, named after the module), decoded and validated on
+   * first call.
    * @throws {NotFoundError} for an unknown (or unloaded) module. @throws {BtfError} /
    * {@link ElfError} if its BTF is broken (whatever `strict` says: it was asked for by name).
    */
   module(name: string): Spec {
     this.#noticeChanges();
-    const entry = this.#entry(name);
-    const spec = this.#decode(entry, true);
-    if (!spec) throw entry.broken ?? new NotFoundError(`module ${name}: no BTF`);
-    return spec;
+    return this.#module(name);
   }
 
   /** The running kernel's BTF object ID of `vmlinux` or a module, when known. */
   objectId(object: string): number | undefined {
-    if (!this.live) return undefined;
-    const objects = this.#walk();
-    return object === 'vmlinux' ? objects.vmlinux?.id : objects.modules.get(object)?.id;
+    return this.#walk()?.idOf(object);
   }
 
   /**
@@ -242,26 +218,137 @@ export class KernelRegistry {
    * strict, throw).
    * @throws {NotFoundError} for an unknown module in a qualified name.
    */
-  find(query: string, kind?: TypeKind): TypeMatch[] {
-    const q = parseQualifiedName(query);
+  find(query: string, kind?: TypeKind, options: FindOptions = {}): TypeMatch[] {
     this.#noticeChanges();
-    return this.#search(q.object, q.name, kind, false);
+    return this.#find(query, kind, options);
   }
 
   /**
-   * Resolves an attach target the way libbpf does: vmlinux first, then the modules. An
-   * unqualified name defined in several modules is refused.
+   * Resolves an attach target the way the kernel and libbpf do: vmlinux first, then the
+   * modules. An unqualified name defined in several modules is refused. A module target holds
+   * the module's BTF object open (shared): close the target when the program is loaded.
    * @throws {NotFoundError} if no object has it. @throws {AmbiguousError} listing the modules
-   * when several have it. @throws {KernelError} when the module's BTF object cannot be opened.
+   * when several have it. @throws {KernelError} when the module's BTF object cannot be opened,
+   * or object IDs cannot be listed (not root).
    */
   findAttachTarget(query: string, kind: TypeKind = 'func'): AttachTarget {
+    this.#noticeChanges();
+    return this.#findAttachTarget(query, kind, true);
+  }
+
+  /**
+   * The attach target of a program of `attachType` (an `enum bpf_attach_type` value) naming
+   * `query` (`[module:]name` as in its section): `sched_switch` for tp_btf is found as typedef
+   * `btf_trace_sched_switch`, an LSM hook `file_open` as function `bpf_lsm_file_open`, an
+   * iterator `task` as `bpf_iter_task`, fentry/fexit/fmod_ret targets by their own name.
+   * @throws as {@link KernelRegistry.findAttachTarget}.
+   */
+  findProgramTarget(attachType: number, query: string): AttachTarget {
+    this.#noticeChanges();
+    return this.#findProgramTarget(attachType, query, true);
+  }
+
+  /**
+   * Every DECL_TAG of value `value` (`bpf_kfunc`) in vmlinux and the modules, indexed by what
+   * they tag; found once per state of the modules.
+   */
+  declTags(value: string): DeclTagIndex {
+    this.#noticeChanges();
+    return this.#declTagIndex(value);
+  }
+
+  /**
+   * A new `fd_array` builder for one program: module BTF objects held open through the shared
+   * cache, one slot per module. Needs the running kernel.
+   * @throws {NotSupportedError}-like {@link UsageError} when the registry is not on the running kernel.
+   */
+  fdArray(): FdArray {
+    this.#noticeChanges();
+    return this.#fdArray();
+  }
+
+  /**
+   * CO-RE candidates (see {@link CandidateSource}): every type whose essential name is
+   * `essentialName`, of BTF kind `kind`, in vmlinux and then in every module that may hold one
+   * (modules are decoded only when their strings hold the name).
+   */
+  candidates(essentialName: string, kind: TypeKind): readonly CandidateGroup[] {
+    this.#noticeChanges();
+    return this.#candidates(essentialName, kind, 'always');
+  }
+
+  /** A {@link CandidateSource} with a choice of when modules are searched. */
+  candidateSource(options: CandidateSourceOptions = {}): CandidateSource {
+    const policy = options.modules ?? 'always';
+    return {
+      candidates: (essentialName: string, kind: TypeKind) => {
+        this.#noticeChanges();
+        return this.#candidates(essentialName, kind, policy);
+      },
+    };
+  }
+
+  /**
+   * Lookups for one program load: the running kernel's BTF object IDs are checked once, now,
+   * and not again for each lookup (walking 4,000 IDs costs about 18 ms). The view shares this
+   * registry's caches; take a new one for the next load.
+   */
+  snapshot(options: CandidateSourceOptions = {}): RegistryView {
+    this.#noticeChanges();
+    const policy = options.modules ?? 'always';
+    return {
+      find: (query, kind, findOptions = {}) => this.#find(query, kind, findOptions),
+      findAttachTarget: (query, kind = 'func') => this.#findAttachTarget(query, kind, false),
+      findProgramTarget: (attachType, query) => this.#findProgramTarget(attachType, query, false),
+      declTags: (value) => this.#declTagIndex(value),
+      fdArray: () => this.#fdArray(),
+      objectId: (object) => this.#walk()?.idOf(object),
+      candidates: (essentialName, kind) => this.#candidates(essentialName, kind, policy),
+    };
+  }
+
+  /**
+   * Forgets what may be stale: re-lists the modules and, for the running kernel, walks the BTF
+   * object IDs again. Cached specs stay only for modules whose object ID (or file) is unchanged.
+   */
+  refresh(): void {
+    let objects: ObjectSnapshot | undefined;
+    if (this.live) {
+      objects = ObjectSnapshot.take();
+      this.#objects = objects;
+    }
+    this.#cache.refresh(objects);
+  }
+
+  #module(name: string): Spec {
+    const entry = this.#cache.entry(name);
+    const spec = this.#cache.spec(entry, true);
+    if (!spec) throw entry.broken ?? new NotFoundError(`module ${name}: no BTF`);
+    return spec;
+  }
+
+  #find(query: string, kind: TypeKind | undefined, options: FindOptions): TypeMatch[] {
+    const q = parseQualifiedName(query);
+    if (q.object !== undefined && q.object !== 'vmlinux' && !this.hasModule(q.object)) {
+      throw new NotFoundError(`module ${q.object}: no BTF for it in ${this.source}`);
+    }
+    return this.#search.search(q.object, q.name, kind, options.vmlinuxFirst ?? false);
+  }
+
+  #findProgramTarget(attachType: number, query: string, mayRefresh: boolean): AttachTarget {
+    const naming = attachNaming(attachType);
+    const q = parseQualifiedName(query);
+    const name = q.name.startsWith(naming.prefix) ? q.name : `${naming.prefix}${q.name}`;
+    return this.#findAttachTarget(q.object === undefined ? name : `${q.object}:${name}`, naming.kind, mayRefresh);
+  }
+
+  #findAttachTarget(query: string, kind: TypeKind, mayRefresh: boolean): AttachTarget {
     const q = parseQualifiedName(query);
     for (let attempt = 0; ; attempt++) {
-      this.#noticeChanges();
-      const matches = this.#search(q.object, q.name, kind, q.object === undefined);
+      const matches = this.#find(query, kind, { vmlinuxFirst: q.object === undefined });
       const objects = [...new Set(matches.map((m) => m.object))];
       if (objects.length === 0) {
-        const where = q.object ?? `vmlinux or any of ${this.#list().size} modules`;
+        const where = q.object ?? `vmlinux or any of ${this.modules().length} modules`;
         throw new NotFoundError(`${kind} '${q.name}': not found in ${where}`);
       }
       if (objects.length > 1) {
@@ -272,8 +359,8 @@ export class KernelRegistry {
       }
       const m = matches[0]!;
       if (m.object === 'vmlinux' || !this.live) return attachTarget(m, undefined);
-      const objectsNow = this.#walk();
-      const denied = objectsNow.denied;
+      const snapshot = this.#walk()!;
+      const denied = snapshot.denied;
       if (denied !== undefined) {
         throw new KernelError(
           denied.command,
@@ -283,389 +370,92 @@ export class KernelRegistry {
           { cause: denied },
         );
       }
-      const id = objectsNow.modules.get(m.object)?.id;
-      let handle: Handle | undefined;
-      if (id !== undefined) {
-        try {
-          handle = Handle.fromId(id);
-          const info = handle.info();
-          if (!info.kernelBtf || info.name !== m.object) {
-            handle.close();
-            handle = undefined;
-          }
-        } catch (err) {
-          handle?.close();
-          handle = undefined;
-          if (!(err instanceof NotFoundError) && !(err instanceof KernelError && err.errno === Errno.ENOENT)) throw err;
-        }
+      let held: ModuleHandle;
+      try {
+        held = this.#handles.acquire(m.object, snapshot);
+      } catch (err) {
+        // The module went away (or was reloaded under another ID) since the walk.
+        if (!(err instanceof NotFoundError) || attempt > 0 || !mayRefresh) throw err;
+        this.refresh();
+        continue;
       }
-      if (handle) return attachTarget(m, handle);
-      // The module went away (or was reloaded under another ID) since the walk.
-      if (attempt > 0) throw new NotFoundError(`module ${m.object}: its BTF object is gone (module unloaded)`);
-      this.refresh();
+      return attachTarget(m, held);
     }
   }
 
-  /**
-   * Forgets what may be stale: re-lists the modules and, for the running kernel, walks the BTF
-   * object IDs again. Cached specs stay only for modules whose object ID (or file) is unchanged.
-   */
-  refresh(): void {
-    this.#listing = undefined;
-    this.#index = undefined;
-    this.#baseRefs = undefined;
-    if (this.directory && this.#vmlinux && stampOf(this.directory.vmlinuxPath) !== this.#vmlinuxStamp) {
-      this.#vmlinux = undefined;
-      this.#entries.clear();
-    }
-    let objects: KernelObjects | undefined;
-    if (this.live) {
-      objects = walkKernelObjects();
-      this.#objects = objects;
-    }
-    for (const [name, e] of this.#entries) {
-      const stale = objects
-        ? objects.modules.get(name)?.id !== e.objectId
-        : e.stamp !== undefined && this.directory && e.file !== undefined
-          ? stampOf(`${this.directory.path}/${e.file}`) !== e.stamp
-          : false;
-      if (stale) this.#entries.delete(name);
-    }
+  #declTagIndex(value: string): DeclTagIndex {
+    const known = this.#declTags.get(value);
+    if (known && known.generation === this.#cache.generation) return known.index;
+    const index = new DeclTagIndex(value, this.#search.search(undefined, value, 'decl_tag', false));
+    this.#declTags.set(value, { generation: this.#cache.generation, index });
+    return index;
   }
 
-  /** For the running kernel: re-walks when the set of BTF object IDs changed since the last walk. */
-  #noticeChanges(): void {
-    if (!this.live || !this.#objects || this.#objects.diagnostic !== undefined) return;
-    const ids = currentIds();
-    const prev = this.#objects.ids;
-    if (ids && (ids.length !== prev.length || ids.some((id, i) => id !== prev[i]))) this.refresh();
+  #fdArray(): FdArray {
+    const snapshot = this.live ? this.#walk() : undefined;
+    if (!snapshot) throw new UsageError(`fd_array: ${this.source} is not the running kernel's BTF`);
+    return new FdArray(this.#handles, snapshot);
   }
 
-  #walk(): KernelObjects {
-    if (!this.#objects) {
-      this.#objects = walkKernelObjects();
-      if (this.#objects.diagnostic !== undefined && !this.#walkWarned) {
-        this.#walkWarned = true;
-        this.#warn({ module: undefined, message: this.#objects.diagnostic, error: undefined });
-      }
-    }
-    return this.#objects;
-  }
-
-  #list(): Map<string, string> {
-    if (!this.#listing) {
-      if (this.directory) this.#listing = this.directory.modules();
-      else this.#listing = new Map([...this.#walk().modules.keys()].sort(byName).map((n) => [n, '']));
-    }
-    return this.#listing;
-  }
-
-  #entry(name: string): ModuleEntry {
-    const known = this.#entries.get(name);
-    if (known) return known;
-    const file = this.#list().get(name);
-    if (file === undefined) throw new NotFoundError(`module ${name}: no BTF for it in ${this.source}`);
-    const entry: ModuleEntry = {
-      name,
-      file: this.directory ? file : undefined,
-      objectId: this.live ? this.#walk().modules.get(name)?.id : undefined,
-      stamp: undefined,
-      blob: undefined,
-      spec: undefined,
-      broken: undefined,
-    };
-    this.#entries.set(name, entry);
-    return entry;
-  }
-
-  /** The module's bytes (header and strings at least), or `undefined` when skipped. */
-  #blob(entry: ModuleEntry, mustHave: boolean): ModuleBlob | undefined {
-    if (entry.blob) return entry.blob;
-    if (entry.broken) {
-      if (mustHave) throw entry.broken;
-      return undefined;
-    }
-    try {
-      if (this.directory) {
-        entry.blob = this.directory.readModule(entry.name, entry.file);
-        entry.stamp = entry.blob.stamp;
-      } else {
-        const id = entry.objectId;
-        if (id === undefined) throw new NotFoundError(`module ${entry.name}: no BTF object`);
-        const h = Handle.fromId(id);
-        try {
-          const origin = `BTF object ${id}`;
-          try {
-            entry.blob = blobFromBytes(entry.name, origin, h.bytes());
-          } catch (err) {
-            throw inObject(err, origin);
-          }
-        } finally {
-          h.close();
-        }
-      }
-      return entry.blob;
-    } catch (err) {
-      return this.#fail(entry, err, mustHave);
-    }
-  }
-
-  /** Decodes (and validates) a module's spec once; `undefined` when skipped. */
-  #decode(entry: ModuleEntry, mustHave: boolean): Spec | undefined {
-    if (entry.spec) return entry.spec;
-    const blob = this.#blob(entry, mustHave);
-    if (!blob) return undefined;
-    const base = this.vmlinux();
-    try {
-      this.#decoded++;
-      const spec = loadSplitSpec(blob.blob(), base);
-      validateSpec(spec);
-      entry.spec = spec;
-      return spec;
-    } catch (err) {
-      return this.#fail(entry, inObject(err, blob.origin), mustHave);
-    }
-  }
-
-  /** Records a module as skipped: vanished files quietly, broken BTF with a warning or a throw. */
-  #fail(entry: ModuleEntry, err: unknown, mustHave: boolean): undefined {
-    if (!(err instanceof Error)) throw err;
-    if (err instanceof NotFoundError || (err instanceof KernelError && err.errno === Errno.ENOENT)) {
-      // Unloaded between listing and reading: a normal race, not a broken module.
-      this.#entries.delete(entry.name);
-      this.#listing?.delete(entry.name);
-      if (mustHave) throw new NotFoundError(`module ${entry.name}: gone (unloaded since it was listed)`);
-      return undefined;
-    }
-    if (!(err instanceof TsbpfError)) throw err;
-    // Reading and decoding name the file or BTF object; add the module.
-    const broken = inObject(err, `module ${entry.name}`) as TsbpfError;
-    entry.broken = broken;
-    entry.blob = undefined;
-    if (mustHave || this.strict) throw broken;
-    this.#warn({ module: entry.name, message: `${broken.message} (skipped)`, error: broken });
-    return undefined;
-  }
-
-  #warn(w: RegistryWarning): void {
-    this.warnings.push(w);
-    this.#onWarning?.(w);
-  }
-
-  /**
-   * The search behind {@link find} and {@link findAttachTarget}. With `vmlinuxFirst`, modules
-   * are searched only when vmlinux has no match.
-   */
-  #search(object: string | undefined, name: string, kind: TypeKind | undefined, vmlinuxFirst: boolean): TypeMatch[] {
+  #candidates(essential: string, kind: TypeKind, policy: 'always' | 'if-none-in-vmlinux'): CandidateGroup[] {
+    const out: CandidateGroup[] = [];
     const vm = this.vmlinux();
-    const needle = needleOf(name);
-    // After a few searches, index every string once: later lookups then take microseconds.
-    const index = object === undefined && this.#searches++ >= INDEX_AFTER ? this.#stringIndex() : undefined;
-    const hits = index?.index.lookup(needle.subarray(0, needle.byteLength - 1));
-    const baseOffsets = hits ? hits.filter((h) => h.table === 0).map((h) => h.offset) : stringOffsets(vm.strings.bytes, needle);
-    const out: TypeMatch[] = [];
-    if (object === undefined || object === 'vmlinux') {
-      if (baseOffsets.length > 0) {
-        const vmId = this.objectId('vmlinux');
-        if (index)
-          for (const off of baseOffsets) pushMatches(vm, 'vmlinux', vmId, index.vmlinuxNames.get(off) ?? [], off, kind, out);
-        else scanSpec(vm, 'vmlinux', vmId, baseOffsets, kind, out);
+    const own = candidatesIn(vm, essential, kind);
+    if (own.length > 0) out.push({ object: this.#candidateObject(vm), types: own });
+    if (policy === 'if-none-in-vmlinux' && out.length > 0) return out;
+    for (const m of this.#search.modulesForEssentialName(essential)) {
+      let spec: Spec | undefined;
+      try {
+        spec = this.#cache.spec(this.#cache.entry(m), false);
+      } catch (err) {
+        if (err instanceof NotFoundError) continue;
+        throw err;
       }
-      if (object === 'vmlinux' || (vmlinuxFirst && out.length > 0)) return out;
-    }
-    const splitStart = vm.strings.end;
-    // Module → absolute offsets of its own strings equal to the name.
-    let candidates: Map<string, number[]>;
-    if (object !== undefined) {
-      if (!this.hasModule(object)) throw new NotFoundError(`module ${object}: no BTF for it in ${this.source}`);
-      const entry = this.#entry(object);
-      const spec = this.#decode(entry, this.strict);
-      const own = spec ? stringOffsets(spec.strings.bytes, needle).map((o) => o + splitStart) : [];
-      if (spec) scanSpec(spec, object, entry.objectId, own.concat(baseOffsets), kind, out);
-      return out;
-    }
-    if (index && hits) {
-      candidates = new Map();
-      for (const hit of hits) {
-        if (hit.table === 0) continue;
-        const m = index.names[hit.table]!;
-        const list = candidates.get(m);
-        if (list) list.push(hit.offset + splitStart);
-        else candidates.set(m, [hit.offset + splitStart]);
-      }
-    } else {
-      candidates = new Map();
-      for (const m of this.modules()) {
-        const entry = this.#entries.get(m) ?? this.#entry(m);
-        const strings = entry.spec ? entry.spec.strings.bytes : this.#blob(entry, false)?.strings;
-        if (!strings) continue;
-        const own = stringOffsets(strings, needle);
-        if (own.length > 0)
-          candidates.set(
-            m,
-            own.map((o) => o + splitStart),
-          );
-      }
-    }
-    if (baseOffsets.length > 0) {
-      // The name is also a vmlinux string: modules may name their own types by its offset.
-      const refs = this.#baseReferences();
-      for (const off of baseOffsets) {
-        for (const m of refs.get(off) ?? []) if (!candidates.has(m)) candidates.set(m, []);
-      }
-      for (const m of refs.get(-1) ?? []) if (!candidates.has(m)) candidates.set(m, []);
-    }
-    for (const m of [...candidates.keys()].sort(byName)) {
-      const entry = this.#entries.get(m);
-      if (!entry) continue;
-      const spec = this.#decode(entry, false);
       if (!spec) continue;
-      scanSpec(spec, m, entry.objectId, candidates.get(m)!.concat(baseOffsets), kind, out);
+      const types: Type[] = candidatesIn(spec, essential, kind);
+      if (types.length > 0) out.push({ object: this.#candidateObject(spec), types });
     }
     return out;
   }
 
-  /** The string index over every module's own strings, built on first call. */
-  #stringIndex(): SearchIndex {
-    if (!this.#index) {
-      const vm = this.vmlinux();
-      const names: string[] = ['vmlinux'];
-      const tables: Uint8Array[] = [vm.strings.bytes];
-      for (const m of this.modules()) {
-        const entry = this.#entries.get(m) ?? this.#entry(m);
-        const strings = entry.spec ? entry.spec.strings.bytes : this.#blob(entry, false)?.strings;
-        if (!strings) continue;
-        names.push(m);
-        tables.push(strings);
-      }
-      const vmlinuxNames = new Map<number, number[]>();
-      const section = vm.section;
-      for (let i = 0; i < section.count; i++) {
-        const off = section.nameOff(i);
-        if (off === 0) continue;
-        const l = vmlinuxNames.get(off);
-        if (l) l.push(i);
-        else vmlinuxNames.set(off, [i]);
-      }
-      this.#index = { index: new StringIndex(tables), names, vmlinuxNames };
+  #candidateObject(spec: Spec): CandidateObject {
+    let o = this.#candidateObjects.get(spec);
+    if (!o) {
+      o = { name: spec.name, spec };
+      this.#candidateObjects.set(spec, o);
     }
-    return this.#index;
+    return o;
   }
 
-  /**
-   * vmlinux string offset → modules whose type records are named by it; key -1 lists modules
-   * whose records could not be walked (they may use any).
-   */
-  #baseReferences(): Map<number, string[]> {
-    if (!this.#baseRefs) {
-      const limit = this.vmlinux().strings.end;
-      const refs = new Map<number, string[]>();
-      const add = (off: number, m: string) => {
-        const l = refs.get(off);
-        if (l) l.push(m);
-        else refs.set(off, [m]);
-      };
-      for (const m of this.modules()) {
-        const entry = this.#entries.get(m) ?? this.#entry(m);
-        let offsets: Set<number> | undefined;
-        if (entry.spec) {
-          offsets = new Set();
-          const section = entry.spec.section;
-          for (let i = 0; i < section.count; i++) {
-            const off = section.nameOff(i);
-            if (off !== 0 && off < limit) offsets.add(off);
-          }
-        } else {
-          const blob = this.#blob(entry, false);
-          if (!blob) continue;
-          try {
-            const h = blob.header;
-            offsets = baseNameOffsets(blob.blob().subarray(h.typeOff, h.typeOff + h.typeLen), h.littleEndian, limit);
-          } catch (err) {
-            this.#fail(entry, err, false);
-            continue;
-          }
-        }
-        if (offsets === undefined) add(-1, m);
-        else for (const off of offsets) add(off, m);
+  /** For the running kernel: re-walks when the set of BTF object IDs changed since the last walk. */
+  #noticeChanges(): void {
+    if (!this.live || !this.#objects) return;
+    if (this.#objects.changed()) this.refresh();
+  }
+
+  /** The running kernel's objects (walked on first call), or `undefined` when not live. */
+  #walk(): ObjectSnapshot | undefined {
+    if (!this.live) return undefined;
+    if (!this.#objects) {
+      this.#objects = ObjectSnapshot.take();
+      if (this.#objects.diagnostic !== undefined && !this.#walkWarned) {
+        this.#walkWarned = true;
+        this.#cache.warn({ module: undefined, message: this.#objects.diagnostic, error: this.#objects.denied });
       }
-      this.#baseRefs = refs;
     }
-    return this.#baseRefs;
+    return this.#objects;
   }
 }
 
-/** Appends the own types of `spec` whose name offset is one of `offsets` (and of `kind`). */
-function scanSpec(
-  spec: Spec,
-  object: string,
-  objectId: number | undefined,
-  offsets: readonly number[],
-  kind: TypeKind | undefined,
-  out: TypeMatch[],
-): void {
-  if (offsets.length === 0) return;
-  const section = spec.section;
-  const one = offsets.length === 1 ? offsets[0]! : -1;
-  const set = one < 0 ? new Set(offsets) : undefined;
-  for (let i = 0; i < section.count; i++) {
-    const off = section.nameOff(i);
-    if (set ? !set.has(off) : off !== one) continue;
-    const k = KIND_BY_NUMBER[section.kind(i)] ?? 'unknown';
-    if (kind !== undefined && k !== kind) continue;
-    out.push(match(spec, object, objectId, spec.firstId + i, k, spec.strings.lookup(off) ?? ''));
-  }
-}
-
-/** Appends the types at local `indices` of `spec` (all named by string offset `off`) that are of `kind`. */
-function pushMatches(
-  spec: Spec,
-  object: string,
-  objectId: number | undefined,
-  indices: readonly number[],
-  off: number,
-  kind: TypeKind | undefined,
-  out: TypeMatch[],
-): void {
-  for (const i of indices) {
-    const k = KIND_BY_NUMBER[spec.section.kind(i)] ?? 'unknown';
-    if (kind !== undefined && k !== kind) continue;
-    out.push(match(spec, object, objectId, spec.firstId + i, k, spec.strings.lookup(off) ?? ''));
-  }
-}
-
-function match(
-  spec: Spec,
-  object: string,
-  objectId: number | undefined,
-  typeId: number,
-  kind: TypeKind,
-  name: string,
-): TypeMatch {
+/** `source` with vmlinux's spec replaced by one the caller opened. */
+function adoptVmlinux(source: BtfSource, vmlinux: Spec): BtfSource {
   return {
-    object,
-    objectId,
-    typeId,
-    kind,
-    name,
-    spec,
-    get type(): Type {
-      return spec.mustTypeById(typeId);
-    },
-  };
-}
-
-function attachTarget(m: TypeMatch, handle: Handle | undefined): AttachTarget {
-  return {
-    object: m.object,
-    objectId: handle?.id ?? m.objectId,
-    typeId: m.typeId,
-    kind: m.kind,
-    name: m.name,
-    handle,
-    get fd(): number {
-      return handle ? handle.fd.raw : 0;
-    },
-    close: () => handle?.close(),
+    ...source,
+    vmlinux: () => vmlinux,
+    vmlinuxChanged: () => false,
+    forgetVmlinux() {},
+    modules: (objects) => source.modules(objects),
+    readModule: (m, id) => source.readModule(m, id),
+    moduleStamp: (m) => source.moduleStamp(m),
   };
 }

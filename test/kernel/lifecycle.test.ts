@@ -51,7 +51,7 @@ test(
     assert.equal(r.objectId('vmlinux'), 1);
     const target = r.findAttachTarget('veth_xmit');
     assert.equal(target.objectId, vethId);
-    assert.equal(fake.fds.get(target.fd), vethId, 'attach_btf_obj_fd names the veth object');
+    assert.equal(fake.fds.get(target.fd!), vethId, 'attach_btf_obj_fd names the veth object');
     target.close();
     assert.equal(fake.fds.size, 0, 'every descriptor closed');
     const decoded = r.decodedModules;
@@ -94,6 +94,59 @@ test(
     fake.add({ id: 6, name: 'veth', data: fx.modules.get('veth')!, kernel: true });
     const t = r.findAttachTarget('veth_xmit');
     assert.equal(t.objectId, 6);
+    t.close();
+    assert.equal(fake.fds.size, 0);
+  }),
+);
+
+test(
+  'module BTF objects are opened once and shared by every target and fd_array; a snapshot does not re-walk',
+  { skip },
+  withKernel((fake) => {
+    const fx = k!;
+    fake.add({ id: 1, name: 'vmlinux', data: fx.vmlinux, kernel: true });
+    fake.add({ id: 7, name: 'veth', data: fx.modules.get('veth')!, kernel: true });
+    fake.add({ id: 8, name: 'nf_conntrack', data: fx.modules.get('nf_conntrack')!, kernel: true });
+    const r = new KernelRegistry({ dir: kernelDir(fx), objectIds: true });
+    const a = r.findAttachTarget('veth_xmit');
+    const b = r.findAttachTarget('veth:veth_open');
+    assert.equal(a.fd, b.fd, 'one descriptor for veth');
+    assert.ok(a.fd !== undefined && a.fd !== 0);
+    assert.equal(r.openModuleHandles, 1);
+    const vm = r.findAttachTarget('schedule');
+    assert.deepEqual([vm.fd, vm.inVmlinux, vm.handle], [0, true, undefined]);
+
+    const fds = r.fdArray();
+    assert.equal(fds.slot('vmlinux'), 0);
+    assert.equal(fds.slot('nf_conntrack'), 1);
+    assert.equal(fds.slot('veth'), 2);
+    assert.equal(fds.slot('nf_conntrack'), 1, 'one slot per module');
+    assert.deepEqual([...fds.fds()], [0, fake.fds.size && [...fake.fds].find(([, id]) => id === 8)![0], a.fd]);
+    assert.deepEqual(fds.modules, ['nf_conntrack', 'veth']);
+    assert.equal(r.openModuleHandles, 2);
+
+    a.close();
+    a.close();
+    assert.equal(fake.fds.size, 2, 'veth still held by the other target and the fd_array');
+    fds.close();
+    assert.equal(fake.fds.size, 1, 'nf_conntrack closed with the fd_array');
+    b.close();
+    assert.equal(fake.fds.size, 0, 'every descriptor closed');
+    assert.equal(r.openModuleHandles, 0);
+
+    // Direct lookups re-check the IDs each time; a snapshot checks once.
+    let calls = fake.nextIdCalls;
+    r.find('veth_xmit');
+    r.find('veth_open');
+    assert.equal(fake.nextIdCalls - calls, 2 * (fake.objects.size + 1));
+    calls = fake.nextIdCalls;
+    const view = r.snapshot();
+    const once = fake.nextIdCalls - calls;
+    assert.equal(once, fake.objects.size + 1);
+    for (const name of ['veth_xmit', 'veth_open', 'schedule']) view.find(name);
+    const t = view.findAttachTarget('veth_xmit');
+    assert.equal(view.candidates('veth_rq', 'struct')[0]?.object.name, 'veth');
+    assert.equal(fake.nextIdCalls - calls, once, 'no walk inside the snapshot');
     t.close();
     assert.equal(fake.fds.size, 0);
   }),

@@ -62,7 +62,8 @@ test('the attach target of veth_xmit carries the veth BTF object', { skip }, () 
   const t = r.findAttachTarget('veth_xmit');
   try {
     assert.equal(t.object, 'veth');
-    assert.ok(t.fd > 0);
+    assert.ok(t.fd !== undefined && t.fd > 0);
+    assert.equal(t.inVmlinux, false);
     assert.equal(t.handle?.info().name, 'veth');
     assert.equal(t.objectId, r.objectId('veth'));
     assert.equal(t.handle?.id, t.objectId);

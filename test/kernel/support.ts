@@ -51,6 +51,8 @@ export class FakeKernel implements SyscallImpl {
   /** IDs whose open fails with ENOENT (vanished mid-walk). */
   readonly vanishing = new Set<number>();
   opened = 0;
+  /** GET_NEXT_ID calls answered (a walk of N objects makes N + 1). */
+  nextIdCalls = 0;
   #nextFd = 1000;
 
   add(o: FakeObject): void {
@@ -60,6 +62,7 @@ export class FakeKernel implements SyscallImpl {
   bpf(attr: BpfAttr): number {
     switch (attr.cmd) {
       case BpfCommand.BPF_BTF_GET_NEXT_ID: {
+        this.nextIdCalls++;
         if (this.walkErrno !== undefined) return -this.walkErrno;
         const start = attr.u32(GetIdAttr.id);
         const next = [...this.objects.keys()].sort((a, b) => a - b).find((id) => id > start);
