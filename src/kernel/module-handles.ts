@@ -47,7 +47,8 @@ export class ModuleHandles {
    */
   acquire(module: string, objects: ObjectSnapshot): ModuleHandle {
     const id = objects.idOf(module);
-    if (id === undefined) throw new NotFoundError(`module ${module}: no BTF object for it in the running kernel (not loaded, or unloaded)`);
+    if (id === undefined)
+      throw new NotFoundError(`module ${module}: no BTF object for it in the running kernel (not loaded, or unloaded)`);
     let shared = this.#shared.get(module);
     if (shared && shared.objectId !== id) shared = undefined; // reloaded: a new object, a new fd
     if (!shared) {

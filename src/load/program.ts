@@ -102,7 +102,7 @@ export class Program implements Disposable {
       attachBtfId = t.typeId;
       if (t.object !== 'vmlinux') {
         // Never fd 0 for a module: 0 would make the kernel look the ID up in vmlinux.
-        if (t.handle === undefined || t.fd <= 0) {
+        if (t.handle === undefined || t.fd === undefined || t.fd <= 0) {
           t.close();
           throw new KernelError(
             'BPF_PROG_LOAD',
