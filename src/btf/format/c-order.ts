@@ -15,6 +15,19 @@ import type { CTypeTable } from './c-table.js';
 const IN_PROGRESS = 1;
 const DONE = 2;
 
+/** Opcodes of the walk's task stack. */
+const VISIT = 0;
+const AFTER_PTR = 1;
+const AFTER_COMPOSITE = 2;
+const AFTER_TYPEDEF = 3;
+const AFTER_FUNC_PROTO = 4;
+/**
+ * Marks an array, qualifier or function prototype visited by value as done. Nothing about it
+ * changes later: visiting it again would walk its whole chain (quadratic in a long chain) only to
+ * answer "strong", as every type it leads to is then done.
+ */
+const AFTER_PLAIN = 5;
+
 /** Walks types into definition order, remembering across calls what is already placed. */
 export class DefinitionOrder {
   private readonly t: CTypeTable;
@@ -25,6 +38,10 @@ export class DefinitionOrder {
    */
   readonly referenced: Uint8Array;
   private readonly queue: number[] = [];
+  /** The walk's pending tasks, three numbers each: opcode, type ID, operand. */
+  private readonly tasks: number[] = [];
+  /** Answers of finished visits, consumed by the tasks that follow their children. */
+  private readonly results: boolean[] = [];
 
   constructor(table: CTypeTable) {
     this.t = table;
@@ -41,78 +58,133 @@ export class DefinitionOrder {
    */
   definitionsFor(root: number): readonly number[] {
     this.queue.length = 0;
-    this.visit(root, false);
+    this.walk(root);
     return this.queue;
   }
 
-  /** Returns true when `id` must be complete where it is reached (a strong link). */
-  private visit(id: number, viaPointer: boolean): boolean {
+  /**
+   * The depth-first walk, on an explicit stack so that chains and nesting of any depth are fine.
+   * A task is an opcode with two operands; each visit leaves one answer on `results`: whether the
+   * type must be complete where it is reached (a strong link).
+   */
+  private walk(root: number): void {
     const st = this.state;
-    if (st[id] === DONE) return true;
     const t = this.t;
+    const tasks = this.tasks;
+    const results = this.results;
+    tasks.length = 0;
+    results.length = 0;
+    tasks.push(VISIT, root, 0);
+    while (tasks.length > 0) {
+      const b = tasks.pop()!;
+      const a = tasks.pop()!;
+      const op = tasks.pop()!;
+      if (op === VISIT) {
+        this.visit(a, b === 1);
+        continue;
+      }
+      if (op === AFTER_PTR || op === AFTER_PLAIN) {
+        st[a] = DONE;
+      } else if (op === AFTER_COMPOSITE) {
+        results.length -= t.vlen(a);
+        if (t.nameOff(a) !== 0) this.queue.push(a);
+        st[a] = DONE;
+        results.push(true);
+      } else if (op === AFTER_TYPEDEF) {
+        const strong = results.pop()!;
+        if (b === 1 && !strong) {
+          results.push(false);
+        } else {
+          this.queue.push(a);
+          st[a] = DONE;
+          results.push(true);
+        }
+      } else {
+        // AFTER_FUNC_PROTO: the return type and every parameter left an answer.
+        let strong = false;
+        for (let n = t.vlen(a) + 1; n > 0; n--) if (results.pop()) strong = true;
+        results.push(strong);
+        if (b === 0) st[a] = DONE;
+      }
+    }
+  }
+
+  /** Visits `id`: answers at once, or schedules its children and what follows them. */
+  private visit(id: number, viaPointer: boolean): void {
+    const st = this.state;
+    const t = this.t;
+    const tasks = this.tasks;
+    const results = this.results;
+    const via = viaPointer ? 1 : 0;
+    if (st[id] === DONE) {
+      results.push(true);
+      return;
+    }
     const kind = t.kind(id);
     if (st[id] === IN_PROGRESS) {
-      if (viaPointer && t.isComposite(id) && t.nameOff(id) !== 0) return false;
+      if (viaPointer && t.isComposite(id) && t.nameOff(id) !== 0) {
+        results.push(false);
+        return;
+      }
       throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
     }
     switch (kind) {
       case Kind.Int:
       case Kind.Float:
         st[id] = DONE;
-        return false;
-      case Kind.Ptr: {
-        const strong = this.visit(t.sizeOrType(id), true);
-        st[id] = DONE;
-        return strong;
-      }
+        results.push(false);
+        return;
+      case Kind.Ptr:
+        tasks.push(AFTER_PTR, id, 0, VISIT, t.sizeOrType(id), 1);
+        return;
       case Kind.Array:
         // An array's element is complete even behind a pointer (as libbpf orders it).
-        return this.visit(t.arrayElem(id), false);
+        tasks.push(AFTER_PLAIN, id, 0, VISIT, t.arrayElem(id), 0);
+        return;
       case Kind.Struct:
       case Kind.Union: {
-        const named = t.nameOff(id) !== 0;
-        if (viaPointer && named) return false;
+        if (viaPointer && t.nameOff(id) !== 0) {
+          results.push(false);
+          return;
+        }
         st[id] = IN_PROGRESS;
+        tasks.push(AFTER_COMPOSITE, id, 0);
+        // Pushed last member first, so the first member is visited first.
         const body = t.body(id);
-        const n = t.vlen(id);
-        for (let j = 0; j < n; j++) this.visit(t.words[body + j * 3 + 1]!, false);
-        if (named) this.queue.push(id);
-        st[id] = DONE;
-        return true;
+        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(VISIT, t.words[body + j * 3 + 1]!, 0);
+        return;
       }
       case Kind.Enum:
       case Kind.Enum64:
       case Kind.Fwd:
         if (t.nameOff(id) !== 0 || this.referenced[id] === 0) this.queue.push(id);
         st[id] = DONE;
-        return true;
-      case Kind.Typedef: {
-        const strong = this.visit(t.sizeOrType(id), viaPointer);
-        if (viaPointer && !strong) return false;
-        this.queue.push(id);
-        st[id] = DONE;
-        return true;
-      }
+        results.push(true);
+        return;
+      case Kind.Typedef:
+        tasks.push(AFTER_TYPEDEF, id, via, VISIT, t.sizeOrType(id), via);
+        return;
       case Kind.Volatile:
       case Kind.Const:
       case Kind.Restrict:
       case Kind.TypeTag:
-        return this.visit(t.sizeOrType(id), viaPointer);
+        if (via === 0) tasks.push(AFTER_PLAIN, id, 0);
+        tasks.push(VISIT, t.sizeOrType(id), via);
+        return;
       case Kind.FuncProto: {
-        let strong = this.visit(t.sizeOrType(id), viaPointer);
+        tasks.push(AFTER_FUNC_PROTO, id, via);
         const body = t.body(id);
-        const n = t.vlen(id);
-        for (let j = 0; j < n; j++) {
-          if (this.visit(t.words[body + j * 2 + 1]!, viaPointer)) strong = true;
-        }
-        return strong;
+        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(VISIT, t.words[body + j * 2 + 1]!, via);
+        tasks.push(VISIT, t.sizeOrType(id), via);
+        return;
       }
       case Kind.Func:
       case Kind.Var:
       case Kind.Datasec:
       case Kind.DeclTag:
         st[id] = DONE;
-        return false;
+        results.push(false);
+        return;
       default:
         throw new BtfError(`kind ${kind} has no C declaration`, { typeId: id });
     }

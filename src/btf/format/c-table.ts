@@ -5,6 +5,7 @@
  * size or alignment (they count as 0).
  * @module
  */
+import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
 import { chainRecords } from '../record-at.js';
 import type { Spec } from '../spec.js';
@@ -153,38 +154,89 @@ export class CTypeTable {
   /**
    * Alignment of a value of type `id` in bytes: 1 for a packed struct or union (a member off its
    * natural alignment, or a size that is not a multiple of it), 0 for types without one (void,
-   * forward declarations, functions).
+   * forward declarations, functions). Iterative: chains and nesting of any depth are fine.
+   * @throws {BtfError} on a reference loop (only possible in bytes changed after validation).
    */
   alignOf(id: number): number {
-    switch (this.kind(id)) {
+    const s = this.strip(id);
+    switch (this.kind(s)) {
       case Kind.Int:
       case Kind.Enum:
       case Kind.Enum64:
       case Kind.Float:
-        return Math.min(this.ptrSize, this.sizeOrType(id));
+        return Math.min(this.ptrSize, this.sizeOrType(s));
       case Kind.Ptr:
         return this.ptrSize;
-      case Kind.Typedef:
-      case Kind.Volatile:
-      case Kind.Const:
-      case Kind.Restrict:
-      case Kind.TypeTag:
-        return this.alignOf(this.sizeOrType(id));
-      case Kind.Array:
-        return this.alignOf(this.arrayElem(id));
       case Kind.Struct:
       case Kind.Union: {
-        const cached = this.alignCache[id]!;
+        const cached = this.alignCache[s]!;
         if (cached >= 0) return cached;
-        const a = this.compositeAlign(id);
-        this.alignCache[id] = a;
-        return a;
+        this.alignComposites(s);
+        return this.alignCache[s]!;
       }
       default:
         return 0;
     }
   }
 
+  /** Follows typedefs, qualifiers and array elements to the type whose alignment counts. */
+  private strip(id: number): number {
+    let cur = id;
+    for (let steps = 0; ; steps++) {
+      if (steps > this.count) throw new BtfError('reference loop', { typeId: id });
+      switch (this.kind(cur)) {
+        case Kind.Typedef:
+        case Kind.Volatile:
+        case Kind.Const:
+        case Kind.Restrict:
+        case Kind.TypeTag:
+          cur = this.sizeOrType(cur);
+          break;
+        case Kind.Array:
+          cur = this.arrayElem(cur);
+          break;
+        default:
+          return cur;
+      }
+    }
+  }
+
+  /**
+   * Fills the alignment cache for composite `root` and every composite it contains by value, in
+   * post-order on an explicit stack (each entry remembers the next member to look at).
+   */
+  private alignComposites(root: number): void {
+    const w = this.words;
+    const cache = this.alignCache;
+    const ids: number[] = [root];
+    const next: number[] = [0];
+    cache[root] = -2; // on the stack
+    while (ids.length > 0) {
+      const top = ids.length - 1;
+      const id = ids[top]!;
+      const body = this.body(id);
+      const n = this.vlen(id);
+      let j = next[top]!;
+      let pushed = false;
+      for (; j < n; j++) {
+        const m = this.strip(w[body + j * 3 + 1]!);
+        if (!this.isComposite(m) || cache[m]! >= 0) continue;
+        if (cache[m] === -2) throw new BtfError('type contains itself by value', { typeId: m });
+        next[top] = j + 1;
+        cache[m] = -2;
+        ids.push(m);
+        next.push(0);
+        pushed = true;
+        break;
+      }
+      if (pushed) continue;
+      cache[id] = this.compositeAlign(id);
+      ids.pop();
+      next.pop();
+    }
+  }
+
+  /** The alignment of a composite whose by-value members' alignments are all known. */
   private compositeAlign(id: number): number {
     const w = this.words;
     const body = this.body(id);

@@ -11,6 +11,7 @@
  * Text is built from Latin-1 strings (one char per byte), so names are copied as bytes.
  * @module
  */
+import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
@@ -47,6 +48,17 @@ const NOT_WRITTEN = 0;
 const WRITING = 1;
 const WRITTEN = 2;
 
+/** Opcodes of {@link CWriter.define}'s task stack. */
+const DEFINE = 0;
+const AFTER_TYPEDEF = 1;
+const AFTER_COMPOSITE = 2;
+/**
+ * How deeply declarations may nest inside one another (anonymous structs and unions written
+ * inline, function pointers among parameters): the text is written recursively. Chains of
+ * pointers, qualifiers, arrays and typedefs do not count; they are walked iteratively.
+ */
+const MAX_C_NESTING = 500;
+
 /** The per-dump state: what is written, which names are taken. */
 class CWriter {
   private readonly t: CTypeTable;
@@ -61,6 +73,10 @@ class CWriter {
   private readonly tagNames = new Map<string, number>();
   /** How many typedef names and enumerators of each name were written so far (one namespace). */
   private readonly identNames = new Map<string, number>();
+  /** Pending tasks of {@link define}, three numbers each. */
+  private readonly tasks: number[] = [];
+  /** How many {@link declaration}s are being written inside one another. */
+  private nesting = 0;
 
   constructor(table: CTypeTable, out: ByteWriter) {
     this.t = table;
@@ -120,14 +136,45 @@ class CWriter {
   /**
    * Makes `id` usable at this point: defines it (at top level, `container` 0) or, inside the
    * definition of `container`, writes the definitions and forward declarations its inline text
-   * will need.
+   * will need. Runs on an explicit stack of (opcode, type ID, container) tasks, so chains and
+   * nesting of any depth are fine; children are pushed last first so they run in order.
    */
-  private define(id: number, container: number): void {
+  private define(root: number, rootContainer: number): void {
+    const tasks = this.tasks;
+    const base = tasks.length;
+    tasks.push(DEFINE, root, rootContainer);
+    while (tasks.length > base) {
+      const container = tasks.pop()!;
+      const id = tasks.pop()!;
+      const op = tasks.pop()!;
+      if (op === DEFINE) this.defineStep(id, container);
+      else if (op === AFTER_TYPEDEF) {
+        if (!this.declared[id] && !this.isBuiltin(id)) {
+          this.typedefDef(id, 0);
+          this.w.ascii(';\n\n');
+        }
+        this.state[id] = WRITTEN;
+      } else {
+        // AFTER_COMPOSITE
+        if (container === 0) {
+          this.structDef(id, 0);
+          this.w.ascii(';\n\n');
+          this.state[id] = WRITTEN;
+        } else {
+          this.state[id] = NOT_WRITTEN;
+        }
+      }
+    }
+  }
+
+  /** One step of {@link define}: writes what `id` needs now and schedules the rest. */
+  private defineStep(id: number, container: number): void {
     const st = this.state[id]!;
     if (st === WRITTEN) return;
     const t = this.t;
     const kind = t.kind(id);
     const w = this.w;
+    const tasks = this.tasks;
     if (st === WRITING) {
       // Reached again while being written: only a forward declaration can help now.
       if (this.declared[id]) return;
@@ -165,10 +212,10 @@ class CWriter {
       case Kind.Const:
       case Kind.Restrict:
       case Kind.TypeTag:
-        this.define(t.sizeOrType(id), container);
+        tasks.push(DEFINE, t.sizeOrType(id), container);
         break;
       case Kind.Array:
-        this.define(t.arrayElem(id), container);
+        tasks.push(DEFINE, t.arrayElem(id), container);
         break;
       case Kind.Fwd:
         this.fwdDecl(id);
@@ -177,42 +224,29 @@ class CWriter {
         break;
       case Kind.Typedef:
         this.state[id] = WRITING;
-        this.define(t.sizeOrType(id), id);
-        if (!this.declared[id] && !this.isBuiltin(id)) {
-          this.typedefDef(id, 0);
-          w.ascii(';\n\n');
-        }
-        this.state[id] = WRITTEN;
+        tasks.push(AFTER_TYPEDEF, id, 0, DEFINE, t.sizeOrType(id), id);
         break;
       case Kind.Struct:
       case Kind.Union: {
         this.state[id] = WRITING;
         const named = t.nameOff(id) !== 0;
+        tasks.push(AFTER_COMPOSITE, id, container);
         if (container === 0 || !named) {
           // Its members' text is about to be written: make their types usable.
           const inner = named ? id : container;
           const body = t.body(id);
-          const n = t.vlen(id);
-          for (let j = 0; j < n; j++) this.define(t.words[body + j * 3 + 1]!, inner);
+          for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(DEFINE, t.words[body + j * 3 + 1]!, inner);
         } else if (!this.declared[id] && id !== container) {
           this.structHead(id);
           w.ascii(';\n\n');
           this.declared[id] = 1;
         }
-        if (container === 0) {
-          this.structDef(id, 0);
-          w.ascii(';\n\n');
-          this.state[id] = WRITTEN;
-        } else {
-          this.state[id] = NOT_WRITTEN;
-        }
         break;
       }
       case Kind.FuncProto: {
-        this.define(t.sizeOrType(id), container);
         const body = t.body(id);
-        const n = t.vlen(id);
-        for (let j = 0; j < n; j++) this.define(t.words[body + j * 2 + 1]!, container);
+        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(DEFINE, t.words[body + j * 2 + 1]!, container);
+        tasks.push(DEFINE, t.sizeOrType(id), container);
         break;
       }
       default:
@@ -407,11 +441,18 @@ class CWriter {
    */
   private declaration(id: number, name: DeclName, level: number): void {
     const t = this.t;
+    if (++this.nesting > MAX_C_NESTING) {
+      throw new BtfError(`declarations nest more than ${MAX_C_NESTING} deep (anonymous types or function pointers)`, {
+        typeId: id,
+      });
+    }
     const chain: number[] = [];
     // From the outermost derivation to the type it ends in.
     for (let cur = id; ; ) {
       chain.push(cur);
       if (cur === 0) break;
+      // Longer than there are types: a reference loop (bytes changed after validation).
+      if (chain.length > t.count) throw new BtfError('reference loop', { typeId: id });
       const k = t.kind(cur);
       if (
         k === Kind.Ptr ||
@@ -427,6 +468,7 @@ class CWriter {
       } else break;
     }
     this.declarator({ ids: chain, left: chain.length }, name, level);
+    this.nesting--;
   }
 
   /** Whether `id` is const, volatile or restrict. */
@@ -471,13 +513,23 @@ class CWriter {
 
   /**
    * Writes the declarator for `chain.ids[0, left)`, innermost type first: each step wraps what
-   * was written so far; arrays and functions recurse for their outer part, which binds tighter.
+   * was written so far. An array or function with derivations left outside it binds tighter than
+   * they do: it opens a parenthesised group for the outer part (a new level, where a `*` is again
+   * the first thing written) and leaves its `)`, `[n]` or parameter list on `closers`, written
+   * once the name is.
    */
   private declarator(chain: Chain, name: DeclName, level: number): void {
     const t = this.t;
     const w = this.w;
+    /** Pairs of (array or func_proto ID, 1 if a `)` precedes its suffix), innermost first. */
+    const closers: number[] = [];
     let afterStar = true;
-    while (chain.left > 0) {
+    let named = false;
+    while (!named) {
+      if (chain.left === 0) {
+        this.declName(name, afterStar);
+        break;
+      }
       const id = chain.ids[--chain.left]!;
       if (id === 0) {
         this.leadingQualifiers(chain);
@@ -530,39 +582,45 @@ class CWriter {
           break;
         case Kind.Array: {
           this.dropQualifiers(chain);
-          const len = t.arrayLength(id);
           if (chain.left === 0) {
             this.declName(name, afterStar);
-            w.ascii(`[${len}]`);
-            return;
+            closers.push(id, 0);
+            named = true;
+            break;
           }
           const outer = chain.ids[chain.left - 1]!;
           const multiDim = outer !== 0 && t.kind(outer) === Kind.Array;
           if (!afterStar && !this.isEmpty(name)) w.byte(32);
           if (!multiDim) w.byte(40);
-          this.declarator(chain, name, level);
-          if (!multiDim) w.byte(41);
-          w.ascii(`[${len}]`);
-          return;
+          closers.push(id, multiDim ? 0 : 1);
+          afterStar = true;
+          continue;
         }
         case Kind.FuncProto: {
           this.dropQualifiers(chain);
           if (chain.left > 0) {
             w.ascii(' (');
-            this.declarator(chain, name, level);
-            w.byte(41);
-          } else {
-            this.declName(name, afterStar);
+            closers.push(id, 1);
+            afterStar = true;
+            continue;
           }
-          this.params(id, level);
-          return;
+          this.declName(name, afterStar);
+          closers.push(id, 0);
+          named = true;
+          break;
         }
         default:
-          return;
+          named = true;
+          break;
       }
       afterStar = kind === Kind.Ptr;
     }
-    this.declName(name, afterStar);
+    for (let i = closers.length - 2; i >= 0; i -= 2) {
+      const id = closers[i]!;
+      if (closers[i + 1] === 1) w.byte(41);
+      if (t.kind(id) === Kind.Array) w.ascii(`[${t.arrayLength(id)}]`);
+      else this.params(id, level);
+    }
   }
 
   /** `(type a, type b)`, `(void)` for none, `...` for a trailing void parameter. */
