@@ -6,6 +6,7 @@
 import { TsbpfError, UsageError } from '../errors.js';
 import { btfCommands } from './btf-commands.js';
 import { type GlobalOptions, type Group, type Io, matchWord } from './command.js';
+import { coreCommands } from './core-commands.js';
 
 /** Version printed by `--version`. */
 export const VERSION = '0.1.0';
@@ -15,6 +16,11 @@ const groups: Group[] = [
     name: 'btf',
     summary: 'inspect BTF: of files, of the running kernel, of kernel modules',
     commands: btfCommands,
+  },
+  {
+    name: 'core',
+    summary: 'CO-RE: explain how a BPF object relocates against kernel BTF',
+    commands: coreCommands,
   },
 ];
 

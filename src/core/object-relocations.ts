@@ -12,7 +12,7 @@ import { loadSpecFromBytes } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
 import { parseElf } from '../elf/file.js';
 import { readSymbols } from '../elf/symbols.js';
-import { CoreError, TsbpfError } from '../errors.js';
+import { CoreError } from '../errors.js';
 import { type PatchResult, patchInstruction } from './patch.js';
 import type { CoreRelocationRecord } from './relo-kind.js';
 import type { CoreFixup, CoreRelocator } from './relocator.js';
@@ -52,20 +52,13 @@ export interface CoreObject {
  * Reads the CO-RE view of a BPF ELF object: its `.BTF`, its `.BTF.ext` CO-RE records and the
  * functions they fall in. Records outside any function are skipped, as libbpf skips those of
  * eliminated weak functions.
- * @throws {CoreError} (with the ELF or BTF error as cause) when the object is not ELF, has no
- * `.BTF`, or its `.BTF.ext` is malformed; naming section and relocation for a record whose
- * offset is not a multiple of 8.
+ * @throws {ElfError} when the object is not ELF or has no `.BTF`. @throws {BtfError} when its
+ * `.BTF` or `.BTF.ext` is malformed. @throws {CoreError} naming section and relocation for a
+ * record whose offset is not a multiple of 8, or a function that is not whole instructions.
  */
 export function readCoreObject(bytes: Uint8Array): CoreObject {
-  let elf: ReturnType<typeof parseElf>;
-  let btf: Spec;
-  try {
-    elf = parseElf(bytes);
-    btf = loadSpecFromBytes(bytes);
-  } catch (err) {
-    if (err instanceof TsbpfError) throw new CoreError(`not a BPF object with BTF: ${err.message}`, {}, { cause: err });
-    throw err;
-  }
+  const elf = parseElf(bytes);
+  const btf = loadSpecFromBytes(bytes);
   const functions = new Map<string, ObjectFunction>();
   const bySection = new Map<string, ObjectFunction[]>();
   for (const sym of readSymbols(elf)) {
@@ -92,13 +85,7 @@ export function readCoreObject(bytes: Uint8Array): CoreObject {
   const relocations: ObjectRelocation[] = [];
   const extSection = elf.section('.BTF.ext');
   if (extSection) {
-    let ext: ReturnType<typeof parseBtfExt>;
-    try {
-      ext = parseBtfExt(elf.sectionData(extSection), btf.strings);
-    } catch (err) {
-      if (err instanceof TsbpfError) throw new CoreError(`.BTF.ext: ${err.message}`, {}, { cause: err });
-      throw err;
-    }
+    const ext = parseBtfExt(elf.sectionData(extSection), btf.strings);
     for (const [section, records] of ext.coreRelos) {
       const fns = bySection.get(section) ?? [];
       records.forEach((r, index) => {
