@@ -28,3 +28,28 @@ export function displayPath(path: string): string {
 export function isMangledPath(path: string): boolean {
   return path.includes('\ufffd');
 }
+
+/**
+ * A file name given as bytes, for a message: as text when it is printable UTF-8, else
+ * double-quoted with each byte outside printable ASCII as `\xNN`.
+ */
+export function displayName(bytes: Uint8Array): string {
+  const text = utf8(bytes);
+  if (text !== undefined && !isUnsafe(text)) return text;
+  let out = '"';
+  for (const b of bytes) {
+    out += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `bytes` decoded as UTF-8, or `undefined` when they are not valid UTF-8. */
+export function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

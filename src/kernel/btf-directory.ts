@@ -3,9 +3,12 @@
  * and one file per module (raw split BTF or the module's `.ko`), named after the module.
  * @module
  */
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotFoundError, TsbpfError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { displayName, displayPath, utf8 } from '../io/display-path.js';
+import { fileKind } from '../io/input-file.js';
+import { ioError } from '../io/io-error.js';
 import { type ModuleBlob, readModuleFile } from './module-blob.js';
 import { SYSFS_BTF_DIR } from './spec-file.js';
 
@@ -21,9 +24,17 @@ export function moduleNameOf(file: string): string {
 export class BtfDirectory {
   /** The directory's absolute path. */
   readonly path: string;
+  readonly #onWarning: ((message: string) => void) | undefined;
+  /** Entries already warned about, so a listing repeated after a refresh stays quiet. */
+  readonly #warned = new Set<string>();
 
-  constructor(path: string = SYSFS_BTF_DIR) {
+  /**
+   * @param onWarning told once about each entry {@link modules} skips: a FIFO, a device, a
+   * dangling symlink, a name that is not UTF-8, a `vmlinux.ko`.
+   */
+  constructor(path: string = SYSFS_BTF_DIR, onWarning?: (message: string) => void) {
     this.path = resolve(path);
+    this.#onWarning = onWarning;
   }
 
   /** Whether this is the running kernel's `/sys/kernel/btf`. */
@@ -46,31 +57,74 @@ export class BtfDirectory {
   }
 
   /**
-   * Module name → file name, for every regular file but `vmlinux` and hidden files, sorted by
-   * module name.
+   * Module name → file name, for every regular file (or symlink to one) but `vmlinux` and hidden
+   * files, sorted by module name. What cannot be a module's BTF is skipped with a warning naming
+   * it: a FIFO or a device (reading it would hang or never end), a dangling symlink, a name that
+   * is not UTF-8, a file whose module name would be `vmlinux` (`vmlinux.ko`). Directories are
+   * skipped quietly.
    * @throws {NotFoundError} if the directory does not exist.
    */
   modules(): Map<string, string> {
-    let entries: Dirent[];
+    let entries: Dirent<Buffer>[];
     try {
-      entries = readdirSync(this.path, { withFileTypes: true });
+      entries = readdirSync(this.path, { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
-        throw new NotFoundError(`${this.path}: no such directory (no kernel BTF here)`);
+        throw new NotFoundError(`${displayPath(this.path)}: no such directory (no kernel BTF here)`, { cause: err });
       }
-      throw new TsbpfError(`${this.path}: ${e.code ?? ''} ${e.message}`.trim());
+      throw ioError(this.path, 'cannot list', err);
     }
-    const files = entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && e.name !== VMLINUX)
-      .map((e) => e.name)
-      .sort();
+    const files: string[] = [];
+    for (const e of entries) {
+      const name = utf8(e.name);
+      if (name === undefined) {
+        this.#skip(displayName(e.name), 'the file name is not valid UTF-8');
+        continue;
+      }
+      if (name.startsWith('.') || name === VMLINUX || e.isDirectory()) continue;
+      const why = this.#notModuleFile(name, e);
+      if (why !== undefined) this.#skip(displayPath(name), why);
+      else if (moduleNameOf(name) === VMLINUX)
+        this.#skip(name, `a module cannot be named ${VMLINUX} (vmlinux's BTF is the file '${VMLINUX}')`);
+      else files.push(name);
+    }
+    files.sort();
     const out = new Map<string, string>();
     for (const f of files) {
       const name = moduleNameOf(f);
       if (!out.has(name)) out.set(name, f);
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Why an entry cannot hold a module's BTF, or `undefined` when it can (a regular file). */
+  #notModuleFile(name: string, e: Dirent<Buffer>): string | undefined {
+    if (e.isFile()) return undefined;
+    if (!e.isSymbolicLink()) return `not a regular file (${fileKind(e)})`;
+    const path = join(this.path, name);
+    try {
+      const st = statSync(path);
+      if (st.isFile()) return undefined;
+      if (st.isDirectory()) return 'a symlink to a directory';
+      return `not a regular file (a symlink to ${fileKind(st)})`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        return `cannot follow the symlink (${(err as NodeJS.ErrnoException).code})`;
+      let to = '?';
+      try {
+        to = readlinkSync(path);
+      } catch {
+        // raced away
+      }
+      return `a dangling symlink (to ${displayPath(to)})`;
+    }
+  }
+
+  #skip(file: string, why: string): void {
+    if (this.#warned.has(file)) return;
+    this.#warned.add(file);
+    this.#onWarning?.(`${displayPath(this.path)}/${file}: skipped: ${why}`);
   }
 
   /**

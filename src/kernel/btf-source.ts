@@ -63,9 +63,12 @@ export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A directory laid out like `/sys/kernel/btf`: `vmlinux` and one file per module. */
-export function directorySource(path: string): BtfSource {
-  const directory = new BtfDirectory(path);
+/**
+ * A directory laid out like `/sys/kernel/btf`: `vmlinux` and one file per module. `onWarning`
+ * hears of the entries the listing skips (see {@link BtfDirectory.modules}).
+ */
+export function directorySource(path: string, onWarning?: (message: string) => void): BtfSource {
+  const directory = new BtfDirectory(path, onWarning);
   let vmlinux: Spec | undefined;
   let stamp: string | undefined;
   return {

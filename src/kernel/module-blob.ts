@@ -4,10 +4,12 @@
  * the module is decoded or its type records must be searched.
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { type Header, parseHeader, peekHeader } from '../btf/header.js';
 import { btfSectionOf, isElf } from '../btf/load.js';
 import { inObject, NotFoundError, TsbpfError } from '../errors.js';
+import { openInput } from '../io/input-file.js';
+import { btfFileLength } from './btf-file.js';
 
 /** A module's split BTF, partly or wholly in memory. */
 export interface ModuleBlob {
@@ -67,16 +69,21 @@ const HEAD = 32;
 export function readModuleFile(name: string, path: string): ModuleBlob {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Without blocking, and only a regular file: a FIFO or a device must not hang a lookup.
+    fd = openInput(path).fd;
   } catch (err) {
-    throw ioError(path, err);
+    throw err instanceof TsbpfError ? err : ioError(path, err);
   }
   try {
     const st = fstatSync(fd);
     const size = st.size;
     const stamp = `${st.ino}:${size}:${st.mtimeMs}`;
     const head = pread(fd, Math.min(size, HEAD), 0);
-    const whole = (): ModuleBlob => blobFromBytes(name, path, head.byteLength === size ? head : pread(fd, size, 0), stamp);
+    const whole = (): ModuleBlob => {
+      // No further than a raw header declares: a large file that is not BTF is not read whole.
+      const length = Math.min(size, btfFileLength(head, size));
+      return blobFromBytes(name, path, head.byteLength === length ? head : pread(fd, length, 0), stamp);
+    };
     if (head.byteLength < 24 || isElf(head)) return whole();
     let header: Header;
     try {
@@ -111,9 +118,10 @@ export function readModuleFile(name: string, path: string): ModuleBlob {
 function readWhole(path: string, size: number): Uint8Array {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Without blocking, and only a regular file: a FIFO or a device must not hang a lookup.
+    fd = openInput(path).fd;
   } catch (err) {
-    throw ioError(path, err);
+    throw err instanceof TsbpfError ? err : ioError(path, err);
   }
   try {
     const bytes = pread(fd, size, 0);

@@ -127,7 +127,9 @@ export class KernelRegistry implements CandidateSource {
       source = memorySource(options.vmlinux, options.modules);
       this.live = false;
     } else {
-      const dir = directorySource(options.dir ?? SYSFS_BTF_DIR);
+      const dir = directorySource(options.dir ?? SYSFS_BTF_DIR, (message) =>
+        this.#cache.warn({ module: undefined, message, error: undefined }),
+      );
       if (options.dir === undefined && !dir.directory!.exists()) {
         // No sysfs BTF: the running kernel's objects are the only source.
         source = objectSource();
