@@ -24,7 +24,16 @@ export const PEER_SRC_DIR = join(here, 'c');
 export const PEER_BIN_DIR = join(PEER_SRC_DIR, 'bin');
 
 /** Names of the harnesses, as accepted by {@link runPeer}. */
-export const PEERS = Object.freeze(['parse', 'find-names', 'list-names', 'parse-split-all', 'find-in-modules', 'dedup', 'merge']);
+export const PEERS = Object.freeze([
+  'parse',
+  'find-names',
+  'list-names',
+  'parse-split-all',
+  'find-in-modules',
+  'dedup',
+  'merge',
+  'load-attach',
+]);
 
 /** Largest stdout a harness or timed command may print before it is cut. */
 const MAX_BUFFER = 64 * 1024 * 1024;
