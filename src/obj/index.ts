@@ -5,6 +5,7 @@
  */
 
 export { ObjectError } from '../errors.js';
+export { assembledProgram } from './assembled.js';
 export { BtfEditor } from './btf-edit.js';
 export { fixupBtf } from './btf-fixup.js';
 export { essentialName, KCONFIG_SECTION, KSYMS_SECTION } from './externs.js';
