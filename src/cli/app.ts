@@ -5,7 +5,7 @@
  */
 import { TsbpfError, UsageError } from '../errors.js';
 import { btfCommands } from './btf-commands.js';
-import { type GlobalOptions, type Group, type Io, matchWord } from './command.js';
+import { type CommandEntry, type GlobalOptions, type Group, type Io, matchWord } from './command.js';
 import { coreCommands } from './core-commands.js';
 
 /** Version printed by `--version`. */
@@ -24,8 +24,17 @@ const groups: Group[] = [
   },
 ];
 
+/** Commands that stand alone, without an object word (`tsbpf load OBJ`). */
+const standalone: CommandEntry[] = [
+  {
+    name: 'trace',
+    summary: 'count the calls of a kernel or module function',
+    load: async () => (await import('./trace.js')).trace,
+  },
+];
+
 function topUsage(): string {
-  const lines = groups.map((g) => `  ${g.name.padEnd(6)} ${g.summary}`);
+  const lines = [...groups, ...standalone].map((g) => `  ${g.name.padEnd(6)} ${g.summary}`);
   return `Usage: tsbpf [OPTIONS] OBJECT COMMAND [ARGS]
 
 Objects:
@@ -48,6 +57,10 @@ function groupUsage(g: Group): string {
   const width = Math.max(...g.commands.map((c) => c.name.length));
   const lines = g.commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `Usage: tsbpf ${g.name} COMMAND [ARGS]\n\nCommands:\n${lines.join('\n')}\n\n'tsbpf ${g.name} COMMAND --help' describes each.\n`;
+}
+
+function standaloneWord(word: string | undefined): boolean {
+  return word !== undefined && standalone.some((c) => c.name === word || (word !== '' && c.name.startsWith(word)));
 }
 
 /**
@@ -109,7 +122,9 @@ export function parseGlobal(argv: readonly string[]): {
       default:
         // Options the global table does not know belong to the command once it is named
         // (`btf merge ... -o OUT`); before that they are errors.
-        if (a.startsWith('-') && a.length > 1 && words.length < 2) throw new UsageError(`unknown option '${a}'`);
+        if (a.startsWith('-') && a.length > 1 && words.length < (standaloneWord(words[0]) ? 1 : 2)) {
+          throw new UsageError(`unknown option '${a}'`);
+        }
         words.push(a);
     }
   }
@@ -139,7 +154,16 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.out(topUsage());
       return 0;
     }
-    const group = matchWord(objectWord, groups, 'object');
+    const first = matchWord(objectWord, [...groups, ...standalone], 'object or command');
+    if (!('commands' in first)) {
+      const command = await first.load();
+      if (help) {
+        io.out(command.usage);
+        return 0;
+      }
+      return await command.run(words.slice(1), options, io);
+    }
+    const group = first;
     if (commandWord === undefined || commandWord === 'help') {
       if (help || commandWord === 'help') {
         io.out(groupUsage(group));
