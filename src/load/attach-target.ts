@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { TypeKind } from '../btf/types.js';
 import { TsbpfError } from '../errors.js';
 import type { AttachTarget, KernelRegistry } from '../kernel/registry.js';
 import { AttachType } from '../sys/attach-type.js';
@@ -34,21 +33,6 @@ export function needsBtfTarget(type: number, expectedAttachType: number | undefi
   );
 }
 
-/** The BTF name prefix and kind the kernel resolves a target name with, per attach type. */
-export function targetBtfName(expectedAttachType: number | undefined, name: string): { name: string; kind: TypeKind } {
-  switch (expectedAttachType) {
-    case AttachType.TRACE_RAW_TP:
-      return { name: `btf_trace_${name}`, kind: 'typedef' };
-    case AttachType.LSM_MAC:
-    case AttachType.LSM_CGROUP:
-      return { name: `bpf_lsm_${name}`, kind: 'func' };
-    case AttachType.TRACE_ITER:
-      return { name: `bpf_iter_${name}`, kind: 'func' };
-    default:
-      return { name, kind: 'func' };
-  }
-}
-
 /**
  * Resolves `target` (`function`, `module:function` or `vmlinux:function`) for a program with
  * this expected attach type: vmlinux first, then the modules, through `registry`. The caller owns
@@ -58,10 +42,6 @@ export function targetBtfName(expectedAttachType: number | undefined, name: stri
  *   modules when several do; {@link TsbpfError} for an empty name.
  */
 export function findTarget(registry: KernelRegistry, expectedAttachType: number | undefined, target: string): AttachTarget {
-  const colon = target.indexOf(':');
-  const object = colon < 0 ? undefined : target.slice(0, colon);
-  const bare = colon < 0 ? target : target.slice(colon + 1);
-  if (bare === '') throw new TsbpfError(`attach target '${target}': empty name`);
-  const { name, kind } = targetBtfName(expectedAttachType, bare);
-  return registry.findAttachTarget(object === undefined ? name : `${object}:${name}`, kind);
+  if (target === '' || target.endsWith(':')) throw new TsbpfError(`attach target '${target}': empty name`);
+  return registry.findProgramTarget(expectedAttachType ?? AttachType.TRACE_FENTRY, target);
 }

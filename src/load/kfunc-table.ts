@@ -1,13 +1,14 @@
 /**
  * kfunc calls resolved against kernel BTF: the function's BTF ID, found in vmlinux first, then
- * in the modules, and for a module's kfunc the `fd_array` slot of the module's BTF object, one
- * slot per module however many of its kfuncs a program calls (slot 0 stands for vmlinux).
+ * in the modules, and for a module's kfunc the `fd_array` slot of the module's BTF object (the
+ * registry's {@link FdArray}: one slot per module however many of its kfuncs are called, slot
+ * 0 standing for vmlinux).
  *
  * @module
  */
 
-import { NotFoundError } from '../errors.js';
-import type { AttachTarget, KernelRegistry } from '../kernel/registry.js';
+import type { FdArray } from '../kernel/fd-array.js';
+import type { KernelRegistry } from '../kernel/registry.js';
 
 /** Where a kfunc call points: the instruction's `imm` (BTF ID) and `off` (fd_array slot). */
 export interface KfuncRef {
@@ -19,13 +20,11 @@ export interface KfuncRef {
   slot: number;
 }
 
-/** The kfuncs of one load, and the module BTF fds they need (closed by {@link KfuncTable.close}). */
+/** The kfuncs of one load, and the module BTF objects they need (released by {@link KfuncTable.close}). */
 export class KfuncTable implements Disposable {
   readonly #registry: KernelRegistry;
   readonly #refs = new Map<string, KfuncRef>();
-  readonly #slots = new Map<string, number>();
-  readonly #targets: AttachTarget[] = [];
-  readonly #fds: number[] = [0];
+  #fdArray: FdArray | undefined;
 
   constructor(registry: KernelRegistry) {
     this.#registry = registry;
@@ -34,45 +33,36 @@ export class KfuncTable implements Disposable {
   /**
    * Resolves kfunc `name` (`module:name` to pick a module).
    *
-   * @throws {@link NotFoundError} when no BTF object has the function;
+   * @throws {@link NotFoundError} when no BTF object has the function (or its module is gone);
    *   {@link AmbiguousError} when several modules do.
    */
   resolve(name: string): KfuncRef {
     const known = this.#refs.get(name);
     if (known !== undefined) return known;
     const t = this.#registry.findAttachTarget(name, 'func');
-    let slot = 0;
-    if (t.object !== 'vmlinux') {
-      const existing = this.#slots.get(t.object);
-      if (existing !== undefined) {
-        slot = existing;
-        t.close();
-      } else {
-        // Never fd 0 for a module: the handle must be open.
-        if (t.handle === undefined || t.fd <= 0) {
-          t.close();
-          throw new NotFoundError(`kfunc ${name}: module ${t.object}'s BTF object is not open`);
-        }
-        slot = this.#fds.length;
-        this.#fds.push(t.fd);
-        this.#slots.set(t.object, slot);
-        this.#targets.push(t);
+    try {
+      let slot = 0;
+      if (!t.inVmlinux) {
+        this.#fdArray ??= this.#registry.fdArray();
+        slot = this.#fdArray.slot(t.object);
       }
+      const ref = { object: t.object, btfId: t.typeId, slot };
+      this.#refs.set(name, ref);
+      return ref;
+    } finally {
+      t.close();
     }
-    const ref = { object: t.object, btfId: t.typeId, slot };
-    this.#refs.set(name, ref);
-    return ref;
   }
 
   /** The `fd_array` for the load, or `undefined` when every kfunc is vmlinux's. */
   fdArray(): number[] | undefined {
-    return this.#fds.length > 1 ? [...this.#fds] : undefined;
+    return this.#fdArray !== undefined && this.#fdArray.modules.length > 0 ? [...this.#fdArray.fds()] : undefined;
   }
 
-  /** Closes the module BTF fds (after the load: the kernel holds its own references). */
+  /** Releases the module BTF objects (after the load: the kernel holds its own references). */
   close(): void {
-    for (const t of this.#targets) t.close();
-    this.#targets.length = 0;
+    this.#fdArray?.close();
+    this.#fdArray = undefined;
   }
 
   /** Same as {@link KfuncTable.close}. */
