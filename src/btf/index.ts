@@ -21,11 +21,13 @@ export {
   alignOf,
   findMember,
   isQualifierOrTypedef,
+  layoutOf,
   type MemberLocation,
   memberPath,
   POINTER_SIZE,
   resolveType,
   sizeOf,
+  trySizeOf,
 } from './layout.js';
 export { btfSectionOf, isElf, loadSpecFromBytes } from './load.js';
 export { type MarshalOptions, type MarshalSpecOptions, marshalSpec, marshalTable } from './marshal.js';
@@ -38,6 +40,7 @@ export {
   relocate,
   relocateSplit,
 } from './relocate.js';
+export { pointerSizeOf, TypeLayout } from './size-align.js';
 export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './spec.js';
 export { type StringHit, StringIndex } from './string-index.js';
 export { StringSet } from './string-set.js';

@@ -1,13 +1,20 @@
 /**
  * Size, alignment and resolution queries over the model, with the C rules libbpf's
- * `btf__resolve_size` and `btf__align_of` follow.
+ * `btf__resolve_size` and `btf__align_of` follow (computed in size-align.ts, the one place
+ * that knows them).
  * @module
  */
 import { BtfError } from '../errors.js';
+import { SpecRecords } from './record-at.js';
+import { DEFAULT_POINTER_SIZE, pointerSizeOf, TypeLayout } from './size-align.js';
+import type { Spec } from './spec.js';
 import type { Member, Type } from './types.js';
 
-/** Pointer size assumed for PTR: BTF does not record it; every kernel target with BTF is 64-bit. */
-export const POINTER_SIZE = 8;
+/**
+ * The pointer size of a BTF that names no `long` (libbpf then takes the host's). A spec's own is
+ * {@link pointerSizeOf}.
+ */
+export const POINTER_SIZE = DEFAULT_POINTER_SIZE;
 /** Bounds the walk through typedef and qualifier chains (a valid spec has no loops). */
 const MAX_CHAIN = 32;
 
@@ -29,117 +36,53 @@ export function resolveType(t: Type): Type {
   return cur;
 }
 
+/** Each spec's {@link TypeLayout}, made on first use. */
+const layouts = new WeakMap<Spec, TypeLayout>();
+
 /**
- * Size in bytes of a value of type `t`, as `sizeof` in C.
+ * The sizes and alignments of `spec`'s types (and its bases'), on libbpf's rules, with the
+ * pointer size libbpf infers from `long`. One per spec, kept while the spec lives.
+ */
+export function layoutOf(spec: Spec): TypeLayout {
+  let layout = layouts.get(spec);
+  if (!layout) {
+    layout = new TypeLayout(new SpecRecords(spec), pointerSizeOf(spec));
+    layouts.set(spec, layout);
+  }
+  return layout;
+}
+
+/**
+ * Size in bytes of a value of type `t`, as libbpf's `btf__resolve_size` computes it (see
+ * {@link TypeLayout.sizeOf}), or `undefined` when it has none: void, FWD, FUNC, FUNC_PROTO, a
+ * chain deeper than libbpf follows, or a size past 32 bits. CO-RE's byte sizes are this.
+ */
+export function trySizeOf(t: Type): number | undefined {
+  const size = layoutOf(t.spec).sizeOf(t.id);
+  return size < 0 ? undefined : size;
+}
+
+/**
+ * Size in bytes of a value of type `t`, as `sizeof` in C ({@link trySizeOf}).
  * @throws {BtfError} for types without a size (void, func, func_proto, fwd, ...).
  */
 export function sizeOf(t: Type): number {
-  let cur = t;
-  let mult = 1;
-  for (let depth = 0; depth <= MAX_CHAIN; depth++) {
-    switch (cur.kind) {
-      case 'int':
-      case 'struct':
-      case 'union':
-      case 'enum':
-      case 'enum64':
-      case 'float':
-      case 'datasec':
-        return mult * cur.size;
-      case 'ptr':
-        return mult * POINTER_SIZE;
-      case 'typedef':
-      case 'const':
-      case 'volatile':
-      case 'restrict':
-      case 'type_tag':
-      case 'var':
-        cur = cur.type;
-        break;
-      case 'array':
-        mult *= cur.nelems;
-        cur = cur.type;
-        break;
-      default:
-        throw new BtfError(`${cur.kind} has no size`, { typeId: cur.id });
-    }
-  }
-  throw new BtfError('type chain too long (loop?)', { typeId: t.id });
+  const size = trySizeOf(t);
+  if (size === undefined) throw new BtfError(`${resolveType(t).kind} has no size`, { typeId: t.id });
+  return size;
 }
 
 /**
- * Alignment in bytes of type `t`: the natural alignment of scalars (capped at 8), the largest
- * member alignment for structs and unions (1 when packed is detected: a member at an offset that
- * its alignment would not allow). Iterative, so arrays and structs nested to any depth are fine.
- * @throws {BtfError} for types without a size.
+ * Alignment in bytes of type `t`, as libbpf's `btf__align_of` computes it (see
+ * {@link TypeLayout.alignOf}): the natural alignment of scalars (capped at the pointer size),
+ * the largest member alignment for structs and unions (1 when packed is detected: a member at an
+ * offset that its alignment would not allow).
+ * @throws {BtfError} for types without an alignment (void, func, func_proto, fwd, ...).
  */
 export function alignOf(t: Type): number {
-  const root = alignTarget(t);
-  if (root.kind !== 'struct' && root.kind !== 'union') return scalarAlign(root);
-  // Post-order over the composites `root` contains by value, on an explicit stack.
-  const known = new Map<Type, number>();
-  const onStack = new Set<Type>([root]);
-  const stack: { type: Extract<Type, { members: readonly Member[] }>; next: number }[] = [{ type: root, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const members = top.type.members;
-    let descend: Type | undefined;
-    while (top.next < members.length) {
-      const m = alignTarget(members[top.next]!.type);
-      if ((m.kind === 'struct' || m.kind === 'union') && !known.has(m)) {
-        if (onStack.has(m)) throw new BtfError('type contains itself by value', { typeId: m.id });
-        descend = m;
-        break;
-      }
-      top.next++;
-    }
-    if (descend !== undefined) {
-      onStack.add(descend);
-      stack.push({ type: descend as Extract<Type, { members: readonly Member[] }>, next: 0 });
-      continue;
-    }
-    let align = 1;
-    let packed = false;
-    for (const m of members) {
-      const mt = alignTarget(m.type);
-      const a = mt.kind === 'struct' || mt.kind === 'union' ? known.get(mt)! : scalarAlign(mt);
-      if (m.bitfieldSize === 0 && m.bitOffset % (8 * a) !== 0) {
-        packed = true;
-        break;
-      }
-      align = Math.max(align, a);
-    }
-    known.set(top.type, packed || top.type.size % align !== 0 ? 1 : align);
-    onStack.delete(top.type);
-    stack.pop();
-  }
-  return known.get(root)!;
-}
-
-/** The type whose alignment `t` has: through typedefs, qualifiers and array elements. */
-function alignTarget(t: Type): Type {
-  let cur = resolveType(t);
-  for (let n = 0; cur.kind === 'array'; n++) {
-    // Each step leaves one array behind; a valid spec has fewer arrays than IDs.
-    if (n > 0xfffff) throw new BtfError('array chain too long (loop?)', { typeId: t.id });
-    cur = resolveType(cur.type);
-  }
-  return cur;
-}
-
-/** Alignment of a type that is neither a composite, an array, a typedef nor a qualifier. */
-function scalarAlign(r: Type): number {
-  switch (r.kind) {
-    case 'int':
-    case 'enum':
-    case 'enum64':
-    case 'float':
-      return Math.min(r.size, POINTER_SIZE) || 1;
-    case 'ptr':
-      return POINTER_SIZE;
-    default:
-      throw new BtfError(`${r.kind} has no alignment`, { typeId: r.id });
-  }
+  const align = layoutOf(t.spec).alignOf(t.id);
+  if (align <= 0) throw new BtfError(`${resolveType(t).kind} has no alignment`, { typeId: t.id });
+  return align;
 }
 
 /** A member found by path, with its offset from the outermost struct. */

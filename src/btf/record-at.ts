@@ -61,6 +61,54 @@ export class ChainRecords {
   sizeOrType(id: number): number {
     return this.words[(this.starts[id] as number) + 2] as number;
   }
+  /** Word `k` after the 12-byte head of type `id`'s record. */
+  word(id: number, k: number): number {
+    return this.words[(this.starts[id] as number) + 3 + k] as number;
+  }
+}
+
+/**
+ * The same reads as {@link ChainRecords} without copying a chain: each ID is looked up in the
+ * spec of the chain that owns it. For a few reads of a split spec (a size, an alignment) where
+ * copying its base's records would cost more than the reads.
+ */
+export class SpecRecords {
+  readonly nextId: number;
+  private readonly spec: Spec;
+
+  constructor(spec: Spec) {
+    this.spec = spec;
+    this.nextId = spec.nextId;
+  }
+
+  /** Word `k` of type `id`'s record, in the spec of the chain that owns it; 0 for no such type. */
+  private read(id: number, k: number): number {
+    const owner = id > 0 ? this.spec.specOf(id) : undefined;
+    if (!owner) return 0;
+    const sec = owner.section;
+    return sec.words[(sec.starts[id - owner.firstId] as number) + k] as number;
+  }
+
+  /** Kind number of type `id` (0 for `void` and IDs out of range). */
+  kind(id: number): number {
+    return infoKind(this.read(id, 1));
+  }
+  vlen(id: number): number {
+    return infoVlen(this.read(id, 1));
+  }
+  kflag(id: number): boolean {
+    return infoKflag(this.read(id, 1));
+  }
+  nameOff(id: number): number {
+    return this.read(id, 0);
+  }
+  sizeOrType(id: number): number {
+    return this.read(id, 2);
+  }
+  /** Word `k` after the 12-byte head of type `id`'s record. */
+  word(id: number, k: number): number {
+    return this.read(id, 3 + k);
+  }
 }
 
 /** The chain from the root base up to `spec`. */
