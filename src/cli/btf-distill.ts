@@ -4,11 +4,12 @@
  * @module
  */
 import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { distillBase } from '../btf/distill.js';
 import { UsageError } from '../errors.js';
 import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutputs } from '../io/output-file.js';
+import { moduleNameOf } from '../kernel/module-name.js';
 import { loadSpecFile } from '../kernel/spec-file.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
@@ -34,15 +35,6 @@ Options:
   -o, --output <DIR|PREFIX>    where to write (also: out <DIR|PREFIX>)
   -h, --help                   this help
 `;
-
-/** The module name of a path: its file name without `.ko`, `.btf`, `.o` or compression suffixes. */
-export function moduleNameOf(path: string): string {
-  let name = basename(path);
-  for (const ext of ['.xz', '.zst', '.gz', '.br', '.ko', '.btf', '.o']) {
-    if (name.endsWith(ext) && name.length > ext.length) name = name.slice(0, -ext.length);
-  }
-  return name;
-}
 
 /** The output prefix: `out` itself, or `out/<module>` when `out` is a directory. */
 function prefixFor(out: string, input: string): string {

@@ -10,15 +10,11 @@ import { displayName, displayPath, utf8 } from '../io/display-path.js';
 import { fileKind } from '../io/input-file.js';
 import { ioError } from '../io/io-error.js';
 import { type ModuleBlob, readModuleFile } from './module-blob.js';
+import { moduleNameOf } from './module-name.js';
 import { SYSFS_BTF_DIR } from './spec-file.js';
 
 /** The file name of the base BTF in a kernel BTF directory. */
 export const VMLINUX = 'vmlinux';
-
-/** Module name of a file in the directory: `veth` for `veth` and for `veth.ko`. */
-export function moduleNameOf(file: string): string {
-  return file.endsWith('.ko') ? file.slice(0, -3) : file;
-}
 
 /** A kernel BTF directory. Listing and reading happen on demand; nothing is cached here. */
 export class BtfDirectory {
