@@ -69,6 +69,8 @@ export const TOOL_PROFILES: readonly ToolProfile[] = [
     name: 'hardirqs',
     needs: ['tp_btf'],
     disable: ['irq_handler_entry', 'irq_handler_exit'],
+    // Device interrupts: file system reads (through virtio in the test VMs, where little else interrupts).
+    command: ['ls', '-R', '/usr/share/zoneinfo'],
     durationS: 0.3,
     filled: ['infos'],
   },
@@ -115,7 +117,8 @@ export const TOOL_PROFILES: readonly ToolProfile[] = [
     name: 'capable',
     needs: ['kprobes'],
     ...STACKMAP,
-    command: ['/bin/true'],
+    // Giving a file away needs CAP_CHOWN.
+    command: ['sh', '-c', 'f=$(mktemp) && chown 1 "$f"; rm -f "$f"'],
     filled: ['events'],
   },
   {
@@ -157,11 +160,13 @@ export const TOOL_PROFILES: readonly ToolProfile[] = [
 
 /**
  * What the running kernel visibly offers: tracepoints (tracefs has syscalls events), kprobes
- * (tracefs has kprobe_events), tp_btf (the kernel has BTF). fentry is not listed: whether BPF
- * trampolines work shows only when one is attached.
+ * (tracefs has kprobe_events), tp_btf (the kernel has BTF). Whether BPF trampolines (fentry)
+ * work shows only when one is attached; they are taken as there in the test VMs (`inVm`), whose
+ * Debian kernels have them, and not elsewhere.
  */
-export function visibleNeeds(exists: (path: string) => boolean): Set<ToolNeed> {
+export function visibleNeeds(exists: (path: string) => boolean, inVm: boolean): Set<ToolNeed> {
   const have = new Set<ToolNeed>();
+  if (inVm) have.add('fentry');
   if (exists('/sys/kernel/tracing/events/syscalls')) have.add('tracepoints');
   if (exists('/sys/kernel/tracing/kprobe_events')) have.add('kprobes');
   if (exists('/sys/kernel/btf/vmlinux')) have.add('tp_btf');
