@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Builder } from '../../src/btf/builder.js';
 import { loadSpec, loadSplitSpec, type Spec } from '../../src/btf/spec.js';
-import type { TypeKind } from '../../src/btf/types.js';
+import { type DeclTag, KIND_BY_NUMBER, type TypeKind } from '../../src/btf/types.js';
 import { type CandidateSource, specCandidateSource } from '../../src/core/candidates.js';
 import { UsageError } from '../../src/errors.js';
 import { BtfAttachType } from '../../src/kernel/attach-target.js';
@@ -160,12 +160,14 @@ for (const k of kernels) {
       const r = new KernelRegistry({ dir });
       const list = [r.vmlinux(), ...r.modules().map((m) => r.module(m))];
       for (const value of ['bpf_kfunc', 'bpf_fastcall']) {
+        // The reference: every record of kind DECL_TAG named `value`, read off the raw sections.
         const want: [string, number, number][] = [];
         for (const s of list) {
-          const first = s === list[0] ? 1 : s.firstId;
-          for (let id = first; id < s.nextId; id++) {
-            const t = s.typeById(id)!;
-            if (t.kind === 'decl_tag' && t.name === value) want.push([s.name, t.typeId, t.componentIdx]);
+          const section = s.section;
+          for (let i = 0; i < section.count; i++) {
+            if (KIND_BY_NUMBER[section.kind(i)] !== 'decl_tag' || s.strings.lookup(section.nameOff(i)) !== value) continue;
+            const t = s.typeById(s.firstId + i) as DeclTag;
+            want.push([s.name, t.typeId, t.componentIdx]);
           }
         }
         const index = r.declTags(value);
@@ -179,6 +181,9 @@ for (const k of kernels) {
           const d = index.matches[0]!;
           assert.equal(index.tags(d.object, d.targetId), d.componentIdx === -1);
           assert.equal(d.target.kind, 'func');
+          // nf_conntrack's kfuncs are found in the module, by name.
+          const ct = index.matches.filter((m) => m.object === 'nf_conntrack').map((m) => m.target.name);
+          if (ct.length > 0) assert.ok(ct.includes('bpf_xdp_ct_lookup'), ct.join(' '));
         }
       }
     });
