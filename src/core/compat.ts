@@ -39,11 +39,15 @@ function tooDeep(local: Type, target: Type): CoreError {
  * the same name (libbpf's `bpf_core_fields_are_compat`): any struct/union with any
  * struct/union, pointers with pointers, floats with floats, fwds and enums by essential name
  * (or either anonymous), ints of any size and sign (not bitfield-like ones), arrays by element.
+ * @throws {CoreError} when arrays nest more than 32 levels deep.
  */
 export function fieldsAreCompatible(local: Type, target: Type): boolean {
   let l = local;
   let t = target;
-  for (;;) {
+  // libbpf does not bound this walk (validated BTF has no array cycles); a bound keeps
+  // unvalidated input from looping.
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_DEPTH) throw tooDeep(local, target);
     l = skipModsAndTypedefs(l);
     t = skipModsAndTypedefs(t);
     if (isComposite(l) && isComposite(t)) return true;

@@ -59,6 +59,8 @@ export interface CoreObject {
 export function readCoreObject(bytes: Uint8Array): CoreObject {
   const elf = parseElf(bytes);
   const btf = loadSpecFromBytes(bytes);
+  // The kernel's checks, once: the engine then walks the local types without guarding each step.
+  btf.validate();
   const functions = new Map<string, ObjectFunction>();
   const bySection = new Map<string, ObjectFunction[]>();
   for (const sym of readSymbols(elf)) {
