@@ -8,6 +8,7 @@ export { ObjectError } from '../errors.js';
 export { assembledProgram } from './assembled.js';
 export { BtfEditor } from './btf-edit.js';
 export { fixupBtf } from './btf-fixup.js';
+export { ALL_BTF_FEATURES, type BtfFeatures, kernelBtf, needsSanitizing, sanitizeBtf } from './btf-sanitize.js';
 export { essentialName, KCONFIG_SECTION, KSYMS_SECTION } from './externs.js';
 export { type LinkedFunction, type LinkedProgram, linkProgram } from './link.js';
 export { loadObject } from './load-object.js';
