@@ -145,11 +145,16 @@ export function copyChainInto(spec: Spec, words: Uint32Array, at: number, starts
 
 /**
  * The records `spec` sees, its bases' and its own, by ID. For base BTF this is a view of the
- * spec's own arrays (no copy); for split BTF the chain's words are copied once into one array,
+ * spec's own words (only the starts are copied); for split BTF the chain's words are copied once into one array,
  * so a caller that reads many records holds on to the view rather than asking again.
  */
 export function chainRecords(spec: Spec): ChainRecords {
-  if (!spec.base) return new ChainRecords(spec.section.words, spec.section.paddedStarts, spec.nextId);
+  if (!spec.base) {
+    // The section's own words; only the starts are copied, shifted to be indexed by ID.
+    const starts = new Uint32Array(spec.nextId);
+    starts.set(spec.section.starts, 1);
+    return new ChainRecords(spec.section.words, starts, spec.nextId);
+  }
   const words = new Uint32Array(chainWordCount(spec));
   const starts = new Uint32Array(spec.nextId);
   copyChainInto(spec, words, 0, starts);

@@ -51,11 +51,6 @@ export class TypeSection {
   readonly words: Uint32Array;
   /** Word index in {@link words} of each record; `starts[i]` is the i-th own type's `name_off`. */
   readonly starts: Uint32Array;
-  /**
-   * {@link starts} with one slot in front (`paddedStarts[i + 1] === starts[i]`): for base BTF,
-   * whose first ID is 1, the record starts indexed by type ID, without a copy.
-   */
-  readonly paddedStarts: Uint32Array;
   /** Number of own types. */
   readonly count: number;
   /** The layout section, when present. */
@@ -76,7 +71,7 @@ export class TypeSection {
     this.words = words;
     const end = words.length;
     // Every record is at least 3 words, which bounds the count: no growing and copying.
-    const starts = new Uint32Array(Math.ceil(end / 3) + 1);
+    const starts = new Uint32Array(Math.ceil(end / 3));
     let n = 0;
     let w = 0;
     while (w < end) {
@@ -104,13 +99,12 @@ export class TypeSection {
       if (w * 4 + size > end * 4) {
         throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
       }
-      starts[++n] = w;
+      starts[n++] = w;
       w += size >>> 2;
     }
     // The bound above overestimates about threefold; keep only what is used (a copy of 4n bytes)
     // so that thousands of module specs do not pin the slack.
-    this.paddedStarts = starts.slice(0, n + 1);
-    this.starts = this.paddedStarts.subarray(1);
+    this.starts = starts.slice(0, n);
     this.count = n;
   }
 

@@ -5,7 +5,6 @@
  * size or alignment (they count as 0).
  * @module
  */
-import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
 import { chainRecords } from '../record-at.js';
 import { pointerSizeOf, TypeLayout } from '../size-align.js';
