@@ -9,8 +9,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpecFromBytes } from '../btf/load.js';
-import { loadSpec, type Spec } from '../btf/spec.js';
-import { inObject, NotFoundError, UsageError } from '../errors.js';
+import type { Spec } from '../btf/spec.js';
+import { inObject, NotFoundError, TsbpfError, UsageError } from '../errors.js';
 import { BtfDirectory } from './btf-directory.js';
 import { isKernelPublished, readBytes, SYSFS_BTF_DIR } from './btf-file.js';
 import { Handle } from './handle.js';
@@ -105,7 +105,7 @@ export function directorySource(path: string, onWarning?: (message: string) => v
 export function objectSource(): BtfSource {
   let vmlinux: Spec | undefined;
   const snapshotOf = (objects: ObjectSnapshot | undefined): ObjectSnapshot => {
-    if (!objects) throw new Error('objectSource: the registry passes its object snapshot');
+    if (!objects) throw new TsbpfError('kernel BTF objects: no walk of their IDs was passed (the registry is not live)');
     return objects;
   };
   return {
@@ -177,9 +177,4 @@ export function memorySource(vmlinux: Spec, modules: ReadonlyMap<string, Spec> =
     },
     moduleStamp: () => undefined,
   };
-}
-
-/** A vmlinux spec from raw bytes, named `vmlinux`. */
-export function vmlinuxFromBytes(bytes: Uint8Array): Spec {
-  return loadSpec(bytes, { name: 'vmlinux' });
 }

@@ -261,8 +261,8 @@ export class KernelRegistry implements CandidateSource {
 
   /**
    * A new `fd_array` builder for one program: module BTF objects held open through the shared
-   * cache, one slot per module. Needs the running kernel.
-   * @throws {NotSupportedError}-like {@link UsageError} when the registry is not on the running kernel.
+   * cache, one slot per module. Close it after the load.
+   * @throws {UsageError} when the registry is not on the running kernel (nothing to open).
    */
   fdArray(): FdArray {
     this.#noticeChanges();
