@@ -334,10 +334,15 @@ function mmapable(datasec: Type | undefined): boolean {
   });
 }
 
-/** The kernel name libbpf gives a global-data map (at most 15 characters, `[A-Za-z0-9_.]`). */
+/**
+ * The kernel name libbpf 1.1 gives a global-data map (at most 15 characters, `[A-Za-z0-9_.]`):
+ * the object name's first characters and the section name, the section counted as at least 7
+ * characters long (`my_objec.bss`, `my_objec.rodata`, `my_obje.kconfig`); custom sections
+ * (`.data.custom`) are named alone.
+ */
 export function internalMapName(objectName: string, section: string): string {
   const custom = section.indexOf('.', 1) !== -1;
-  const prefix = custom ? '' : objectName.slice(0, Math.max(0, MAP_NAME_MAX - section.length));
+  const prefix = custom ? '' : objectName.slice(0, Math.max(0, MAP_NAME_MAX - Math.max(7, section.length)));
   return `${prefix}${section}`.slice(0, MAP_NAME_MAX).replace(/[^A-Za-z0-9_.]/g, '_');
 }
 

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { formatRaw } from '../../src/btf/index.js';
 import { parseElf } from '../../src/elf/index.js';
 import { ObjectError } from '../../src/errors.js';
 import { loadObject, MapType, type ObjectSpec, ProgramType } from '../../src/obj/index.js';
-import { readFixture } from '../fixtures.js';
+import { readFixture, tempDir } from '../fixtures.js';
 import { libbpfMissing, libbpfOpen } from './oracle.js';
 import { objBytes, objdumpMissing, objFixtures } from './support.js';
 
@@ -249,5 +251,21 @@ describe('obj: bad input', () => {
       () => loadObject(b),
       (e: unknown) => e instanceof ObjectError && e.map !== undefined && /unknown field 'max_entrieZ'/.test(e.message),
     );
+  });
+});
+
+describe('obj: kernel names of global-data maps', () => {
+  test('a long object name keeps as many characters as libbpf 1.1 keeps', { skip: libbpfMissing() }, () => {
+    const long = join(tempDir(), 'a_rather_long_object_name.bpf.o');
+    writeFileSync(long, objBytes('externs'));
+    const globals = join(tempDir(), 'globals_with_a_long_name.bpf.o');
+    writeFileSync(globals, objBytes('globals'));
+    for (const path of [long, globals]) {
+      const mine = loadObject(readFixture(path), path).maps.map((m) => m.kernelName);
+      assert.deepEqual(
+        mine,
+        libbpfOpen(path).maps.map((m) => m.name),
+      );
+    }
   });
 });
