@@ -6,7 +6,7 @@ import { Builder } from '../btf/builder.js';
 import { UsageError } from '../errors.js';
 import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutput } from '../io/output-file.js';
-import { loadSpecFile } from '../kernel/spec-file.js';
+import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
 
@@ -35,8 +35,7 @@ export const btfDedup: Command = {
     if (parsed.out === undefined) throw new UsageError('btf dedup: missing -o <OUT>');
     const input = parsed.inputs[0]!;
     refuseOutputOverInput([parsed.out], parsed.base !== undefined ? [input, parsed.base] : [input]);
-    const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
-    spec.validate();
+    const spec = await openBtfFile(input, { ...(parsed.base !== undefined ? { base: parsed.base } : {}), validate: true });
     const builder = new Builder(spec.base ? { base: spec.base } : {});
     builder.addSpec(spec);
     const stats = builder.dedup();

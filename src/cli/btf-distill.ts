@@ -9,8 +9,8 @@ import { distillBase } from '../btf/distill.js';
 import { UsageError } from '../errors.js';
 import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutputs } from '../io/output-file.js';
+import { openBtfFile } from '../kernel/btf-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
-import { loadSpecFile } from '../kernel/spec-file.js';
 import type { Command } from './command.js';
 import { parseWriterArgs } from './writer-args.js';
 
@@ -57,11 +57,10 @@ export const btfDistill: Command = {
     const splitPath = `${prefix}.btf`;
     const basePath = `${prefix}.btf.base`;
     refuseOutputOverInput([splitPath, basePath], parsed.base !== undefined ? [input, parsed.base] : [input]);
-    const spec = loadSpecFile(input, parsed.base !== undefined ? { base: parsed.base } : {});
+    const spec = await openBtfFile(input, { ...(parsed.base !== undefined ? { base: parsed.base } : {}), validate: true });
     if (!spec.base) {
       throw new UsageError(`btf distill: ${input} is base BTF; give the base it was built on (base <VMLINUX>)`);
     }
-    spec.validate();
     const result = distillBase(spec);
     await writeOutputs([
       { path: splitPath, bytes: result.split },

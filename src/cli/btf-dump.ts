@@ -3,10 +3,9 @@
  * @module
  */
 import { writeRaw } from '../btf/format/raw.js';
-import { Spec } from '../btf/spec.js';
-import { isElf } from '../elf/magic.js';
-import { TsbpfError, UsageError } from '../errors.js';
-import { defaultBaseFor, isKernelPublished, openingFile, readBytes } from '../kernel/btf-file.js';
+import type { Spec } from '../btf/spec.js';
+import { inObject, TsbpfError, UsageError } from '../errors.js';
+import { openBtfFile } from '../kernel/btf-file.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
@@ -96,8 +95,7 @@ export const btfDump: Command = {
     try {
       spec.validate();
     } catch (err) {
-      if (err instanceof Error) err.message = `${label}: ${err.message}`;
-      throw err;
+      throw inObject(err, label);
     }
     await dumpSpec(spec, format, io);
     return 0;
@@ -105,30 +103,15 @@ export const btfDump: Command = {
 };
 
 /**
- * Opens a BTF file as `loadSpecFile` does. Raw base BTF (vmlinux, the common case) needs only
- * `Spec`; the ELF reader and split-BTF relocation, ~15 more modules and ~8 ms of a cold start,
- * are imported only for ELF or split input.
- */
-async function openFile(path: string, baseBtf: string | undefined): Promise<Spec> {
-  const base = baseBtf ?? defaultBaseFor(path);
-  if (base === undefined) {
-    const bytes = readBytes(path);
-    const options = { kernelVerified: isKernelPublished(path) };
-    if (!isElf(bytes)) return openingFile(path, () => new Spec(bytes, undefined, options));
-    const { loadSpecFromBytes } = await import('../btf/load.js');
-    return openingFile(path, () => loadSpecFromBytes(bytes, undefined, options));
-  }
-  const { loadSpecFile } = await import('../kernel/spec-file.js');
-  return loadSpecFile(path, { base });
-}
-
-/**
  * Opens the spec a dump source names, and a label for error messages. The kernel layer is
  * imported only for the sources that need it, which keeps `dump file` quick to start.
  */
 async function openSource(source: DumpSource, options: GlobalOptions): Promise<{ spec: Spec; label: string }> {
-  if (source.kind === 'file') return { spec: await openFile(source.path, options.baseBtf), label: source.path };
-  const { loadSpecFile } = await import('../kernel/spec-file.js');
+  if (source.kind === 'file') {
+    // Validated here, so a fault names the file and, for split BTF, the base it was opened on.
+    const base = options.baseBtf !== undefined ? { base: options.baseBtf } : {};
+    return { spec: await openBtfFile(source.path, { ...base, validate: true }), label: source.path };
+  }
   const { KernelRegistry } = await import('../kernel/registry.js');
   const { Handle, isModule } = await import('../kernel/handle.js');
   const dirRegistry = () =>
@@ -144,7 +127,7 @@ async function openSource(source: DumpSource, options: GlobalOptions): Promise<{
         const info = handle.info();
         let base: Spec | undefined;
         if (isModule(info)) base = dirRegistry().vmlinux();
-        else if (options.baseBtf !== undefined) base = loadSpecFile(options.baseBtf);
+        else if (options.baseBtf !== undefined) base = await openBtfFile(options.baseBtf);
         const label = `BTF object ${info.id}${info.name ? ` (${info.name})` : ''}`;
         if (!isModule(info) && base !== undefined && info.kernelBtf) {
           throw new TsbpfError(`${label} is base BTF; -B does not apply`);

@@ -7,6 +7,7 @@ import { KIND_BY_NUMBER, type TypeKind } from '../btf/types.js';
 import { UsageError } from '../errors.js';
 import { KernelRegistry } from '../kernel/registry.js';
 import { type Command, type GlobalOptions, type Io, isPrefix } from './command.js';
+import { type WarningPrinter, warningPrinter } from './warnings.js';
 
 const USAGE = `Usage: tsbpf btf find <NAME> [kind <KIND>] [--btf-dir <DIR>] [--strict] [-j|-p]
 
@@ -48,13 +49,18 @@ export function parseFindArgs(args: string[]): { name: string; kind: TypeKind | 
   return { name, kind };
 }
 
-/** A registry for the CLI's options, with warnings going to standard error. */
-export function cliRegistry(options: GlobalOptions, io: Io): KernelRegistry {
-  return new KernelRegistry({
+/**
+ * A registry for the CLI's options, with warnings going to standard error (the first few in
+ * full, then counted: call `warnings.flush()` when the lookup is done).
+ */
+export function cliRegistry(options: GlobalOptions, io: Io): KernelRegistry & { warningsOut: WarningPrinter } {
+  const warnings = warningPrinter(io);
+  const registry = new KernelRegistry({
     ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}),
     strict: options.strict,
-    onWarning: (w) => io.err(`tsbpf: warning: ${w.message}`),
+    onWarning: (w) => warnings.warn(w.message),
   });
+  return Object.assign(registry, { warningsOut: warnings });
 }
 
 export const btfFind: Command = {
@@ -63,6 +69,7 @@ export const btfFind: Command = {
     const { name, kind } = parseFindArgs(args);
     const registry = cliRegistry(options, io);
     const matches = registry.find(name, kind);
+    registry.warningsOut.flush();
     if (options.json) {
       const rows = matches.map((m) => ({
         object: m.object,

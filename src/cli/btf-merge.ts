@@ -4,15 +4,16 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isElf, loadSpecFromBytes } from '../btf/load.js';
 import { type MergeInput, merge } from '../btf/merge.js';
 import type { Spec } from '../btf/spec.js';
-import { parseElf } from '../elf/index.js';
-import { NotSupportedError, TsbpfError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { displayName, displayPath, utf8 } from '../io/display-path.js';
 import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutput } from '../io/output-file.js';
-import { loadSpecFile, readBytes } from '../kernel/spec-file.js';
+import { whyNotModuleFile } from '../kernel/btf-directory.js';
+import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
+import { warningPrinter } from './warnings.js';
 import { parseWriterArgs } from './writer-args.js';
 
 const USAGE = `Usage: tsbpf btf merge --base <VMLINUX> <MODULE>... -o <OUT>
@@ -35,8 +36,15 @@ Options:
   -h, --help             this help
 `;
 
-/** The files a module argument stands for: itself, or a directory's entries but vmlinux. */
-export function expandInputs(inputs: readonly string[]): { paths: string[]; dirBase: string | undefined } {
+/**
+ * The files a module argument stands for: itself, or a directory's regular files but `vmlinux`
+ * and hidden files, sorted by name. An entry that cannot be BTF (a FIFO, a device, a dangling
+ * symlink, a name that is not UTF-8) is skipped, and `warn` is told why.
+ */
+export function expandInputs(
+  inputs: readonly string[],
+  warn: (message: string) => void = () => {},
+): { paths: string[]; dirBase: string | undefined } {
   const paths: string[] = [];
   let dirBase: string | undefined;
   for (const input of inputs) {
@@ -50,33 +58,33 @@ export function expandInputs(inputs: readonly string[]): { paths: string[]; dirB
       paths.push(input);
       continue;
     }
-    for (const f of readdirSync(input).sort()) {
-      if (f.startsWith('.')) continue;
+    const files: string[] = [];
+    for (const e of readdirSync(input, { withFileTypes: true, encoding: 'buffer' })) {
+      const f = utf8(e.name);
+      if (f === undefined) {
+        warn(`${displayPath(input)}/${displayName(e.name)}: skipped: the file name is not valid UTF-8`);
+        continue;
+      }
+      if (f.startsWith('.') || e.isDirectory()) continue;
       if (f === 'vmlinux') {
         dirBase ??= join(input, f);
         continue;
       }
-      paths.push(join(input, f));
+      const why = whyNotModuleFile(input, f, e);
+      if (why !== undefined) warn(`${displayPath(join(input, f))}: skipped: ${why}`);
+      else files.push(f);
     }
+    for (const f of files.sort()) paths.push(join(input, f));
   }
   return { paths, dirBase };
 }
 
 /**
- * Opens one module's BTF on `base`.
- * @throws {NotSupportedError} for a .ko carrying a distilled base (.BTF.base).
+ * Opens and checks one module's BTF on `base` (a `.ko` on a distilled base is relocated onto it).
+ * @throws {BtfError} naming the file, and saying when it looks built on another vmlinux.
  */
-export function openModule(path: string, base: Spec): Spec {
-  const bytes = readBytes(path);
-  if (isElf(bytes) && parseElf(bytes).section('.BTF.base')) {
-    throw new NotSupportedError(`${path}: module BTF on a distilled base (.BTF.base) cannot be relocated yet`);
-  }
-  try {
-    return loadSpecFromBytes(bytes, base);
-  } catch (err) {
-    if (err instanceof TsbpfError) err.message = `${path}: ${err.message}`;
-    throw err;
-  }
+export function openModule(path: string, base: Spec, baseName?: string): Promise<Spec> {
+  return openBtfFile(path, { base, validate: true, ...(baseName !== undefined ? { baseName } : {}) });
 }
 
 export const btfMerge: Command = {
@@ -89,20 +97,22 @@ export const btfMerge: Command = {
       options,
     );
     if (parsed.out === undefined) throw new UsageError('btf merge: missing -o <OUT>');
-    const { paths, dirBase } = expandInputs(parsed.inputs);
+    const warnings = warningPrinter(io);
+    const { paths, dirBase } = expandInputs(parsed.inputs, (m) => warnings.warn(m));
+    warnings.flush();
     const basePath = parsed.base ?? dirBase;
     if (basePath === undefined) throw new UsageError('btf merge: missing --base <VMLINUX>');
     if (paths.length === 0) throw new UsageError('btf merge: no module inputs');
     refuseOutputOverInput([parsed.out], [basePath, ...paths]);
-    const base = loadSpecFile(basePath);
+    const base = await openBtfFile(basePath);
     // A status line on a terminal when there is enough to wait for; one update per 1% of inputs.
     const status = paths.length >= 50 ? io.status?.bind(io) : undefined;
     const step = Math.max(1, Math.ceil(paths.length / 100));
-    const modules: MergeInput[] = paths.map((p, i) => {
-      const m = { name: p, spec: openModule(p, base) };
+    const modules: MergeInput[] = [];
+    for (const [i, p] of paths.entries()) {
+      modules.push({ name: p, spec: await openModule(p, base, displayPath(basePath)) });
       if (status && ((i + 1) % step === 0 || i + 1 === paths.length)) status(`merge: read ${i + 1}/${paths.length} modules`);
-      return m;
-    });
+    }
     status?.(`merge: deduplicating ${modules.length} modules' types`);
     const result = merge(base, modules, { noDedup });
     status?.('');

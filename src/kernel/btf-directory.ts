@@ -16,6 +16,33 @@ import { SYSFS_BTF_DIR } from './spec-file.js';
 /** The file name of the base BTF in a kernel BTF directory. */
 export const VMLINUX = 'vmlinux';
 
+/**
+ * Why the entry `name` of directory `dir` cannot hold BTF, or `undefined` when it can: a regular
+ * file, or a symlink to one. Otherwise says what it is (`not a regular file (a FIFO)`, `a dangling
+ * symlink (to X)`).
+ */
+export function whyNotModuleFile(dir: string, name: string, e: Dirent<Buffer> | Dirent): string | undefined {
+  if (e.isFile()) return undefined;
+  if (!e.isSymbolicLink()) return `not a regular file (${fileKind(e)})`;
+  const path = join(dir, name);
+  try {
+    const st = statSync(path);
+    if (st.isFile()) return undefined;
+    if (st.isDirectory()) return 'a symlink to a directory';
+    return `not a regular file (a symlink to ${fileKind(st)})`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      return `cannot follow the symlink (${(err as NodeJS.ErrnoException).code})`;
+    let to = '?';
+    try {
+      to = readlinkSync(path);
+    } catch {
+      // raced away
+    }
+    return `a dangling symlink (to ${displayPath(to)})`;
+  }
+}
+
 /** A kernel BTF directory. Listing and reading happen on demand; nothing is cached here. */
 export class BtfDirectory {
   /** The directory's absolute path. */
@@ -79,7 +106,7 @@ export class BtfDirectory {
         continue;
       }
       if (name.startsWith('.') || name === VMLINUX || e.isDirectory()) continue;
-      const why = this.#notModuleFile(name, e);
+      const why = whyNotModuleFile(this.path, name, e);
       if (why !== undefined) this.#skip(displayPath(name), why);
       else if (moduleNameOf(name) === VMLINUX)
         this.#skip(name, `a module cannot be named ${VMLINUX} (vmlinux's BTF is the file '${VMLINUX}')`);
@@ -92,29 +119,6 @@ export class BtfDirectory {
       if (!out.has(name)) out.set(name, f);
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  }
-
-  /** Why an entry cannot hold a module's BTF, or `undefined` when it can (a regular file). */
-  #notModuleFile(name: string, e: Dirent<Buffer>): string | undefined {
-    if (e.isFile()) return undefined;
-    if (!e.isSymbolicLink()) return `not a regular file (${fileKind(e)})`;
-    const path = join(this.path, name);
-    try {
-      const st = statSync(path);
-      if (st.isFile()) return undefined;
-      if (st.isDirectory()) return 'a symlink to a directory';
-      return `not a regular file (a symlink to ${fileKind(st)})`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        return `cannot follow the symlink (${(err as NodeJS.ErrnoException).code})`;
-      let to = '?';
-      try {
-        to = readlinkSync(path);
-      } catch {
-        // raced away
-      }
-      return `a dangling symlink (to ${displayPath(to)})`;
-    }
   }
 
   #skip(file: string, why: string): void {

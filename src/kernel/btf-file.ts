@@ -1,14 +1,17 @@
 /**
- * Reading BTF files and telling where they come from, without the BTF and ELF parsers: the
- * part of `loadSpecFile` (spec-file.ts) that `tsbpf btf dump file` needs before it knows whether the file
- * is raw BTF (the common case, opened with `Spec` alone) or an ELF file.
+ * Reading BTF files and telling where they come from: the input rules every command shares
+ * (regular files only, read no further than the header says), and {@link openBtfFile}, which
+ * opens raw BTF with `Spec` alone and loads the ELF reader only for ELF files.
  * @module
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BTF_MAGIC, peekHeader } from '../btf/header.js';
-import { inObject } from '../errors.js';
+import { loadSpec, loadSplitSpec, type Spec } from '../btf/spec.js';
+import { isElf } from '../elf/magic.js';
+import { BtfError, inObject, UsageError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
+import { fileIdentity } from '../io/file-identity.js';
 import { readInput } from '../io/input-file.js';
 
 /** Where the running kernel publishes its BTF. */
@@ -128,4 +131,101 @@ export function openingFile<T>(path: string, open: () => T): T {
   } catch (err) {
     throw inObject(err, displayPath(path));
   }
+}
+
+/** Options of {@link openBtfFile}. */
+export interface OpenBtfFileOptions {
+  /**
+   * Base BTF for split input: a spec, or the path of a file to open as base BTF. Default: for a
+   * module's file in `/sys/kernel/btf`, the `vmlinux` beside it; otherwise none.
+   */
+  base?: Spec | string;
+  /** What to call a base given as a spec, in messages (a base given as a path is named by it). */
+  baseName?: string;
+  /** Run the full checks of the kernel's verifier over the file's types (and its base's). */
+  validate?: boolean;
+}
+
+/** Faults of a split type that point into the base: a reference, a string offset, a referee's kind. */
+const BASE_FAULT = /type \[\d+\]|references|name offset|string|which is not|beyond the last ID|out of range/;
+
+/**
+ * `err`, raised opening or checking the split BTF in `path` on `base`, naming the file and,
+ * for a type-level fault, the likely reason: split BTF built on another vmlinux. Other errors
+ * (a bad header, an I/O error) only gain the file's name.
+ */
+export function inSplitFile(err: unknown, path: string, base: string): unknown {
+  if (
+    !(err instanceof BtfError) ||
+    err.typeId === undefined ||
+    err.name === 'BtfRelocationError' ||
+    !BASE_FAULT.test(err.detail)
+  ) {
+    return inObject(err, displayPath(path));
+  }
+  const object = err.object !== undefined ? `${displayPath(path)}: ${err.object}` : displayPath(path);
+  return new BtfError(
+    `${err.detail} (is it split BTF built on another vmlinux than ${base}?)`,
+    { object, typeId: err.typeId, offset: err.offset },
+    { cause: err },
+  );
+}
+
+/**
+ * Opens a BTF file the way every command does: raw BTF or an ELF file's `.BTF` (a module's
+ * `.ko`, a BPF object, a vmlinux image), as base BTF or, given a base, as split BTF on it; a
+ * `.ko` carrying `.BTF.base` (a distilled base) is relocated onto the base. Inputs are read as
+ * {@link readBytes} reads them. The ELF reader is loaded only for ELF files, so opening raw BTF
+ * (the common case) stays quick to start.
+ *
+ * A base given as a path must be base BTF: split BTF there (a module's file, a `.ko` on a
+ * distilled base), or the very file being opened, is refused.
+ * @throws {NotFoundError} / {@link IoError} for a file that is missing or not a regular file.
+ * @throws {BtfError} / {@link ElfError} naming the file; for split BTF that does not fit its
+ * base, saying it may have been built on another vmlinux.
+ * @throws {UsageError} for a base that is split BTF or the file itself.
+ */
+export async function openBtfFile(path: string, options: OpenBtfFileOptions = {}): Promise<Spec> {
+  const given = options.base ?? defaultBaseFor(path);
+  let base: Spec | undefined;
+  let baseName = options.baseName ?? 'its base';
+  if (typeof given === 'string') {
+    const a = fileIdentity(path);
+    if (a !== undefined && a === fileIdentity(given)) {
+      throw new UsageError(`${displayPath(path)}: given as its own base BTF (-B/base names the same file)`);
+    }
+    base = await openBtfFile(given, { validate: options.validate ?? false });
+    if (base.base !== undefined) {
+      throw new UsageError(`${displayPath(given)}: is split BTF (on a distilled base); a base must be base BTF such as vmlinux`);
+    }
+    baseName = displayPath(given);
+  } else {
+    base = given;
+    if (options.validate) base?.validate();
+  }
+  const bytes = readBytes(path);
+  const specOptions = { kernelVerified: isKernelPublished(path) };
+  let spec: Spec;
+  try {
+    if (isElf(bytes)) {
+      const { loadSpecFromBytes } = await import('../btf/load.js');
+      spec = loadSpecFromBytes(bytes, base, specOptions);
+    } else {
+      spec = base ? loadSplitSpec(bytes, base, specOptions) : loadSpec(bytes, specOptions);
+    }
+    if (base && spec.base === base && base.bytes.byteLength === bytes.byteLength && equalBytes(base.bytes, bytes)) {
+      throw new UsageError(`${displayPath(path)}: is the same BTF as its base ${baseName}, not split BTF on it`);
+    }
+    if (options.validate) spec.validateOwn();
+  } catch (err) {
+    // A relocation fault names the distilled type: it is about the module and base both.
+    if (err instanceof UsageError) throw err;
+    throw base ? inSplitFile(err, path, baseName) : inObject(err, displayPath(path));
+  }
+  return spec;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

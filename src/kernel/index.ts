@@ -9,6 +9,7 @@
  * @module
  */
 export { type AttachNaming, type AttachTarget, attachNaming, BtfAttachType } from './attach-target.js';
+export { type OpenBtfFileOptions, openBtfFile } from './btf-file.js';
 export { listBtfObjects, objectInfo } from './btf-objects.js';
 export { DeclTagIndex, type DeclTagMatch } from './decl-tags.js';
 export { FdArray } from './fd-array.js';

@@ -9,7 +9,7 @@
 import { loadSplitSpec, type Spec } from '../btf/spec.js';
 import { inObject, KernelError, NotFoundError, TsbpfError } from '../errors.js';
 import { Errno } from '../sys/errno.js';
-import { isKernelPublished } from './btf-file.js';
+import { inSplitFile, isKernelPublished } from './btf-file.js';
 import type { BtfSource, ModuleLocation } from './btf-source.js';
 import type { ModuleBlob } from './module-blob.js';
 import type { ObjectSnapshot } from './object-snapshot.js';
@@ -151,7 +151,11 @@ export class ModuleCache {
       entry.spec = spec;
       return spec;
     } catch (err) {
-      return this.#fail(entry, inObject(err, blob.origin), mustHave);
+      return this.#fail(
+        entry,
+        inSplitFile(err, blob.origin, this.source.directory ? `${this.source.directory.path}/vmlinux` : 'vmlinux'),
+        mustHave,
+      );
     }
   }
 

@@ -1,0 +1,130 @@
+/**
+ * How the commands open BTF files: one library call (openBtfFile) for raw BTF and ELF, with a
+ * base, with a distilled base relocated; errors that name the file and, for split BTF on the
+ * wrong base, say so; bases that cannot be bases refused; many warnings summarised.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { distillBase } from '../../src/btf/distill.js';
+import { loadSpecFromBytes } from '../../src/btf/load.js';
+import { loadSpec } from '../../src/btf/spec.js';
+import { BtfError, UsageError } from '../../src/errors.js';
+import { openBtfFile } from '../../src/kernel/btf-file.js';
+import { FIXTURES, have, kernelFixtures, readFixture, tempDir } from '../fixtures.js';
+import { cli } from './run.js';
+
+const bookworm = kernelFixtures().find((f) => f.release === 'bookworm');
+const other = kernelFixtures().find((f) => f.release !== 'bookworm' && f.modules.has('veth'));
+const skip = bookworm && other ? false : 'needs the bookworm fixture and another kernel with veth';
+
+/** A scratch directory with bookworm's vmlinux and veth, and another kernel's veth. */
+function scratch(): string {
+  const dir = mkdtempSync(join(tempDir(), 'btf-files-'));
+  writeFileSync(join(dir, 'vmlinux'), bookworm!.vmlinux);
+  writeFileSync(join(dir, 'veth'), bookworm!.modules.get('veth')!);
+  writeFileSync(join(dir, 'other-veth'), other!.modules.get('veth')!);
+  return dir;
+}
+
+describe('opening BTF files', { skip }, () => {
+  test('split BTF on the wrong base names the file and asks whether it was built on another vmlinux', async () => {
+    const dir = scratch();
+    const vm = join(dir, 'vmlinux');
+    const mod = join(dir, 'other-veth');
+    await assert.rejects(
+      () => openBtfFile(mod, { base: vm, validate: true }),
+      (e: unknown) =>
+        e instanceof BtfError &&
+        e.typeId !== undefined &&
+        e.message.startsWith(`${mod}: type [`) &&
+        e.message.endsWith(`(is it split BTF built on another vmlinux than ${vm}?)`) &&
+        e.cause instanceof BtfError,
+    );
+    for (const argv of [
+      ['btf', 'dedup', mod, 'base', vm, '-o', join(dir, 'out')],
+      ['btf', 'distill', mod, 'base', vm, 'out', join(dir, 'out')],
+      ['-B', vm, 'btf', 'dump', 'file', mod],
+      ['btf', 'merge', '--base', vm, mod, '-o', join(dir, 'out')],
+    ]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 1, argv.join(' '));
+      assert.equal(r.stderr.split('\n').length, 1);
+      assert.match(r.stderr, new RegExp(`^tsbpf: .*${mod}.*another vmlinux`), argv.join(' '));
+    }
+  });
+
+  test('a base that is the file itself, the same bytes, or split BTF is refused', async () => {
+    const dir = scratch();
+    const vm = join(dir, 'vmlinux');
+    await assert.rejects(
+      () => openBtfFile(vm, { base: vm }),
+      (e: unknown) => e instanceof UsageError && /its own base/.test(e.message),
+    );
+    const copy = join(dir, 'vmlinux-copy');
+    copyFileSync(vm, copy);
+    await assert.rejects(() => openBtfFile(copy, { base: vm }), /is the same BTF as its base/);
+    const r = await cli('-B', join(dir, 'veth'), 'btf', 'dump', 'file', join(dir, 'veth'));
+    assert.equal(r.code, 2);
+    const split = await cli('-B', join(dir, 'veth'), 'btf', 'dump', 'file', join(dir, 'other-veth'));
+    assert.equal(split.code, 1);
+    assert.match(split.stderr, /veth: .*looks like split BTF/);
+  });
+
+  test('merge relocates a .ko carrying a distilled base (.BTF.base) onto its base', {
+    skip: have('llvm-objcopy') ? false : 'llvm-objcopy is not installed',
+  }, async () => {
+    const dir = scratch();
+    const ko = readFixture(join(FIXTURES, 'kernels', 'bookworm', 'veth.ko.br'));
+    const vmlinux = loadSpec(bookworm!.vmlinux);
+    const d = distillBase(loadSpecFromBytes(ko, vmlinux));
+    writeFileSync(join(dir, 'in.ko'), ko);
+    writeFileSync(join(dir, 'split.btf'), d.split);
+    writeFileSync(join(dir, 'base.btf'), d.base);
+    execFileSync('llvm-objcopy', [
+      `--update-section=.BTF=${join(dir, 'split.btf')}`,
+      `--add-section=.BTF.base=${join(dir, 'base.btf')}`,
+      join(dir, 'in.ko'),
+      join(dir, 'distilled.ko'),
+    ]);
+    const vm = join(dir, 'vmlinux');
+    const plain = await cli('btf', 'merge', '--base', vm, join(dir, 'in.ko'), '-o', join(dir, 'plain.btf'));
+    assert.equal(plain.code, 0, plain.stderr);
+    const distilled = await cli('btf', 'merge', '--base', vm, join(dir, 'distilled.ko'), '-o', join(dir, 'distilled.btf'));
+    assert.equal(distilled.code, 0, distilled.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'distilled.btf')), readFileSync(join(dir, 'plain.btf')));
+  });
+
+  test("merge skips a directory's FIFOs and non-UTF-8 names with a warning naming each", async () => {
+    const dir = mkdtempSync(join(tempDir(), 'merge-dir-'));
+    writeFileSync(join(dir, 'vmlinux'), bookworm!.vmlinux);
+    writeFileSync(join(dir, 'veth'), bookworm!.modules.get('veth')!);
+    spawnSync('mkfifo', [join(dir, 'fifo')]);
+    writeFileSync(Buffer.from(`${dir}/bad-\xff`, 'latin1'), bookworm!.modules.get('veth')!);
+    const r = await cli('btf', 'merge', dir, '-o', join(tempDir(), 'merge-dir.btf'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^merged 1 inputs/);
+    assert.deepEqual(r.stderr.split('\n').sort(), [
+      `tsbpf: warning: ${dir}/"bad-\\xff": skipped: the file name is not valid UTF-8`,
+      `tsbpf: warning: ${dir}/fifo: skipped: not a regular file (a FIFO)`,
+    ]);
+  });
+
+  test('a --btf-dir of many broken files gives a few warnings and a count', async () => {
+    const dir = mkdtempSync(join(tempDir(), 'garbage-dir-'));
+    writeFileSync(join(dir, 'vmlinux'), bookworm!.vmlinux);
+    writeFileSync(join(dir, 'veth'), bookworm!.modules.get('veth')!);
+    // Broken split BTF that still holds the name looked up, so each file is decoded and fails.
+    const bad = new Uint8Array(bookworm!.modules.get('veth')!);
+    new DataView(bad.buffer).setUint32(24 + 4, 0xffffffff, true);
+    for (let i = 0; i < 30; i++) writeFileSync(join(dir, `junk${String(i).padStart(2, '0')}`), bad);
+    const r = await cli('--btf-dir', dir, 'btf', 'find', 'veth_xmit');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n');
+    assert.equal(lines.length, 11, r.stderr);
+    assert.ok(lines.slice(0, 10).every((l) => /^tsbpf: warning: module junk\d\d: .* \(skipped\)$/.test(l)));
+    assert.equal(lines[10], 'tsbpf: warning: ... and 20 more warnings like these');
+  });
+});
