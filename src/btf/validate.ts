@@ -7,7 +7,9 @@
  * @module
  */
 import { BtfError } from '../errors.js';
-import { Kind } from './kinds.js';
+import { Kind, MAX_VLEN } from './kinds.js';
+import { checkMemberPlacement } from './member-placement.js';
+import { identifierFault, quoteName, sectionNameFault } from './name-rules.js';
 import type { Spec } from './spec.js';
 import {
   infoKflag,
@@ -42,15 +44,86 @@ function isModifier(kind: number): boolean {
  * Checks every own type of `spec`.
  * @throws {BtfError} at the first fault, naming its type ID and record offset.
  */
-export function validateSpec(spec: Spec): void {
+export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   const v = new RecordChecker(spec);
   for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
   const s = spec.section;
+  checkNames(spec, limits.maxVlen ?? KERNEL_MAX_VLEN);
   for (let i = 0; i < s.count; i++) {
     const kind = s.kind(i);
     if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
   }
   checkLoops(spec);
+  checkMemberPlacement(spec);
+}
+
+/**
+ * The most members, enumerators, parameters or section entries of one type that kernels accept:
+ * they refuse an `info` with bits 16-23 set ("Invalid btf_info", `BTF_INFO_MASK` 0x9f00ffff), as
+ * Linux 6.1, 6.12 and 6.18 do (6.18 checked with BPF_BTF_LOAD of a 65,536-member struct). The
+ * format itself allows {@link MAX_VLEN} since vlen was widened to 24 bits (libbpf f7a6b9eaff3e,
+ * with no change of format version), so the version of a blob cannot tell which applies.
+ */
+export const KERNEL_MAX_VLEN = 0xffff;
+
+/** Limits that depend on the kernel the BTF is meant for. */
+export interface ValidationLimits {
+  /**
+   * The most items (vlen) one type may have. Default {@link KERNEL_MAX_VLEN}, what released
+   * kernels accept; pass {@link MAX_VLEN} for BTF meant for a kernel with the 24-bit vlen.
+   */
+  maxVlen?: number;
+}
+
+/** Kinds whose name must be a C identifier when it is set (the kernel's `btf_name_valid_identifier`). */
+const IDENTIFIER_NAMED = new Set<number>([
+  Kind.Struct,
+  Kind.Union,
+  Kind.Enum,
+  Kind.Enum64,
+  Kind.Fwd,
+  Kind.Typedef,
+  Kind.Func,
+  Kind.Var,
+]);
+
+/**
+ * Names as the kernel allows them per kind (see name-rules.ts), and the vlen limit. Runs after
+ * every record passed {@link RecordChecker.checkRecord}, so name offsets are in range.
+ */
+function checkNames(spec: Spec, maxVlen: number): void {
+  const s = spec.section;
+  const strings = spec.strings;
+  const check = (i: number, off: number, where: number, what: string, section: boolean): void => {
+    if (off === 0) return;
+    const loc = strings.locate(off)!;
+    const fault = section ? sectionNameFault(loc.bytes, loc.start) : identifierFault(loc.bytes, loc.start);
+    if (fault !== undefined) {
+      throw new BtfError(`${what} ${quoteName(loc.bytes, loc.start)} ${fault}`, {
+        typeId: spec.firstId + i,
+        offset: where,
+      });
+    }
+  };
+  for (let i = 0; i < s.count; i++) {
+    const kind = s.kind(i);
+    const at = s.offset(i);
+    const vlen = infoVlen(s.info(i));
+    if (vlen > maxVlen) {
+      throw new BtfError(`vlen ${vlen} is over the limit of ${maxVlen}`, { typeId: spec.firstId + i, offset: at + 4 });
+    }
+    if (IDENTIFIER_NAMED.has(kind)) check(i, s.nameOff(i), at, 'name', false);
+    else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', true);
+    const items = at + TYPE_RECORD_SIZE;
+    if (kind === Kind.Struct || kind === Kind.Union) {
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 12), items + j * 12, `member ${j} name`, false);
+    } else if (kind === Kind.Enum || kind === Kind.Enum64) {
+      const size = kind === Kind.Enum ? 8 : 12;
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * size), items + j * size, `enumerator ${j} name`, false);
+    } else if (kind === Kind.FuncProto) {
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 8), items + j * 8, `param ${j} name`, false);
+    }
+  }
 }
 
 /** 'member name' with index 2 reads 'member 2 name'. */

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { toText } from '../../src/btf/format/byte-writer.js';
 import {
+  Builder,
   btfSectionOf,
+  formatC,
   formatJsonType,
   loadSpec,
   loadSplitSpec,
@@ -82,6 +85,63 @@ function fuzz(name: string, original: Uint8Array, open: (b: Uint8Array) => Spec,
     assert.ok(rejected > cases / 10, `only ${rejected} of ${cases} corruptions were caught`);
   });
 }
+
+/** Bytes that break names: line breaks, spaces, punctuation C would read, a leading digit, UTF-8. */
+const NAME_BREAKERS = [0x0a, 0x0d, 0x20, 0x2d, 0x23, 0x7b, 0x3b, 0x22, 0x27, 0x5c, 0x30, 0x2e, 0x80, 0xc3, 0x7f, 0x01];
+
+/** The preprocessor lines every C header has: those of an empty spec's. */
+const FRAME_LINES = new Set(
+  formatC(loadSpec(new Builder().marshal()))
+    .split('\n')
+    .filter((l) => l.startsWith('#')),
+);
+
+/** The dump's lines: each must open a type (`[id] `) or continue one (a tab); nothing else. */
+function assertNoForgedLines(raw: string, c: string, where: string): void {
+  for (const line of raw.split('\n')) {
+    if (line !== '' && !/^\[\d+\] [A-Z_0-9]+ /.test(line) && !line.startsWith('\t')) {
+      assert.fail(`${where}: raw dump line ${JSON.stringify(line)}`);
+    }
+  }
+  for (const line of c.split('\n')) {
+    if (line.startsWith('#') && !FRAME_LINES.has(line)) {
+      assert.fail(`${where}: C header line ${JSON.stringify(line)}`);
+    }
+  }
+}
+
+describe('fuzzing names: what validates never forges a line of output', () => {
+  const object = btfSectionOf(readFixture(KINDS_OBJECT)).slice();
+  const spec0 = loadSpec(object);
+  const strStart = spec0.header.strOff;
+  const strEnd = strStart + spec0.header.strLen;
+  test('1500 string-section corruptions, checked through the raw and C dumps', () => {
+    const rand = seededRandom(3);
+    let rejected = 0;
+    for (let i = 0; i < 1500; i++) {
+      const b = object.slice();
+      for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) {
+        const at = strStart + 1 + Math.floor(rand() * (strEnd - strStart - 2));
+        b[at] = NAME_BREAKERS[Math.floor(rand() * NAME_BREAKERS.length)]!;
+      }
+      for (const kernelVerified of [false, true]) {
+        let raw: string;
+        let c: string;
+        try {
+          const spec = loadSpec(b, { kernelVerified });
+          raw = toText((w) => writeRaw(spec, w));
+          c = formatC(spec);
+        } catch (err) {
+          if (!(err instanceof TsbpfError)) assert.fail(`case ${i}: ${String((err as Error)?.stack ?? err)}`);
+          rejected++;
+          continue;
+        }
+        assertNoForgedLines(raw, c, `case ${i}${kernelVerified ? ' (kernel-verified)' : ''}`);
+      }
+    }
+    assert.ok(rejected > 100, `only ${rejected} corruptions were refused`);
+  });
+});
 
 describe('fuzzing the BTF parser with corrupted real blobs', () => {
   const object = btfSectionOf(readFixture(KINDS_OBJECT)).slice();

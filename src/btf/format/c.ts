@@ -13,6 +13,7 @@
  */
 import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
+import { identifierFault, isBasicTypeName, quoteName } from '../name-rules.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
@@ -75,6 +76,8 @@ class CWriter {
   private readonly identNames = new Map<string, number>();
   /** Pending tasks of {@link define}, three numbers each. */
   private readonly tasks: number[] = [];
+  /** Offsets of names found fit to be written. */
+  private readonly checkedNames = new Set<number>();
   /** How many {@link declaration}s are being written inside one another. */
   private nesting = 0;
 
@@ -109,6 +112,8 @@ class CWriter {
     if (off === 0) return '';
     const done = this.assigned[id];
     if (done !== undefined) return done;
+    const kind0 = t.kind(id);
+    this.checkName(off, id, kind0 === Kind.Int || kind0 === Kind.Float);
     const own = t.name(off);
     const kind = t.kind(id);
     let name = own;
@@ -125,6 +130,26 @@ class CWriter {
   }
   private identName(id: number): string {
     return this.uniqueName(id, this.identNames);
+  }
+
+  /**
+   * Refuses a name that would not stay a name in C: an identifier (dots allowed, as the kernel
+   * allows them), or for INT and FLOAT words separated by spaces. Validation already refuses such
+   * names, but a spec opened as kernel-verified skips it, and the kernel checks no INT names: a
+   * name must never turn into C text of its own (a line break and an `#include`, say).
+   * @throws {BtfError} naming the type (0 for a member or parameter name).
+   */
+  private checkName(off: number, id: number, basic: boolean): void {
+    if (off === 0 || this.checkedNames.has(off)) return;
+    const table = this.t.tableOf(off);
+    if (table) {
+      const at = off - table.start;
+      const ok = basic ? isBasicTypeName(table.bytes, at) : identifierFault(table.bytes, at) === undefined;
+      if (!ok) {
+        throw new BtfError(`name ${quoteName(table.bytes, at)} cannot be written in C`, id === 0 ? {} : { typeId: id });
+      }
+    }
+    this.checkedNames.add(off);
   }
 
   private isBuiltin(id: number): boolean {
@@ -409,6 +434,7 @@ class CWriter {
     const pfx = indent(level + 1);
     for (let j = 0; j < n; j++) {
       const at = body + j * (is64 ? 3 : 2);
+      this.checkName(words[at]!, id, false);
       const name = t.name(words[at]!);
       const dup = CWriter.occurrence(this.identNames, name);
       w.byte(10);
@@ -508,6 +534,7 @@ class CWriter {
     const table = name === 0 ? undefined : this.t.tableOf(name);
     if (!table || table.bytes[name - table.start] === 0) return;
     if (!afterStar) w.byte(32);
+    this.checkName(name, 0, false);
     w.cString(table.bytes, name - table.start);
   }
 
@@ -542,6 +569,7 @@ class CWriter {
         case Kind.Int:
         case Kind.Float:
           this.leadingQualifiers(chain);
+          this.checkName(t.nameOff(id), id, true);
           w.ascii(t.typeName(id));
           break;
         case Kind.Struct:
@@ -578,7 +606,7 @@ class CWriter {
           break;
         case Kind.TypeTag:
           this.leadingQualifiers(chain);
-          w.ascii(` __attribute__((btf_type_tag("${t.typeName(id)}")))`);
+          w.ascii(` __attribute__((btf_type_tag("${cStringLiteral(t.typeName(id))}")))`);
           break;
         case Kind.Array: {
           this.dropQualifiers(chain);
@@ -655,6 +683,20 @@ type DeclName = string | number;
 interface Chain {
   readonly ids: number[];
   left: number;
+}
+
+/**
+ * `s` (one char per byte) as the inside of a C string literal: quotes, backslashes and bytes
+ * outside printable ASCII become octal escapes. Tag values are free text the kernel only requires
+ * to be non-empty.
+ */
+function cStringLiteral(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c ? `\\${c.toString(8).padStart(3, '0')}` : s[i];
+  }
+  return out;
 }
 
 function roundUp(n: number, to: number): number {

@@ -90,8 +90,26 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
       d.flush(p);
       p = 0;
     }
-    b[p++] = c;
+    if (c >= 0x20 && c !== 0x7f && c !== 0x5c) b[p++] = c;
+    else p = putEscape(b, p, c);
   }
+  return p;
+}
+
+const HEX = bytesOf('0123456789abcdef');
+/**
+ * Writes a control byte as `\xNN` and a backslash as `\\`: names the kernel does not check (INT
+ * names, tag values) may hold a line break, which must not start a forged line of the dump.
+ */
+function putEscape(b: Uint8Array, p: number, c: number): number {
+  b[p++] = 0x5c;
+  if (c === 0x5c) {
+    b[p++] = 0x5c;
+    return p;
+  }
+  b[p++] = 0x78;
+  b[p++] = HEX[c >>> 4]!;
+  b[p++] = HEX[c & 15]!;
   return p;
 }
 
@@ -361,7 +379,7 @@ function writeType(d: DumpBuffer, id: number): void {
  */
 export function writeRaw(spec: Spec, sink: ChunkSink): void {
   spec.validate();
-  const d = new DumpBuffer(spec, sink, FIRST_CHUNK, CHUNK, SLACK);
+  const d = new DumpBuffer(spec, sink, FIRST_CHUNK, CHUNK, SLACK, 4);
   const end = spec.nextId;
   for (let id = spec.firstId; id < end; id++) {
     if (d.pos > d.flushAt) d.flush(d.pos);
@@ -375,7 +393,7 @@ export function formatRawType(spec: Spec, id: number): string {
   const owner = spec.specOf(id);
   if (!owner) return '';
   return toText((sink) => {
-    const d = new DumpBuffer(owner, sink, 0, 0, 4 * LINE_MAX);
+    const d = new DumpBuffer(owner, sink, 0, 0, 4 * LINE_MAX, 4);
     writeType(d, id);
     d.flush(d.pos);
   }).slice(0, -1);

@@ -1,0 +1,185 @@
+/**
+ * Where struct and union members may lie, as the kernel checks them when it resolves a struct
+ * (each member kind's `check_member` / `check_kflag_member` in kernel/bpf/btf.c): a member must
+ * fit inside its struct ("Member exceeds struct_size"), a member that is not an integer or enum
+ * bit-field must start on a byte boundary, a bit-field is no wider than its integer or enum, only
+ * integers and enums can be bit-fields, floats are naturally aligned, and a member's type must have
+ * a size (no functions, forward declarations, variables or sections by value).
+ *
+ * Runs after every record passed its own checks (IDs are in range), over the spec's own structs
+ * and unions; referenced types may be the base's. Sizes of arrays are computed without recursion.
+ * @module
+ */
+import { BtfError } from '../errors.js';
+import { Kind } from './kinds.js';
+import type { Spec } from './spec.js';
+import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, TYPE_RECORD_SIZE } from './wire.js';
+
+/** The kernel's pointer size on every BTF-capable 64-bit target. */
+const POINTER_SIZE = 8;
+const U32_MAX = 0xffffffff;
+
+/**
+ * Checks the members of every own struct and union of `spec`.
+ * @throws {BtfError} naming the struct's ID and the member's offset in the blob.
+ */
+export function checkMemberPlacement(spec: Spec): void {
+  new Placement(spec).run();
+}
+
+class Placement {
+  /** Sizes of arrays already computed, by type ID. */
+  private readonly arraySizes = new Map<number, number>();
+
+  constructor(private readonly spec: Spec) {}
+
+  run(): void {
+    const s = this.spec.section;
+    for (let i = 0; i < s.count; i++) {
+      const info = s.info(i);
+      const kind = infoKind(info);
+      if (kind !== Kind.Struct && kind !== Kind.Union) continue;
+      const size = s.sizeOrType(i);
+      const kflag = infoKflag(info);
+      const n = infoVlen(info);
+      for (let j = 0; j < n; j++) this.member(i, size, kflag, j);
+    }
+  }
+
+  private info(id: number): number {
+    const o = this.spec.specOf(id)!;
+    return o.section.info(id - o.firstId);
+  }
+  private sizeOrType(id: number): number {
+    const o = this.spec.specOf(id)!;
+    return o.section.sizeOrType(id - o.firstId);
+  }
+  private u32(id: number, byte: number): number {
+    const o = this.spec.specOf(id)!;
+    return o.section.u32(id - o.firstId, byte);
+  }
+
+  /** Follows typedefs and qualifiers (not pointers); a valid spec has no loops among them. */
+  private resolve(id: number): number {
+    let cur = id;
+    for (let steps = 0; cur !== 0 && steps <= this.spec.nextId; steps++) {
+      const k = infoKind(this.info(cur));
+      if (k !== Kind.Typedef && k !== Kind.Const && k !== Kind.Volatile && k !== Kind.Restrict && k !== Kind.TypeTag) {
+        return cur;
+      }
+      cur = this.sizeOrType(cur);
+    }
+    return cur;
+  }
+
+  /** Size in bytes of a resolved type ID, -1 if it has none, -2 if it overflows 32 bits. */
+  private sizeOf(id: number): number {
+    if (id === 0) return -1;
+    switch (infoKind(this.info(id))) {
+      case Kind.Int:
+      case Kind.Enum:
+      case Kind.Enum64:
+      case Kind.Struct:
+      case Kind.Union:
+      case Kind.Float:
+        return this.sizeOrType(id);
+      case Kind.Ptr:
+        return POINTER_SIZE;
+      case Kind.Array:
+        return this.arraySize(id);
+      default:
+        return -1;
+    }
+  }
+
+  /** Total size of an array: walks down to the first element type whose size is known, then back. */
+  private arraySize(id: number): number {
+    const known = this.arraySizes.get(id);
+    if (known !== undefined) return known;
+    const path: number[] = [];
+    let cur = id;
+    let size: number;
+    for (;;) {
+      path.push(cur);
+      const elem = this.resolve(this.u32(cur, 0));
+      const k = elem === 0 ? Kind.Unknown : infoKind(this.info(elem));
+      if (k !== Kind.Array) {
+        size = this.sizeOf(elem);
+        break;
+      }
+      const memo = this.arraySizes.get(elem);
+      if (memo !== undefined) {
+        size = memo;
+        break;
+      }
+      if (path.length > this.spec.nextId) {
+        size = -1;
+        break;
+      }
+      cur = elem;
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const nelems = this.u32(path[i]!, 8);
+      if (size >= 0) size = nelems * size > U32_MAX ? -2 : nelems * size;
+      this.arraySizes.set(path[i]!, size);
+    }
+    return size;
+  }
+
+  private member(i: number, structSize: number, kflag: boolean, j: number): void {
+    const s = this.spec.section;
+    const structId = this.spec.firstId + i;
+    const at = s.offset(i) + TYPE_RECORD_SIZE + j * 12;
+    const fail = (msg: string): never => {
+      throw new BtfError(`member ${j} ${msg}`, { typeId: structId, offset: at });
+    };
+    const raw = s.u32(i, j * 12 + 8);
+    const bitOff = kflag ? raw & 0xffffff : raw;
+    const bitfield = kflag ? raw >>> 24 : 0;
+    const type = this.resolve(s.u32(i, j * 12 + 4));
+    const kind = type === 0 ? Kind.Unknown : infoKind(this.info(type));
+    const byteOff = Math.floor(bitOff / 8);
+    const exceeds = (bytesEnd: number): void => {
+      if (bytesEnd > structSize) fail(`at bit ${bitOff} exceeds the ${structSize}-byte struct (ends at byte ${bytesEnd})`);
+    };
+    if (kind === Kind.Int) {
+      const data = this.u32(type, 0);
+      const intSize = this.sizeOrType(type);
+      if (kflag) {
+        const regular = intBitOffset(data) === 0 && intBits(data) === intSize * 8;
+        if (!regular) fail('is a bit-field of an integer that is itself a bit-field');
+        let bits = bitfield;
+        if (bits === 0) {
+          if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+          bits = intBits(data);
+        } else if (bits > intBits(data)) fail(`bit-field of ${bits} bits is wider than its ${intBits(data)}-bit integer`);
+        exceeds(Math.ceil((bitOff + bits) / 8));
+      } else {
+        const start = bitOff + intBitOffset(data);
+        const copyBits = intBits(data) + (start % 8);
+        if (copyBits > 128) fail(`spans ${copyBits} bits, more than 128`);
+        exceeds(Math.floor(start / 8) + Math.ceil(copyBits / 8));
+      }
+      return;
+    }
+    if (kind === Kind.Enum || kind === Kind.Enum64) {
+      const bits = this.sizeOrType(type) * 8;
+      let width = bitfield;
+      if (width === 0) {
+        if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+        width = bits;
+      } else if (width > bits) fail(`bit-field of ${width} bits is wider than its ${bits}-bit enum`);
+      exceeds(Math.ceil((bitOff + width) / 8));
+      return;
+    }
+    if (bitfield !== 0) fail(`is a ${bitfield}-bit bit-field of a type that is neither an integer nor an enum`);
+    const size = this.sizeOf(type);
+    if (size === -2) fail('has an array type whose size overflows 32 bits');
+    if (size < 0) fail(`has type [${type}], which has no size`);
+    if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+    if (kind === Kind.Float && bitOff % (Math.min(size, POINTER_SIZE) * 8) !== 0) {
+      fail(`float at bit ${bitOff} is not aligned to its size`);
+    }
+    exceeds(byteOff + size);
+  }
+}

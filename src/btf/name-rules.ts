@@ -1,0 +1,87 @@
+/**
+ * What a BTF name may contain, per kind, as the kernel's BTF verifier decides
+ * (`btf_name_valid_identifier` and `btf_name_valid_section` in kernel/bpf/btf.c):
+ *
+ * - identifiers (`[A-Za-z_.][A-Za-z0-9_.]*`: C identifiers, and dots for the `func.var` names
+ *   compilers give static locals): STRUCT, UNION, ENUM, ENUM64 and their members and
+ *   enumerators, FWD, TYPEDEF, FUNC, VAR, and FUNC_PROTO parameters;
+ * - section names (any printable ASCII, not empty): DATASEC;
+ * - anything not empty: the values of DECL_TAG and TYPE_TAG;
+ * - anything: INT and FLOAT (the kernel does not look; `long unsigned int` has spaces).
+ *
+ * Identifiers and section names are at most `KSYM_NAME_LEN` = 512 bytes (Linux 6.1 raised it from
+ * 128). The kernel's `isalpha`/`isprint` accept Latin-1 bytes 0xc0-0xff (and `isprint` 0xa0-0xbf)
+ * as well; here any byte above 0x7e is refused, which only differs for names no compiler emits
+ * (UTF-8 always carries bytes 0x80-0xbf, which the kernel's identifiers refuse too). Checked
+ * against Linux 6.18 with BPF_BTF_LOAD: `a.b` and `.ab` pass as struct and VAR names, `a-b`,
+ * `a b`, `1ab`, UTF-8 and 513 bytes do not; INT names and tag values may hold a newline.
+ * @module
+ */
+
+/** The longest identifier or section name the kernel accepts: `KSYM_NAME_LEN`. */
+export const MAX_NAME_LENGTH = 512;
+
+/** Per byte: 1 may start an identifier, 2 may continue one (a dot does both, as in the kernel). */
+const IDENT = new Uint8Array(256);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_.]/.test(ch)) IDENT[c] = 3;
+  else if (/[0-9]/.test(ch)) IDENT[c] = 2;
+}
+
+/** Why the NUL-terminated name at `bytes[start]` is not a C identifier, or `undefined` if it is. */
+export function identifierFault(bytes: Uint8Array, start: number): string | undefined {
+  const first = bytes[start] ?? 0;
+  if (first === 0) return 'is empty';
+  if ((IDENT[first]! & 1) === 0) return 'does not start with a letter, _ or .';
+  let i = start + 1;
+  for (let c = bytes[i] ?? 0; c !== 0; c = bytes[++i] ?? 0) {
+    if ((IDENT[c]! & 2) === 0) return 'has a character other than letters, digits, _ and .';
+    if (i - start >= MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} bytes`;
+  }
+  return undefined;
+}
+
+/** Why the name at `bytes[start]` is not a section name (printable ASCII), or `undefined`. */
+export function sectionNameFault(bytes: Uint8Array, start: number): string | undefined {
+  if ((bytes[start] ?? 0) === 0) return 'is empty';
+  let i = start;
+  for (let c = bytes[i] ?? 0; c !== 0; c = bytes[++i] ?? 0) {
+    if (c < 0x20 || c > 0x7e) return 'has a character that is not printable ASCII';
+    if (i - start >= MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} bytes`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the name at `bytes[start]` can stand in C as the name of a basic type: identifiers
+ * separated by single spaces (`long unsigned int`, `_Bool`, `__int128 unsigned`).
+ */
+export function isBasicTypeName(bytes: Uint8Array, start: number): boolean {
+  let i = start;
+  let wordStart = true;
+  for (let c = bytes[i] ?? 0; c !== 0; c = bytes[++i] ?? 0) {
+    if (c === 0x20) {
+      if (wordStart) return false;
+      wordStart = true;
+      continue;
+    }
+    if ((IDENT[c]! & (wordStart ? 1 : 2)) === 0) return false;
+    wordStart = false;
+  }
+  return i > start && !wordStart;
+}
+
+/**
+ * A name as messages show it: in quotes, with bytes outside printable ASCII (and `\` and `'`)
+ * written as `\xNN`, cut after 64 bytes. Untrusted bytes never reach a terminal or a log as is.
+ */
+export function quoteName(bytes: Uint8Array, start: number): string {
+  let s = "'";
+  let i = start;
+  for (let c = bytes[i] ?? 0; c !== 0; c = bytes[++i] ?? 0) {
+    if (i - start >= 64) return `${s}'...`;
+    s += c < 0x20 || c > 0x7e || c === 0x5c || c === 0x27 ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c);
+  }
+  return `${s}'`;
+}
