@@ -31,6 +31,7 @@ import {
 } from './wire.js';
 
 const LINKAGE: Record<Linkage, number> = { static: 0, global: 1, extern: 2 };
+const U32_MAX = 0xffffffff;
 
 /** A struct or union member to add. */
 export interface MemberSpec {
@@ -114,6 +115,43 @@ export class Builder {
   }
 
   /**
+   * `value` if it is an integer in `[min, max]`, else a BtfError naming `what` and the type being
+   * added: numbers are never wrapped into a field they do not fit.
+   */
+  private field(value: number, what: string, max = U32_MAX, min = 0): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new BtfError(`${what} ${String(value)} is not an integer in [${min}, ${max}]`, { typeId: this.table.nextId });
+    }
+    return value;
+  }
+
+  /** The wire value of a FUNC or VAR linkage. */
+  private linkage(linkage: Linkage, what: string): number {
+    const v = Object.hasOwn(LINKAGE, linkage) ? LINKAGE[linkage] : undefined;
+    if (v === undefined) {
+      throw new BtfError(`${what} linkage ${JSON.stringify(linkage)} is not static, global or extern`, {
+        typeId: this.table.nextId,
+      });
+    }
+    return v;
+  }
+
+  /** A 32-bit (`bits` 32) or 64-bit enumerator value as an unsigned integer of that width. */
+  private enumValue(value: number | bigint, bits: 32 | 64, what: string): bigint {
+    let v: bigint | undefined;
+    if (typeof value === 'bigint') v = value;
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
+    const min = -(1n << BigInt(bits - 1));
+    const max = (1n << BigInt(bits)) - 1n;
+    if (v === undefined || v < min || v > max) {
+      throw new BtfError(`${what} value ${String(value)} does not fit ${bits} bits (signed or unsigned)`, {
+        typeId: this.table.nextId,
+      });
+    }
+    return BigInt.asUintN(bits, v);
+  }
+
+  /**
    * References may point forward (to close cycles); that they all land on added types is
    * checked when writing.
    */
@@ -128,12 +166,17 @@ export class Builder {
 
   /** INT. `encoding`: 1 signed, 2 char, 4 bool. Returns the new type's ID. */
   addInt(name: string, size: number, encoding = 0, bits = size * 8, bitOffset = 0): number {
+    this.field(size, `int ${name} size`);
+    this.field(encoding, `int ${name} encoding`, 0x0f);
+    this.field(bits, `int ${name} bits`, 0xff);
+    this.field(bitOffset, `int ${name} bit offset`, 0xff);
     const o = this.head(name, Kind.Int, 0, false, size, 4);
     this.table.words[o + 3] = makeIntData(encoding, bitOffset, bits);
     return this.table.nextId - 1;
   }
   /** FLOAT. */
   addFloat(name: string, size: number): number {
+    this.field(size, `float ${name} size`);
     this.head(name, Kind.Float, 0, false, size, 3);
     return this.table.nextId - 1;
   }
@@ -169,13 +212,14 @@ export class Builder {
   /** FUNC of prototype `protoId`. */
   addFunc(name: string, protoId: number, linkage: Linkage = 'static'): number {
     this.checkId(protoId, `func ${name}`);
-    this.head(name, Kind.Func, LINKAGE[linkage], false, protoId, 3);
+    this.head(name, Kind.Func, this.linkage(linkage, `func ${name}`), false, protoId, 3);
     return this.table.nextId - 1;
   }
   /** ARRAY of `nelems` elements of `typeId`, indexed by `indexTypeId`. */
   addArray(typeId: number, indexTypeId: number, nelems: number): number {
     this.checkId(typeId, 'array');
     this.checkId(indexTypeId, 'array index');
+    this.field(nelems, 'array nelems');
     const o = this.head('', Kind.Array, 0, false, 0, 6);
     const w = this.table.words;
     w[o + 3] = typeId;
@@ -184,8 +228,15 @@ export class Builder {
     return this.table.nextId - 1;
   }
   private aggregate(kind: number, name: string, size: number, members: readonly MemberSpec[]): number {
-    for (const m of members) this.checkId(m.typeId, `${name || '(anon)'}.${m.name}`);
+    const label = name || '(anon)';
+    this.field(size, `${label} size`);
+    for (const m of members) this.checkId(m.typeId, `${label}.${m.name}`);
     const bitfields = members.some((m) => (m.bitfieldSize ?? 0) > 0);
+    for (const m of members) {
+      // With bit-fields the offset word holds the size in its top 8 bits and the offset below.
+      this.field(m.bitOffset, `${label}.${m.name} bit offset`, bitfields ? 0xffffff : U32_MAX);
+      this.field(m.bitfieldSize ?? 0, `${label}.${m.name} bit-field size`, 0xff);
+    }
     const names = members.map((m) => this.table.strings.add(m.name));
     const o = this.head(name, kind, members.length, bitfields, size, recordWords(kind, members.length));
     const w = this.table.words;
@@ -206,22 +257,26 @@ export class Builder {
   }
   /** ENUM (32-bit values) of `size` bytes; `signed` sets the kind flag. */
   addEnum(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+    this.field(size, `enum ${name} size`);
+    const wire = values.map((v) => Number(this.enumValue(v.value, 32, `enum ${name} ${v.name}`)));
     const names = values.map((v) => this.table.strings.add(v.name));
     const o = this.head(name, Kind.Enum, values.length, signed, size, recordWords(Kind.Enum, values.length));
     const w = this.table.words;
-    values.forEach((v, k) => {
+    values.forEach((_, k) => {
       w[o + 3 + 2 * k] = names[k] as number;
-      w[o + 4 + 2 * k] = Number(BigInt.asUintN(32, BigInt(v.value)));
+      w[o + 4 + 2 * k] = wire[k]!;
     });
     return this.table.nextId - 1;
   }
   /** ENUM64 of `size` bytes. */
   addEnum64(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+    this.field(size, `enum64 ${name} size`);
+    const wire = values.map((v) => this.enumValue(v.value, 64, `enum64 ${name} ${v.name}`));
     const names = values.map((v) => this.table.strings.add(v.name));
     const o = this.head(name, Kind.Enum64, values.length, signed, size, recordWords(Kind.Enum64, values.length));
     const w = this.table.words;
-    values.forEach((v, k) => {
-      const u = BigInt.asUintN(64, BigInt(v.value));
+    values.forEach((_, k) => {
+      const u = wire[k]!;
       w[o + 3 + 3 * k] = names[k] as number;
       w[o + 4 + 3 * k] = Number(u & 0xffffffffn);
       w[o + 5 + 3 * k] = Number(u >> 32n);
@@ -249,13 +304,19 @@ export class Builder {
   /** VAR. */
   addVar(name: string, typeId: number, linkage: Linkage = 'static'): number {
     this.checkId(typeId, `var ${name}`);
+    const link = this.linkage(linkage, `var ${name}`);
     const o = this.head(name, Kind.Var, 0, false, typeId, 4);
-    this.table.words[o + 3] = LINKAGE[linkage];
+    this.table.words[o + 3] = link;
     return this.table.nextId - 1;
   }
   /** DATASEC. */
   addDatasec(name: string, size: number, vars: readonly SecinfoSpec[] = []): number {
-    for (const v of vars) this.checkId(v.typeId, `datasec ${name}`);
+    this.field(size, `datasec ${name} size`);
+    vars.forEach((v, k) => {
+      this.checkId(v.typeId, `datasec ${name}`);
+      this.field(v.offset, `datasec ${name} entry ${k} offset`);
+      this.field(v.size, `datasec ${name} entry ${k} size`);
+    });
     const o = this.head(name, Kind.Datasec, vars.length, false, size, recordWords(Kind.Datasec, vars.length));
     const w = this.table.words;
     vars.forEach((v, k) => {
@@ -268,6 +329,7 @@ export class Builder {
   /** DECL_TAG on `typeId` (`componentIdx` -1 for the type itself, else a member or parameter). */
   addDeclTag(value: string, typeId: number, componentIdx = -1): number {
     this.checkId(typeId, 'decl tag');
+    this.field(componentIdx, `decl tag ${value} component index`, 0x7fffffff, -1);
     const o = this.head(value, Kind.DeclTag, 0, false, typeId, 4);
     this.table.words[o + 3] = componentIdx >>> 0;
     return this.table.nextId - 1;

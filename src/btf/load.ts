@@ -7,7 +7,7 @@ import { parseElf } from '../elf/index.js';
 import { isElf } from '../elf/magic.js';
 import { ElfError } from '../errors.js';
 import { relocateSplit } from './relocate.js';
-import { Spec, type SpecOptions } from './spec.js';
+import { Spec, type SpecOptions, specBytes } from './spec.js';
 
 export { isElf } from '../elf/magic.js';
 
@@ -31,7 +31,8 @@ export function btfSectionOf(bytes: Uint8Array, name = '.BTF'): Uint8Array {
  * @throws {BtfError} on malformed BTF, or a distilled base that does not match `base`
  * (a `BtfRelocationError` naming the type). @throws {ElfError} on a malformed ELF or one without `.BTF`.
  */
-export function loadSpecFromBytes(bytes: Uint8Array, base?: Spec, options: SpecOptions = {}): Spec {
+export function loadSpecFromBytes(input: Uint8Array | ArrayBuffer, base?: Spec, options: SpecOptions = {}): Spec {
+  const bytes = specBytes(input);
   if (!isElf(bytes)) return new Spec(bytes, base, options);
   const elf = parseElf(bytes);
   const btf = elf.section('.BTF');

@@ -57,6 +57,12 @@ export class Spec implements TypeResolver {
 
   /** Use {@link loadSpec} or {@link loadSplitSpec}. @internal */
   constructor(bytes: Uint8Array, base: Spec | undefined, options: SpecOptions = {}) {
+    if (base !== undefined && !(base instanceof Spec)) {
+      throw new BtfError(`the base of split BTF must be a Spec (from loadSpec), not ${describeArgument(base)}`);
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new BtfError(`options must be an object, not ${describeArgument(options)}`);
+    }
     this.bytes = bytes;
     this.name = options.name ?? '';
     this.ownValidated = options.kernelVerified === true;
@@ -107,6 +113,7 @@ export class Spec implements TypeResolver {
 
   /** The type with this ID, own or the base's; `undefined` if out of range. ID 0 is `void`. */
   typeById(id: number): Type | undefined {
+    if (!Number.isInteger(id) || id < 0) return undefined;
     if (id < this.firstId) {
       if (id === 0) return this.voidType;
       return this.base?.typeById(id);
@@ -128,6 +135,7 @@ export class Spec implements TypeResolver {
    * when there is one, so identity holds wherever it was already observed.
    */
   peekType(id: number): Type | undefined {
+    if (!Number.isInteger(id) || id < 0) return undefined;
     if (id < this.firstId) return id === 0 ? this.voidType : this.base?.peekType(id);
     const i = id - this.firstId;
     if (i >= this.section.count) return undefined;
@@ -175,6 +183,7 @@ export class Spec implements TypeResolver {
    * spec, in ID order. Builds the name index on first use (and validates the spec).
    */
   typesByName(name: string, kind?: TypeKind): Type[] {
+    checkName(name);
     const out = this.base ? this.base.typesByName(name, kind) : [];
     for (const i of this.nameIndex().lookup(name)) {
       const t = this.typeById(this.firstId + i)!;
@@ -185,6 +194,7 @@ export class Spec implements TypeResolver {
 
   /** Only this spec's own types named `name` (the base is not searched). */
   ownTypesByName(name: string, kind?: TypeKind): Type[] {
+    checkName(name);
     const out: Type[] = [];
     for (const i of this.nameIndex().lookup(name)) {
       const t = this.typeById(this.firstId + i)!;
@@ -251,8 +261,8 @@ export class Spec implements TypeResolver {
  * Opens base BTF (such as vmlinux, or a BPF object's `.BTF`).
  * @throws {BtfError} if the header, string section or type records are malformed.
  */
-export function loadSpec(bytes: Uint8Array, options: SpecOptions = {}): Spec {
-  return new Spec(bytes, undefined, options);
+export function loadSpec(bytes: Uint8Array | ArrayBuffer, options: SpecOptions = {}): Spec {
+  return new Spec(specBytes(bytes), undefined, options);
 }
 
 /**
@@ -260,6 +270,34 @@ export function loadSpec(bytes: Uint8Array, options: SpecOptions = {}): Spec {
  * base's, string offsets after the base's string section.
  * @throws {BtfError} if malformed; a wrong base is reported at validation.
  */
-export function loadSplitSpec(bytes: Uint8Array, base: Spec, options: SpecOptions = {}): Spec {
-  return new Spec(bytes, base, options);
+export function loadSplitSpec(bytes: Uint8Array | ArrayBuffer, base: Spec, options: SpecOptions = {}): Spec {
+  if (!(base instanceof Spec)) {
+    throw new BtfError(`loadSplitSpec expects the base as a Spec (from loadSpec), not ${describeArgument(base)}`);
+  }
+  return new Spec(specBytes(bytes), base, options);
+}
+
+/**
+ * The blob as a Uint8Array: a Uint8Array (or Buffer) as is, an ArrayBuffer or another typed array
+ * or DataView as a view of the same bytes (not copied: they must not change afterwards either).
+ * @throws {BtfError} for anything else, saying what was expected.
+ */
+export function specBytes(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  throw new BtfError(`BTF must be given as a Uint8Array or ArrayBuffer, not ${describeArgument(bytes)}`);
+}
+
+/** @throws {BtfError} unless `name` is a string. */
+function checkName(name: unknown): void {
+  if (typeof name !== 'string') throw new BtfError(`a type name must be a string, not ${describeArgument(name)}`);
+}
+
+/** What an argument of the wrong type is, for messages: `a string`, `null`, `an object (Map)`. */
+function describeArgument(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+  return `a ${typeof v}`;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
+import { HEADER_SIZE_LAYOUT } from './header.js';
 import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
 import { identifierFault, quoteName, sectionNameFault } from './name-rules.js';
@@ -48,7 +49,7 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   const v = new RecordChecker(spec);
   for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
   const s = spec.section;
-  checkNames(spec, limits.maxVlen ?? KERNEL_MAX_VLEN);
+  checkNames(spec, limits.maxVlen ?? (spec.header.hdrLen >= HEADER_SIZE_LAYOUT ? MAX_VLEN : KERNEL_MAX_VLEN));
   for (let i = 0; i < s.count; i++) {
     const kind = s.kind(i);
     if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
@@ -58,19 +59,21 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
 }
 
 /**
- * The most members, enumerators, parameters or section entries of one type that kernels accept:
- * they refuse an `info` with bits 16-23 set ("Invalid btf_info", `BTF_INFO_MASK` 0x9f00ffff), as
- * Linux 6.1, 6.12 and 6.18 do (6.18 checked with BPF_BTF_LOAD of a 65,536-member struct). The
- * format itself allows {@link MAX_VLEN} since vlen was widened to 24 bits (libbpf f7a6b9eaff3e,
- * with no change of format version), so the version of a blob cannot tell which applies.
+ * The most members, enumerators, parameters or section entries of one type that kernels with the
+ * 16-bit vlen accept: they refuse an `info` with bits 16-23 set ("Invalid btf_info",
+ * `BTF_INFO_MASK` 0x9f00ffff), as Linux 6.1, 6.12 and 6.18 do (6.18 checked with BPF_BTF_LOAD of
+ * a 65,536-member struct). vlen was widened to 24 bits ({@link MAX_VLEN}; libbpf f7a6b9eaff3e)
+ * without a change of format version, alongside the 32-byte header with a layout section. So the
+ * header decides by default: a 24-byte header is held to this limit, a 32-byte one to 24 bits.
  */
 export const KERNEL_MAX_VLEN = 0xffff;
 
 /** Limits that depend on the kernel the BTF is meant for. */
 export interface ValidationLimits {
   /**
-   * The most items (vlen) one type may have. Default {@link KERNEL_MAX_VLEN}, what released
-   * kernels accept; pass {@link MAX_VLEN} for BTF meant for a kernel with the 24-bit vlen.
+   * The most items (vlen) one type may have. Default: {@link KERNEL_MAX_VLEN} for a blob with
+   * the classic 24-byte header, {@link MAX_VLEN} for one with the 32-byte header of the kernels
+   * that widened vlen. Pass {@link MAX_VLEN} for classic-header BTF meant for such a kernel.
    */
   maxVlen?: number;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadSpec, loadSpecFromBytes, loadSplitSpec } from '../../src/btf/index.js';
+import { loadSpec, loadSpecFromBytes, loadSplitSpec, type Spec } from '../../src/btf/index.js';
 import { BtfError, ElfError } from '../../src/errors.js';
 import { KINDS_OBJECT, readFixture } from '../fixtures.js';
 import { encodeBtf, type RawType } from './encode.js';
@@ -241,16 +241,15 @@ describe('well-formed input the parser must accept', () => {
     assert.equal(spec.typeById(3)?.kind, 'ptr');
   });
 
-  test('24-bit vlen: a struct with more than 65535 members', () => {
+  test('24-bit vlen: a struct with more than 65535 members, valid with the 32-byte header', () => {
     const members = Array.from({ length: 70000 }, (_, i) => ({ name: '', type: 1, offset: i * 8 }));
-    const spec = loadSpec(
-      encodeBtf({
-        types: [
-          { ...INT, size: 1, bits: 8 },
-          { kind: 'struct', name: 'wide', size: 70000, members },
-        ],
-      }),
-    );
+    const types: RawType[] = [
+      { ...INT, size: 1, bits: 8 },
+      { kind: 'struct', name: 'wide', size: 70000, members },
+    ];
+    // The classic header is held to the 16-bit vlen of the kernels that read it.
+    assert.match(fault(encodeBtf({ types })).message, /type \[2\] at offset \d+: vlen 70000 is over the limit of 65535/);
+    const spec = loadSpec(encodeBtf({ types, hdrLen: 32 }));
     spec.validate();
     const wide = spec.typeByName('wide');
     assert.ok(wide?.kind === 'struct');
@@ -291,5 +290,51 @@ describe('well-formed input the parser must accept', () => {
     ]) {
       assert.ok(kinds.has(k as never), `missing ${k}`);
     }
+  });
+});
+
+describe('public functions check their arguments', () => {
+  const bytes = encodeBtf({ types: [INT, { kind: 'ptr', type: 1 }] });
+
+  test('typeById and peekType of an ID that is not a non-negative integer: undefined', () => {
+    const spec = loadSpec(bytes);
+    for (const id of [1.5, Number.NaN, -1, Number.POSITIVE_INFINITY, -0.5, 2 ** 53 + 0.5]) {
+      assert.equal(spec.typeById(id), undefined, String(id));
+      assert.equal(spec.peekType(id), undefined, String(id));
+    }
+    assert.throws(() => spec.mustTypeById(1.5), /type \[1\.5\]: no such type/);
+    assert.equal(spec.typeById(2)?.kind, 'ptr');
+  });
+
+  test('loadSpec and loadSpecFromBytes take an ArrayBuffer or any typed-array view of the blob', () => {
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    assert.equal(loadSpec(ab).typeById(2)?.kind, 'ptr');
+    assert.equal(loadSpecFromBytes(ab).typeById(2)?.kind, 'ptr');
+    const padded = new Uint8Array(bytes.length + 8);
+    padded.set(bytes, 8);
+    assert.equal(loadSpec(new DataView(padded.buffer, 8) as unknown as Uint8Array).typeById(1)?.name, 'int');
+    const elf = readFixture(KINDS_OBJECT);
+    assert.ok(loadSpecFromBytes(elf.buffer.slice(elf.byteOffset, elf.byteOffset + elf.byteLength) as ArrayBuffer).count > 10);
+  });
+
+  test('anything else says what was expected', () => {
+    for (const bad of ['path/to/file', 42, null, undefined, {}, [1, 2]]) {
+      assert.throws(
+        () => loadSpec(bad as unknown as Uint8Array),
+        (e: unknown) =>
+          e instanceof BtfError && /must be given as a Uint8Array or ArrayBuffer, not (a|an|null|undefined)/.test(e.message),
+      );
+    }
+    const base = loadSpec(bytes);
+    for (const bad of ['vmlinux', 1, null, {}]) {
+      assert.throws(
+        () => loadSplitSpec(bytes, bad as unknown as Spec),
+        (e: unknown) =>
+          e instanceof BtfError && /loadSplitSpec expects the base as a Spec \(from loadSpec\), not/.test(e.message),
+      );
+      assert.throws(() => loadSpecFromBytes(bytes, bad as unknown as Spec), /must be a Spec/);
+    }
+    assert.throws(() => loadSpec(bytes, 'x' as never), /options must be an object, not a string/);
+    assert.throws(() => base.typeByName(7 as unknown as string), /a type name must be a string, not a number/);
   });
 });

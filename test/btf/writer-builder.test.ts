@@ -66,6 +66,90 @@ describe('Builder', () => {
     assert.throws(() => b.addPtr(0x100000), BtfError);
   });
 
+  it('refuses every number that does not fit its field, naming the field, instead of wrapping it', () => {
+    const cases: [string, (b: Builder, int: number) => unknown, RegExp][] = [
+      ['array length 2^32+5', (b, int) => b.addArray(int, int, 2 ** 32 + 5), /array nelems 4294967301/],
+      ['array length -1', (b, int) => b.addArray(int, int, -1), /array nelems -1/],
+      ['array length 1.5', (b, int) => b.addArray(int, int, 1.5), /array nelems 1\.5/],
+      ['enum32 value 2^40', (b) => b.addEnum('e', 4, [{ name: 'A', value: 2 ** 40 }]), /enum e A value 1099511627776/],
+      ['enum32 value below -2^31', (b) => b.addEnum('e', 4, [{ name: 'A', value: -(2 ** 31) - 1 }]), /does not fit 32 bits/],
+      ['enum32 value NaN', (b) => b.addEnum('e', 4, [{ name: 'A', value: Number.NaN }]), /enum e A value NaN/],
+      ['enum64 value 2^64', (b) => b.addEnum64('e', 8, [{ name: 'A', value: 2n ** 64n }]), /does not fit 64 bits/],
+      ['enum64 value 2^53+1 as a number', (b) => b.addEnum64('e', 8, [{ name: 'A', value: 2 ** 53 + 2 }]), /enum64 e A value/],
+      ['struct size 2^32', (b) => b.addStruct('s', 2 ** 32), /s size 4294967296/],
+      ['union size -4', (b) => b.addUnion('u', -4), /u size -4/],
+      ['enum size 2^32', (b) => b.addEnum('e', 2 ** 32), /enum e size/],
+      ['int size 2^32', (b) => b.addInt('i', 2 ** 32), /int i size/],
+      ['int bits 256', (b) => b.addInt('i', 4, 0, 256), /int i bits 256/],
+      ['int encoding 16', (b) => b.addInt('i', 4, 16), /int i encoding 16/],
+      ['int bit offset 256', (b) => b.addInt('i', 4, 0, 8, 256), /int i bit offset 256/],
+      ['float size 1e10', (b) => b.addFloat('f', 1e10), /float f size/],
+      [
+        'bit-field offset past 24 bits',
+        (b, int) => b.addStruct('s', 4, [{ name: 'x', typeId: int, bitOffset: 2 ** 24, bitfieldSize: 3 }]),
+        /s\.x bit offset 16777216/,
+      ],
+      [
+        'member offset 2^32 without bit-fields',
+        (b, int) => b.addStruct('s', 4, [{ name: 'x', typeId: int, bitOffset: 2 ** 32 }]),
+        /s\.x bit offset 4294967296/,
+      ],
+      [
+        'bit-field size 256',
+        (b, int) => b.addStruct('s', 4, [{ name: 'x', typeId: int, bitOffset: 0, bitfieldSize: 256 }]),
+        /s\.x bit-field size 256/,
+      ],
+      ['unknown func linkage', (b, int) => b.addFunc('f', b.addFuncProto(int), 'weak' as never), /func f linkage "weak"/],
+      ['unknown var linkage', (b, int) => b.addVar('v', int, 'toString' as never), /var v linkage "toString"/],
+      ['datasec size 2^32', (b) => b.addDatasec('.d', 2 ** 32), /datasec \.d size/],
+      [
+        'datasec entry offset -1',
+        (b, int) => b.addDatasec('.d', 4, [{ typeId: b.addVar('v', int), offset: -1, size: 4 }]),
+        /datasec \.d entry 0 offset -1/,
+      ],
+      ['decl tag component -2', (b, int) => b.addDeclTag('t', int, -2), /decl tag t component index -2/],
+      ['type ID 1.5', (b) => b.addPtr(1.5), /\[1\.5\]/],
+      ['type ID NaN', (b) => b.addTypedef('t', Number.NaN), /\[NaN\]/],
+    ];
+    for (const [what, add, message] of cases) {
+      const b = new Builder();
+      const int = b.addInt('int', 4, 1);
+      const next = b.nextId;
+      assert.throws(
+        () => add(b, int),
+        (e: unknown) => e instanceof BtfError && message.test(e.message),
+        what,
+      );
+      // Nothing half-written is left behind (dependencies added before the failing call aside).
+      assert.ok(loadSpec(b.marshal()).nextId >= next, what);
+    }
+    // The edges themselves fit.
+    const b = new Builder();
+    const int = b.addInt('int', 4, 1);
+    b.addArray(int, int, 2 ** 32 - 1);
+    b.addEnum('e', 4, [
+      { name: 'LO', value: -(2 ** 31) },
+      { name: 'HI', value: 2 ** 32 - 1 },
+    ]);
+    const f = b.addEnum64('f', 8, [
+      { name: 'LO64', value: -(2n ** 63n) },
+      { name: 'HI64', value: 2n ** 64n - 1n },
+    ]);
+    const s = b.addStruct('s', 4, [{ name: 'x', typeId: int, bitOffset: 2 ** 24 - 1, bitfieldSize: 255 }]);
+    b.addDeclTag('t', int, -1);
+    // Not valid BTF (the bit-field is wider than its int), but every field holds what was given.
+    const spec = loadSpec(b.marshal());
+    const e64 = spec.typeById(f);
+    assert.ok(e64?.kind === 'enum64');
+    assert.deepEqual(
+      e64.values.map((v) => BigInt(v.value)),
+      [2n ** 64n - 2n ** 63n, 2n ** 64n - 1n],
+    );
+    const st = spec.typeById(s);
+    assert.ok(st?.kind === 'struct');
+    assert.deepEqual([st.members[0]?.bitOffset, st.members[0]?.bitfieldSize], [2 ** 24 - 1, 255]);
+  });
+
   it('refuses more types than the format allows', () => {
     const b = new Builder();
     const int = b.addInt('int', 4);
