@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import type { Type, TypeResolver } from '../btf/types.js';
 import { KernelError, NotSupportedError, TsbpfError } from '../errors.js';
+import { kernelFeatures } from '../kernel/features.js';
 import { Errno } from '../sys/errno.js';
 import type { FD } from '../sys/fd.js';
 import { mapInfo } from '../sys/info.js';
@@ -122,15 +123,20 @@ export class BpfMap implements Disposable {
         mapExtra: options.mapExtra ?? 0n,
       });
     } catch (err) {
-      if (err instanceof KernelError && err.errno === Errno.EINVAL && mapTypeSince[options.type] !== undefined) {
-        // EINVAL for an unknown type looks like EINVAL for bad sizes; say which it may be.
+      if (err instanceof KernelError && err.errno === Errno.EINVAL) {
+        const name = mapTypeName(options.type);
+        if (kernelFeatures().mapTypes[name] !== true) {
+          throw new NotSupportedError(
+            `map ${options.name}: map type ${name} is not supported by this kernel`,
+            mapTypeSince[options.type],
+          );
+        }
         throw new KernelError(
           'BPF_MAP_CREATE',
           err.errno,
           err.code,
-          `map ${options.name} (${mapTypeName(options.type)}, key ${options.keySize}, value ${options.valueSize}, ` +
-            `max_entries ${options.maxEntries}, flags 0x${(options.flags ?? 0).toString(16)}): rejected ` +
-            `(map type ${mapTypeName(options.type)} needs Linux ${mapTypeSince[options.type]}+)`,
+          `rejected (${name}, key ${options.keySize}, value ${options.valueSize}, max_entries ${options.maxEntries}, flags 0x${(options.flags ?? 0).toString(16)})`,
+          { object: `map ${options.name}`, cause: err },
         );
       }
       throw err;
