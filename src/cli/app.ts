@@ -27,6 +27,11 @@ const groups: Group[] = [
 /** Commands that stand alone, without an object word (`tsbpf load OBJ`). */
 const standalone: CommandEntry[] = [
   {
+    name: 'load',
+    summary: 'load a BPF object, attach its programs, print its maps',
+    load: async () => (await import('./load.js')).load,
+  },
+  {
     name: 'trace',
     summary: 'count the calls of a kernel or module function',
     load: async () => (await import('./trace.js')).trace,

@@ -1,0 +1,73 @@
+/** `tsbpf load` on the loader's test object, in-process, with its JSON document checked. */
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT } from '../fixtures.js';
+import { canBpf } from '../load/support.js';
+import { cli } from './run.js';
+
+const OBJECT = join(ROOT, 'test/fixtures/bpf/load/counter.bpf.o');
+
+interface Doc {
+  programs: {
+    name: string;
+    section: string;
+    type: string;
+    attached: boolean;
+    error?: string;
+    testRun?: { retval: number; durationNs: number };
+  }[];
+  maps: {
+    name: string;
+    type: string;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    entries: number;
+    contents: unknown;
+  }[];
+}
+
+test('tsbpf load -j: programs attached and test-run, maps decoded while it ran', { skip: canBpf() }, async () => {
+  const running = cli('load', OBJECT, '--duration', '1.5', '--disable', 'xdp_bad', '--test-run', 'xdp_count', '-j');
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  for (let k = 0; k < 20; k++) void process.ppid;
+  const r = await running;
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Doc;
+  assert.deepEqual(
+    doc.programs.map((p) => [p.name, p.section, p.type, p.attached]),
+    [
+      ['count_getppid', 'tp/syscalls/sys_enter_getppid', 'tracepoint', true],
+      ['xdp_count', 'xdp', 'xdp', false],
+    ],
+  );
+  assert.equal(doc.programs[1]!.testRun?.retval, 2);
+  const byName = new Map(doc.maps.map((m) => [m.name, m]));
+  assert.deepEqual(byName.get('.data')!.contents, { runs: 6, current_mode: 'MODE_ON' });
+  const calls = byName.get('calls')!;
+  assert.equal(calls.keySize, 20);
+  const ours = (calls.contents as { key: { pid: number; comm: string }; value: number }[]).find((e) => e.key.pid === process.pid);
+  assert.ok(ours !== undefined && ours.value >= 20, `our getppid calls were counted: ${JSON.stringify(calls.contents)}`);
+  assert.ok((byName.get('.bss')!.contents as { total: number }).total >= 20);
+});
+
+test('tsbpf load: a program the verifier refuses is reported, the exit status is 1', { skip: canBpf() }, async () => {
+  const r = await cli('load', OBJECT, '--duration', '0', '-j');
+  assert.equal(r.code, 1);
+  const doc = JSON.parse(r.stdout) as Doc;
+  const bad = doc.programs.find((p) => p.name === 'xdp_bad')!;
+  assert.match(bad.error ?? '', /^program xdp_bad: BPF_PROG_LOAD: .*rejected by the verifier/);
+  const debug = await cli('load', OBJECT, '--duration', '0', '--debug');
+  assert.match(debug.stderr, /xdp_bad: verifier log:\n/);
+});
+
+test('tsbpf load: usage errors', async () => {
+  assert.equal((await cli('load')).code, 2);
+  const r = await cli('load', OBJECT, '--disable', 'nope', '--duration', '0');
+  if (canBpf() === false) {
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no program 'nope'/);
+  }
+  assert.equal((await cli('load', OBJECT, '--duration', 'x')).code, 2);
+});
