@@ -9,14 +9,7 @@ import { basename } from 'node:path';
 import { parseHeader } from '../btf/header.js';
 import { btfSectionOf, isElf, loadSpecFromBytes } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
-import type { TypeKind } from '../btf/types.js';
-import {
-  type CandidateGroup,
-  type CandidateObject,
-  type CandidateSource,
-  candidatesIn,
-  specCandidateSource,
-} from '../core/candidates.js';
+import { type CandidateObject, type CandidateSource, specCandidateSource } from '../core/candidates.js';
 import { type AppliedFixup, readCoreObject, relocateObject } from '../core/object-relocations.js';
 import { type CandidatePolicy, CoreRelocator, type ModuleTypeIdPolicy } from '../core/relocator.js';
 import { inObject, UsageError } from '../errors.js';
@@ -114,38 +107,14 @@ function objectName(path: string): string {
   return basename(path).replace(/\.(btf|raw)$/, '');
 }
 
-/** A candidate source over the running kernel or a directory, modules decoded only when searched. */
-function registrySource(registry: KernelRegistry): CandidateSource {
-  const objects = new Map<string, CandidateObject>();
-  const objectOf = (name: string, spec: Spec): CandidateObject => {
-    let o = objects.get(name);
-    if (!o) {
-      o = { name, spec };
-      objects.set(name, o);
-    }
-    return o;
-  };
-  return {
-    candidates(essential: string, kind: TypeKind): CandidateGroup[] {
-      const out: CandidateGroup[] = [];
-      const vmlinux = registry.vmlinux();
-      const own = candidatesIn(vmlinux, essential, kind);
-      if (own.length > 0) out.push({ object: objectOf('vmlinux', vmlinux), types: own });
-      for (const name of registry.modules()) {
-        const spec = registry.module(name);
-        const types = candidatesIn(spec, essential, kind);
-        if (types.length > 0) out.push({ object: objectOf(name, spec), types });
-      }
-      return out;
-    },
-  };
-}
-
 /** Where target types come from, per the options. */
 function targetSource(args: ExplainArgs, options: GlobalOptions): { source: CandidateSource; what: string } {
   if (args.btf.length === 0) {
     const registry = new KernelRegistry({ dir: options.btfDir, strict: options.strict });
-    return { source: registrySource(registry), what: registry.source };
+    // The registry decodes a module only when its strings hold the name searched for, and with
+    // libbpf's rule searches no module at all when vmlinux has a candidate.
+    const modules = args.candidates === 'all' ? 'always' : 'if-none-in-vmlinux';
+    return { source: registry.candidateSource({ modules }), what: registry.source };
   }
   const files = args.btf.map((path) => ({ path, bytes: readFile(path) }));
   const split = files.map((f) => {

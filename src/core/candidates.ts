@@ -6,6 +6,7 @@
  * @module
  */
 import type { Spec } from '../btf/spec.js';
+import type { StringTable } from '../btf/strings.js';
 import type { Type, TypeKind } from '../btf/types.js';
 
 /** One BTF object that may hold CO-RE candidates: vmlinux, a module, or an external file. */
@@ -74,39 +75,57 @@ export function sameEssentialName(a: string, b: string): boolean {
  */
 const flavouredBySpec = new WeakMap<Spec, Map<string, number[]>>();
 
-/** Whether bytes[start, end) contain a flavour separator. */
-function hasSeparator(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start + 1; i + 3 < end; i++) {
-    if (bytes[i] === UNDERSCORE && bytes[i + 1] === UNDERSCORE && bytes[i + 2] === UNDERSCORE) return true;
+/** Per string table: offsets (in the table's numbering) of the strings that carry a flavour separator. */
+const flavouredStrings = new WeakMap<StringTable, Set<number>>();
+
+/**
+ * Offsets of the flavoured strings (`x___y`) of `table` and its bases, found by one scan of the
+ * raw bytes for triple underscores: nothing is decoded but the few strings that have one.
+ */
+function flavouredOffsets(table: StringTable, out: Set<number>[] = []): Set<number>[] {
+  let set = flavouredStrings.get(table);
+  if (!set) {
+    set = new Set();
+    const b = table.bytes;
+    // Any run of three underscores has one at a position divisible by 3: test those only.
+    for (let q = 3; q + 3 < b.length; q += 3) {
+      if (b[q] !== UNDERSCORE) continue;
+      for (let p = q - 2; p <= q; p++) {
+        if (b[p] !== UNDERSCORE || b[p + 1] !== UNDERSCORE || b[p + 2] !== UNDERSCORE) continue;
+        const before = b[p - 1]!;
+        const after = b[p + 3]!;
+        if (before === 0 || before === UNDERSCORE || after === 0 || after === UNDERSCORE) continue;
+        let start = p;
+        while (start > 0 && b[start - 1] !== 0) start--;
+        set.add(table.start + start);
+      }
+    }
+    flavouredStrings.set(table, set);
   }
-  return false;
+  out.push(set);
+  return table.base ? flavouredOffsets(table.base, out) : out;
 }
 
 function flavouredIndex(spec: Spec): Map<string, number[]> {
   let index = flavouredBySpec.get(spec);
   if (index) return index;
   index = new Map();
-  // One pass over the raw records' name offsets: only names with a triple underscore are
-  // decoded, and only their types are inflated.
-  const { words, starts, count } = spec.section;
-  const seen = new Map<number, boolean>();
-  for (let i = 0; i < count; i++) {
-    const off = words[starts[i]!]!;
-    if (off === 0) continue;
-    let flavoured = seen.get(off);
-    if (flavoured === undefined) {
-      const at = spec.strings.locate(off);
-      flavoured = at !== undefined && hasSeparator(at.bytes, at.start, at.end);
-      seen.set(off, flavoured);
+  const sets = flavouredOffsets(spec.strings).filter((s) => s.size > 0);
+  const flavoured = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((s) => [...s]));
+  if (flavoured.size > 0) {
+    // One pass over the raw records' name offsets; only flavoured names are decoded.
+    const { words, starts, count } = spec.section;
+    for (let i = 0; i < count; i++) {
+      const off = words[starts[i]!]!;
+      if (!flavoured.has(off)) continue;
+      const name = spec.strings.lookup(off)!;
+      const n = essentialNameLength(name);
+      if (n === name.length) continue;
+      const key = name.slice(0, n);
+      const ids = index.get(key);
+      if (ids) ids.push(spec.firstId + i);
+      else index.set(key, [spec.firstId + i]);
     }
-    if (!flavoured) continue;
-    const name = spec.strings.lookup(off)!;
-    const n = essentialNameLength(name);
-    if (n === name.length) continue;
-    const key = name.slice(0, n);
-    const ids = index.get(key);
-    if (ids) ids.push(spec.firstId + i);
-    else index.set(key, [spec.firstId + i]);
   }
   flavouredBySpec.set(spec, index);
   return index;
