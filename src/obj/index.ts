@@ -10,6 +10,7 @@ export { BtfEditor } from './btf-edit.js';
 export { fixupBtf } from './btf-fixup.js';
 export { ALL_BTF_FEATURES, type BtfFeatures, kernelBtf, needsSanitizing, sanitizeBtf } from './btf-sanitize.js';
 export { essentialName, KCONFIG_SECTION, KSYMS_SECTION } from './externs.js';
+export { kconfigData, kernelVersionCode, parseKconfig } from './kconfig.js';
 export { type LinkedFunction, type LinkedProgram, linkProgram } from './link.js';
 export { loadObject } from './load-object.js';
 export { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, internalMapName, MAP_NAME_MAX } from './maps.js';
