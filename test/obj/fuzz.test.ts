@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { disassemble } from '../../src/asm/index.js';
 import { TsbpfError } from '../../src/errors.js';
-import { linkProgram, loadObject } from '../../src/obj/index.js';
+import { ALL_BTF_FEATURES, kconfigData, kernelBtf, linkProgram, loadObject } from '../../src/obj/index.js';
 import { seededRandom } from '../random.js';
 import { objBytes, objFixtures } from './support.js';
 
@@ -34,7 +35,12 @@ describe('obj fuzz', () => {
           const input = mutate(original, rand);
           try {
             const o = loadObject(input, f.name);
-            for (const p of o.programs) linkProgram(o, p);
+            for (const p of o.programs) {
+              const l = linkProgram(o, p);
+              disassemble(l.instructions, { references: l.references });
+            }
+            kernelBtf(o, { ...ALL_BTF_FEATURES, datasec: false, float: false, enum64: false, declTag: false, typeTag: false });
+            kconfigData(o.externs, o.littleEndian, new Map(), {});
           } catch (err) {
             if (!(err instanceof TsbpfError)) assert.fail(`case ${i} (seed ${seed}): ${String((err as Error)?.stack ?? err)}`);
             rejected++;

@@ -241,6 +241,29 @@ describe('obj: bad input', () => {
     );
   });
 
+  test('a relocation past its section is an error naming the section', () => {
+    const b = objBytes('calls').slice();
+    const text = execFileSync('llvm-readelf', ['-S', '--wide', 'test/fixtures/bpf/obj/calls.bpf.o'], { encoding: 'utf8' });
+    const off = Number.parseInt(/\.relxdp\s+REL\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(text)![1]!, 16);
+    new DataView(b.buffer).setBigUint64(off, 0x100000n, true);
+    assert.throws(
+      () => loadObject(b),
+      (e: unknown) => e instanceof ObjectError && e.section === 'xdp' && /out of the section/.test(e.message),
+    );
+  });
+
+  test('a relocation on an instruction that is neither a call nor ld_imm64', () => {
+    const b = objBytes('calls').slice();
+    const text = execFileSync('llvm-readelf', ['-S', '--wide', 'test/fixtures/bpf/obj/calls.bpf.o'], { encoding: 'utf8' });
+    const off = Number.parseInt(/\.relxdp\s+REL\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(text)![1]!, 16);
+    new DataView(b.buffer).setBigUint64(off, 0n, true); // onto insn 0, `r1 = ...` of first
+    assert.throws(
+      () => loadObject(b),
+      (e: unknown) =>
+        e instanceof ObjectError && e.program === 'first' && e.insn === 0 && /neither a call nor ld_imm64/.test(e.message),
+    );
+  });
+
   test('a bad map definition names the map', () => {
     const b = objBytes('maps').slice();
     // Rename the 'max_entries' member name to an unknown field by editing the BTF string table.
