@@ -3,13 +3,51 @@
  * supplies the arguments and the {@link Io}, which lets tests run the CLI in-process.
  * @module
  */
-import { TsbpfError, UsageError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KernelError, TsbpfError, UsageError } from '../errors.js';
 import { btfCommands } from './btf-commands.js';
 import { type CommandEntry, type GlobalOptions, type Group, type Io, matchWord } from './command.js';
 import { coreCommands } from './core-commands.js';
 
-/** Version printed by `--version`. */
-export const VERSION = '0.1.0';
+/**
+ * The package's version, printed by `--version`: read from the nearest `package.json` named
+ * `tsbpf` above this module (dist/cli in a package, build/src/cli in a test build).
+ */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tsbpf' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+/** `text` on one line: control characters (a newline in a path or a name) shown escaped. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/** With --debug: what lies behind an error, its causes and a kernel log, as further lines. */
+function debugLines(err: Error): string[] {
+  const lines: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e !== err) lines.push(`tsbpf: caused by: ${e.name}: ${oneLine(e.message)}`);
+    if (e instanceof KernelError && e.log !== undefined && e.log.length > 0) {
+      lines.push('tsbpf: kernel log:', ...e.log.trimEnd().split('\n'));
+    }
+    if (!(e instanceof TsbpfError) && e.stack !== undefined) lines.push(...e.stack.split('\n').slice(1));
+  }
+  return lines;
+}
 
 const groups: Group[] = [
   {
@@ -51,6 +89,7 @@ Options:
   -B, --base-btf <PATH>    base BTF for split BTF input
       --btf-dir <DIR>      a directory laid out like /sys/kernel/btf
       --strict             fail on broken module BTF instead of skipping it
+      --debug              after an error, print its causes and the kernel's log
   -h, --help               help for tsbpf, an object, or a command
   -V, --version            print the version
 
@@ -116,6 +155,8 @@ export function parseGlobal(argv: readonly string[]): {
       case '--strict':
         options.strict = true;
         break;
+      case '--debug':
+        break;
       case '-h':
       case '--help':
         help = true;
@@ -144,7 +185,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   try {
     const { options, words, help, version } = parseGlobal(argv);
     if (version) {
-      io.out(`tsbpf v${VERSION}\n`);
+      io.out(`tsbpf v${packageVersion()}\n`);
       return 0;
     }
     const [objectWord, commandWord, ...args] = words;
@@ -183,14 +224,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
     return await command.run(args, options, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`tsbpf: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof TsbpfError) {
-      io.err(`tsbpf: ${err.message.split('\n')[0]}`);
-      return 1;
-    }
-    throw err;
+    if (!(err instanceof TsbpfError)) throw err;
+    io.err(`tsbpf: ${oneLine(err.message)}`);
+    if (argv.includes('--debug')) for (const line of debugLines(err)) io.err(line);
+    return err instanceof UsageError ? 2 : 1;
   }
 }
