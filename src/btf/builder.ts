@@ -34,7 +34,7 @@ const LINKAGE: Record<Linkage, number> = { static: 0, global: 1, extern: 2 };
 const U32_MAX = 0xffffffff;
 
 /** A struct or union member to add. */
-export interface MemberSpec {
+export interface MemberInit {
   name: string;
   typeId: number;
   /** Offset in bits from the start of the aggregate. */
@@ -44,19 +44,19 @@ export interface MemberSpec {
 }
 
 /** An enumerator to add. */
-export interface EnumValueSpec {
+export interface EnumValueInit {
   name: string;
   value: number | bigint;
 }
 
 /** A function parameter to add. */
-export interface ParamSpec {
+export interface ParamInit {
   name: string;
   typeId: number;
 }
 
 /** A DATASEC entry to add. */
-export interface SecinfoSpec {
+export interface SecinfoInit {
   typeId: number;
   offset: number;
   size: number;
@@ -227,7 +227,7 @@ export class Builder {
     w[o + 5] = nelems >>> 0;
     return this.table.nextId - 1;
   }
-  private aggregate(kind: number, name: string, size: number, members: readonly MemberSpec[]): number {
+  private aggregate(kind: number, name: string, size: number, members: readonly MemberInit[]): number {
     const label = name || '(anon)';
     this.field(size, `${label} size`);
     for (const m of members) this.checkId(m.typeId, `${label}.${m.name}`);
@@ -248,15 +248,15 @@ export class Builder {
     return this.table.nextId - 1;
   }
   /** STRUCT of `size` bytes. Bitfield members set the kind flag. */
-  addStruct(name: string, size: number, members: readonly MemberSpec[] = []): number {
+  addStruct(name: string, size: number, members: readonly MemberInit[] = []): number {
     return this.aggregate(Kind.Struct, name, size, members);
   }
   /** UNION of `size` bytes. */
-  addUnion(name: string, size: number, members: readonly MemberSpec[] = []): number {
+  addUnion(name: string, size: number, members: readonly MemberInit[] = []): number {
     return this.aggregate(Kind.Union, name, size, members);
   }
   /** ENUM (32-bit values) of `size` bytes; `signed` sets the kind flag. */
-  addEnum(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+  addEnum(name: string, size: number, values: readonly EnumValueInit[] = [], signed = false): number {
     this.field(size, `enum ${name} size`);
     const wire = values.map((v) => Number(this.enumValue(v.value, 32, `enum ${name} ${v.name}`)));
     const names = values.map((v) => this.table.strings.add(v.name));
@@ -269,7 +269,7 @@ export class Builder {
     return this.table.nextId - 1;
   }
   /** ENUM64 of `size` bytes. */
-  addEnum64(name: string, size: number, values: readonly EnumValueSpec[] = [], signed = false): number {
+  addEnum64(name: string, size: number, values: readonly EnumValueInit[] = [], signed = false): number {
     this.field(size, `enum64 ${name} size`);
     const wire = values.map((v) => this.enumValue(v.value, 64, `enum64 ${name} ${v.name}`));
     const names = values.map((v) => this.table.strings.add(v.name));
@@ -289,7 +289,7 @@ export class Builder {
     return this.table.nextId - 1;
   }
   /** FUNC_PROTO returning `returnTypeId` (0: void). */
-  addFuncProto(returnTypeId: number, params: readonly ParamSpec[] = []): number {
+  addFuncProto(returnTypeId: number, params: readonly ParamInit[] = []): number {
     this.checkId(returnTypeId, 'function prototype');
     for (const p of params) this.checkId(p.typeId, `parameter ${p.name}`);
     const names = params.map((p) => this.table.strings.add(p.name));
@@ -310,7 +310,7 @@ export class Builder {
     return this.table.nextId - 1;
   }
   /** DATASEC. */
-  addDatasec(name: string, size: number, vars: readonly SecinfoSpec[] = []): number {
+  addDatasec(name: string, size: number, vars: readonly SecinfoInit[] = []): number {
     this.field(size, `datasec ${name} size`);
     vars.forEach((v, k) => {
       this.checkId(v.typeId, `datasec ${name}`);

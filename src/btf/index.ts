@@ -5,10 +5,10 @@
 
 export {
   Builder,
-  type EnumValueSpec,
-  type MemberSpec,
-  type ParamSpec,
-  type SecinfoSpec,
+  type EnumValueInit,
+  type MemberInit,
+  type ParamInit,
+  type SecinfoInit,
 } from './builder.js';
 export { type DedupStats, dedupTable } from './dedup.js';
 export { type DistillResult, distillBase } from './distill.js';

@@ -2,6 +2,7 @@
  * BTF kind numbers as `include/uapi/linux/btf.h` defines them, and the names bpftool prints.
  * @module
  */
+import type { TypeKind } from './types.js';
 
 /** Wire values of `BTF_INFO_KIND(info)`. */
 export const Kind = {
@@ -33,29 +34,41 @@ export type KindNumber = (typeof Kind)[keyof typeof Kind];
 /** Highest kind this library decodes natively; higher ones are skipped via the layout section. */
 export const MAX_KNOWN_KIND = Kind.Enum64;
 
-/** Kind names as bpftool's raw dump prints them, indexed by kind number. */
-export const KIND_NAMES: readonly string[] = [
-  'UNKNOWN',
-  'INT',
-  'PTR',
-  'ARRAY',
-  'STRUCT',
-  'UNION',
-  'ENUM',
-  'FWD',
-  'TYPEDEF',
-  'VOLATILE',
-  'CONST',
-  'RESTRICT',
-  'FUNC',
-  'FUNC_PROTO',
-  'VAR',
-  'DATASEC',
-  'FLOAT',
-  'DECL_TAG',
-  'TYPE_TAG',
-  'ENUM64',
+/**
+ * The kind string of the model's types ({@link TypeKind}), indexed by wire kind number: the one
+ * table of kinds. `void` stands at 0, where the wire has no kind.
+ */
+export const KIND_BY_NUMBER: readonly TypeKind[] = [
+  'void',
+  'int',
+  'ptr',
+  'array',
+  'struct',
+  'union',
+  'enum',
+  'fwd',
+  'typedef',
+  'volatile',
+  'const',
+  'restrict',
+  'func',
+  'func_proto',
+  'var',
+  'datasec',
+  'float',
+  'decl_tag',
+  'type_tag',
+  'enum64',
 ];
+
+/** Kind names as bpftool prints them (`FUNC_PROTO`), indexed by kind number; `UNKNOWN` at 0. */
+export const KIND_NAMES: readonly string[] = KIND_BY_NUMBER.map((k) => (k === 'void' ? 'UNKNOWN' : k.toUpperCase()));
+
+/** Wire kind number of a kind string (0 for `void` and `unknown`). */
+export function kindNumber(kind: TypeKind): number {
+  const n = KIND_BY_NUMBER.indexOf(kind);
+  return Math.max(n, 0);
+}
 
 /** Function linkage as stored in a FUNC's vlen. */
 export const FUNC_LINKAGE = ['static', 'global', 'extern'] as const;

@@ -423,32 +423,4 @@ export type Type =
 /** The `kind` strings of {@link Type}. */
 export type TypeKind = Type['kind'];
 
-/** Kind strings indexed by wire kind number. */
-export const KIND_BY_NUMBER: readonly TypeKind[] = [
-  'void',
-  'int',
-  'ptr',
-  'array',
-  'struct',
-  'union',
-  'enum',
-  'fwd',
-  'typedef',
-  'volatile',
-  'const',
-  'restrict',
-  'func',
-  'func_proto',
-  'var',
-  'datasec',
-  'float',
-  'decl_tag',
-  'type_tag',
-  'enum64',
-];
-
-/** Wire kind number of a kind string (0 for `void` and `unknown`). */
-export function kindNumber(kind: TypeKind): number {
-  const n = KIND_BY_NUMBER.indexOf(kind);
-  return Math.max(n, 0);
-}
+export { KIND_BY_NUMBER, kindNumber } from './kinds.js';

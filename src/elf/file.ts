@@ -9,7 +9,7 @@ import type { ByteReader } from './byte-reader.js';
 import { PN_XNUM, SHF_COMPRESSED, SHN_UNDEF, SHN_XINDEX, SHT_NOBITS } from './constants.js';
 import { type ElfHeader, readElfHeader } from './header.js';
 import { type ElfSection, type RawSection, readSectionHeader, SHDR32_SIZE, SHDR64_SIZE } from './section.js';
-import { StringTable } from './string-table.js';
+import { ElfStringTable } from './string-table.js';
 
 /**
  * A parsed ELF file. Opening one reads only the file header and the section header table (and
@@ -74,13 +74,13 @@ export class ElfFile {
     }
     this.phnum = phnum;
 
-    let names: StringTable | undefined;
+    let names: ElfStringTable | undefined;
     if (shstrndx !== SHN_UNDEF) {
       const table = raw[shstrndx];
       if (table === undefined) {
         throw new ElfError(`bad e_shstrndx ${shstrndx}: the file has ${count} sections`, { offset: fieldsAt + 14 });
       }
-      names = new StringTable(this.#dataOf(table, `[${shstrndx}]`), `[${shstrndx}] (section names)`, table.offset);
+      names = new ElfStringTable(this.#dataOf(table, `[${shstrndx}]`), `[${shstrndx}] (section names)`, table.offset);
     }
     this.shstrndx = shstrndx;
 
@@ -173,8 +173,8 @@ export class ElfFile {
    *
    * @throws {@link ElfError} if its data cannot be read.
    */
-  stringTable(section: ElfSection): StringTable {
-    return new StringTable(this.sectionData(section), this.label(section), section.offset);
+  stringTable(section: ElfSection): ElfStringTable {
+    return new ElfStringTable(this.sectionData(section), this.label(section), section.offset);
   }
 
   /** How errors name `section`: its name, or `[index]` when it has none. */

@@ -16,5 +16,5 @@ export type { ElfHeader } from './header.js';
 export { isElf } from './magic.js';
 export { type ElfRelocation, readRelocations, relocationSectionsFor } from './relocations.js';
 export type { ElfSection } from './section.js';
-export { StringTable } from './string-table.js';
+export { ElfStringTable } from './string-table.js';
 export { type ElfSymbol, readSymbols, symbolTableSection } from './symbols.js';

@@ -11,7 +11,7 @@ import { decodeUtf8 } from '../internal/utf8.js';
  * Reads names out of one string table section. Holds a view of the section's bytes (no copy)
  * and decodes a name only when it is asked for.
  */
-export class StringTable {
+export class ElfStringTable {
   /** The table's bytes (a view into the file). */
   readonly bytes: Uint8Array;
   /** Name of the section the table came from, used in error messages. */
