@@ -88,13 +88,13 @@ function flavouredOffsets(table: StringTable, out: Set<number>[] = []): Set<numb
     set = new Set();
     const b = table.bytes;
     // Any run of three underscores has one at a position divisible by 3: test those only.
-    for (let q = 3; q + 3 < b.length; q += 3) {
+    for (let q = 3; q < b.length; q += 3) {
       if (b[q] !== UNDERSCORE) continue;
       for (let p = q - 2; p <= q; p++) {
         if (b[p] !== UNDERSCORE || b[p + 1] !== UNDERSCORE || b[p + 2] !== UNDERSCORE) continue;
-        const before = b[p - 1]!;
-        const after = b[p + 3]!;
-        if (before === 0 || before === UNDERSCORE || after === 0 || after === UNDERSCORE) continue;
+        const before = b[p - 1];
+        const after = b[p + 3];
+        if (before === 0 || before === UNDERSCORE || after === undefined || after === 0 || after === UNDERSCORE) continue;
         let start = p;
         while (start > 0 && b[start - 1] !== 0) start--;
         set.add(table.start + start);

@@ -136,6 +136,13 @@ describe('specCandidateSource', () => {
       source.candidates('foo', 'union').map((g) => g.types.map((t) => t.name)),
       [['foo']],
     );
+    // The last string of a table (no padding after it) is found too.
+    const tail = new Builder();
+    tail.addStruct('bar___z', 4, []);
+    assert.deepEqual(
+      candidatesIn(loadSpec(tail.marshal()), 'bar', 'struct').map((t) => t.name),
+      ['bar___z'],
+    );
     // A flavoured name is not an essential name: nothing is essentially 'foo___v1'.
     assert.deepEqual(source.candidates('foo___v1', 'struct'), []);
   });
