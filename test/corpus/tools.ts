@@ -69,9 +69,14 @@ export const TOOL_PROFILES: readonly ToolProfile[] = [
     name: 'hardirqs',
     needs: ['tp_btf'],
     disable: ['irq_handler_entry', 'irq_handler_exit'],
-    // Device interrupts: file system reads (through virtio in the test VMs, where little else interrupts).
-    command: ['ls', '-R', '/usr/share/zoneinfo'],
-    durationS: 0.3,
+    // Device interrupts: file system reads (through virtio in the test VMs, where little else
+    // interrupts) and a write synced to disk (/var/tmp: on disk on the host, read-only in the VMs).
+    command: [
+      'sh',
+      '-c',
+      'ls -R /usr/share/zoneinfo >/dev/null; f=$(mktemp -p /var/tmp) && dd if=/dev/zero of="$f" bs=64k count=4 conv=fsync 2>/dev/null; rm -f "$f"',
+    ],
+    durationS: 1,
     filled: ['infos'],
   },
   {
