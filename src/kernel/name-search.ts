@@ -144,24 +144,15 @@ export class NameSearch {
    */
   modulesForEssentialName(essential: string): string[] {
     this.#sync();
-    const cache = this.#cache;
-    const vm = cache.vmlinux();
     const out = new Map<string, number[]>();
+    // CO-RE asks for many names in a row: index every string at once rather than scan the raw
+    // sections for each name.
+    const index = this.#stringIndex();
     const needle = needleOf(essential);
-    const index = this.#searches++ >= INDEX_AFTER ? this.#stringIndex() : undefined;
-    const exact = index?.index.lookup(needle.subarray(0, needle.byteLength - 1));
     const baseOffsets: number[] = [];
-    if (exact) {
-      for (const h of exact) {
-        if (h.table === 0) baseOffsets.push(h.offset);
-        else out.set(index!.names[h.table]!, []);
-      }
-    } else {
-      baseOffsets.push(...stringOffsets(vm.strings.bytes, needle));
-      for (const m of cache.names()) {
-        const strings = cache.strings(cache.entry(m));
-        if (strings && stringOffsets(strings, needle).length > 0) out.set(m, []);
-      }
+    for (const h of index.index.lookup(needle.subarray(0, needle.byteLength - 1))) {
+      if (h.table === 0) baseOffsets.push(h.offset);
+      else out.set(index.names[h.table]!, []);
     }
     const flavours = this.#flavourIndex();
     for (const h of flavours.index.get(essential) ?? []) {
