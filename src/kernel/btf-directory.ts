@@ -6,7 +6,7 @@
 import { type Dirent, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NotFoundError } from '../errors.js';
-import { displayName, displayPath, utf8 } from '../io/display-path.js';
+import { displayName, displayPath, isMangledPath, utf8 } from '../io/display-path.js';
 import { fileKind } from '../io/input-file.js';
 import { ioError } from '../io/io-error.js';
 import { type ModuleBlob, readModuleFile } from './module-blob.js';
@@ -94,7 +94,10 @@ export class BtfDirectory {
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
-        throw new NotFoundError(`${displayPath(this.path)}: no such directory (no kernel BTF here)`, { cause: err });
+        const why = isMangledPath(this.path)
+          ? 'no such directory (its name was not valid UTF-8 and lost bytes on the way in)'
+          : 'no such directory (no kernel BTF here)';
+        throw new NotFoundError(`${displayPath(this.path)}: ${why}`, { cause: err });
       }
       throw ioError(this.path, 'cannot list', err);
     }

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { NotFoundError } from '../../src/errors.js';
 import { BtfDirectory } from '../../src/kernel/btf-directory.js';
 import { kernelFixtures, ROOT, tempDir } from '../fixtures.js';
 
@@ -63,6 +64,14 @@ describe('odd entries in a --btf-dir', { skip: k ? false : 'no kernel fixture wi
     for (const name of ['fifo', 'fifo-link', 'zero', 'dangling', 'vmlinux.ko', '"bad-\\xff\\xfe-name"']) {
       assert.ok(warnings.includes(`${dir}/${name}: skipped: `), `${name} named in: ${warnings}`);
     }
+  });
+
+  test('a directory whose name lost non-UTF-8 bytes says so', () => {
+    const d = new BtfDirectory(join(tempDir(), 'bad-\ufffd-dir'));
+    assert.throws(
+      () => d.modules(),
+      (e: unknown) => e instanceof NotFoundError && /not valid UTF-8/.test(e.message),
+    );
   });
 
   test("a FIFO as the directory's vmlinux is refused, not waited on", () => {
