@@ -156,6 +156,8 @@ export function parseGlobal(argv: readonly string[]): {
         options.strict = true;
         break;
       case '--debug':
+        // After the command word it is also the command's own option (`tsbpf load ... --debug`).
+        if (words.length >= 2) words.push(a);
         break;
       case '-h':
       case '--help':
