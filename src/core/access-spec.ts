@@ -8,7 +8,7 @@
  * @module
  */
 
-import { isQualifierOrTypedef, POINTER_SIZE } from '../btf/layout.js';
+import { isQualifierOrTypedef, trySizeOf } from '../btf/layout.js';
 import type { Spec } from '../btf/spec.js';
 import type { ArrayType, Type } from '../btf/types.js';
 import { CoreError } from '../errors.js';
@@ -56,42 +56,11 @@ export function skipModsAndTypedefs(t: Type): Type {
 
 /**
  * Size in bytes of a value of type `t` as libbpf's `btf__resolve_size` computes it, or
- * `undefined` for a type without a size (void, fwd, func, func_proto) or one too large.
+ * `undefined` for a type without a size (void, fwd, func, func_proto) or one too large: the
+ * library's one implementation ({@link trySizeOf}), with the pointer size libbpf infers from `long`.
  */
 export function resolveSize(t: Type): number | undefined {
-  let cur = t;
-  let nelems = 1;
-  for (let i = 0; i < MAX_RESOLVE_DEPTH; i++) {
-    switch (cur.kind) {
-      case 'int':
-      case 'struct':
-      case 'union':
-      case 'enum':
-      case 'enum64':
-      case 'datasec':
-      case 'float':
-        return cur.size > (U32 - 1) / nelems ? undefined : nelems * cur.size;
-      case 'ptr':
-        return nelems * POINTER_SIZE;
-      case 'typedef':
-      case 'volatile':
-      case 'const':
-      case 'restrict':
-      case 'var':
-      case 'decl_tag':
-      case 'type_tag':
-        cur = cur.type;
-        break;
-      case 'array':
-        if (nelems !== 0 && (U32 - 1) / nelems < cur.nelems) return undefined;
-        nelems *= cur.nelems;
-        cur = cur.type;
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return undefined;
+  return trySizeOf(t);
 }
 
 /** `bitOffset + idx * size * 8`, wrapping at 32 bits as libbpf's `__u32 bit_offset` does. */
