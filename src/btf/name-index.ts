@@ -6,6 +6,7 @@
 
 import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
+import { longestString } from './string-bounds.js';
 import type { StringTable } from './strings.js';
 import type { TypeSection } from './type-section.js';
 
@@ -41,7 +42,9 @@ export class NameIndex {
       const start = off - table.start;
       let h = FNV_OFFSET;
       let p = start;
-      for (let c = bytes[p]!; c !== 0; c = bytes[++p]!) h = Math.imul(h ^ c, FNV_PRIME);
+      // Bounded by the longest string validation saw, should the bytes have changed since.
+      const stop = start + longestString(bytes);
+      for (let c = bytes[p]!; c > 0 && p < stop; c = bytes[++p]!) h = Math.imul(h ^ c, FNV_PRIME);
       if (p === start) continue;
       this.hashes[i] = h >>> 0;
       const b = (h >>> 0) & this.mask;
@@ -59,7 +62,9 @@ export class NameIndex {
     for (let i = this.heads[h & this.mask]! - 1; i >= 0; i = this.next[i]! - 1) {
       if (this.hashes[i] !== h) continue;
       const off = this.section.nameOff(i);
-      const table = this.strings.tableOf(off)!;
+      const table = this.strings.tableOf(off);
+      if (!table) continue; // the name offset changed after loading
+
       const start = off - table.start;
       let k = 0;
       while (k < q.length && table.bytes[start + k] === q[k]) k++;

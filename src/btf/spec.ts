@@ -37,7 +37,11 @@ export class Spec implements TypeResolver {
    * names it across objects.
    */
   readonly name: string;
-  /** The whole blob this spec reads from (not copied). */
+  /**
+   * The whole blob this spec reads from: the caller's bytes, not copied, so they must not change
+   * while the spec is in use (types are decoded, names looked up and dumps written from them
+   * lazily). Changed bytes give errors or garbage, never a hang.
+   */
   readonly bytes: Uint8Array;
   readonly header: Header;
   /** The base of a split spec; `undefined` for base BTF. */
@@ -259,6 +263,9 @@ export class Spec implements TypeResolver {
 
 /**
  * Opens base BTF (such as vmlinux, or a BPF object's `.BTF`).
+ * The bytes are not copied: they must not change while the spec is in use (copy them first, with
+ * `bytes.slice()`, if the caller's buffer will be reused). Changed bytes give errors or garbage,
+ * never a hang.
  * @throws {BtfError} if the header, string section or type records are malformed.
  */
 export function loadSpec(bytes: Uint8Array | ArrayBuffer, options: SpecOptions = {}): Spec {
@@ -268,6 +275,7 @@ export function loadSpec(bytes: Uint8Array | ArrayBuffer, options: SpecOptions =
 /**
  * Opens split BTF (such as a kernel module's) on top of `base`: type IDs continue after the
  * base's, string offsets after the base's string section.
+ * As with {@link loadSpec}, the bytes are not copied and must not change while the spec is in use.
  * @throws {BtfError} if malformed; a wrong base is reported at validation.
  */
 export function loadSplitSpec(bytes: Uint8Array | ArrayBuffer, base: Spec, options: SpecOptions = {}): Spec {

@@ -5,6 +5,7 @@
  */
 import { BtfError } from '../errors.js';
 import { decodeUtf8 } from '../internal/utf8.js';
+import { longestString } from './string-bounds.js';
 
 /** One string section, chained to its base's for split BTF. */
 export class StringTable {
@@ -54,7 +55,9 @@ export class StringTable {
     }
     const local = offset - this.start;
     if (local >= this.bytes.byteLength) return undefined;
-    return decodeUtf8(this.bytes, local, this.bytes.indexOf(0, local));
+    // Bounded by the longest string validation saw, should the bytes have changed since.
+    const nul = this.bytes.indexOf(0, local);
+    return decodeUtf8(this.bytes, local, Math.min(nul < 0 ? this.bytes.length : nul, local + longestString(this.bytes)));
   }
 
   /** The table (this one or a base's) whose range holds `offset`; `undefined` past the end. */

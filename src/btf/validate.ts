@@ -12,6 +12,7 @@ import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
 import { identifierFault, quoteName, sectionNameFault } from './name-rules.js';
 import type { Spec } from './spec.js';
+import { longestString } from './string-bounds.js';
 import {
   infoKflag,
   infoKind,
@@ -56,6 +57,8 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   }
   checkLoops(spec);
   checkMemberPlacement(spec);
+  // Measured now, while the bytes are as checked: name loops stop there if they change later.
+  longestString(spec.strings.bytes);
 }
 
 /**

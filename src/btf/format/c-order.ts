@@ -42,12 +42,16 @@ export class DefinitionOrder {
   private readonly tasks: number[] = [];
   /** Answers of finished visits, consumed by the tasks that follow their children. */
   private readonly results: boolean[] = [];
+  /** Tasks run so far, over all calls, and the most any valid spec of this size needs. */
+  private steps = 0;
+  private readonly maxSteps: number;
 
   constructor(table: CTypeTable) {
     this.t = table;
     this.state = new Uint8Array(table.count);
     this.state[0] = DONE;
     this.referenced = markReferenced(table);
+    this.maxSteps = 16 * table.words.length + 1_000_000;
   }
 
   /**
@@ -76,6 +80,13 @@ export class DefinitionOrder {
     results.length = 0;
     tasks.push(VISIT, root, 0);
     while (tasks.length > 0) {
+      // A valid spec's walk takes a few tasks per reference; a reference loop added to the bytes
+      // after validation would take forever.
+      if (++this.steps > this.maxSteps) {
+        throw new BtfError('the walk over types does not end: a reference loop (bytes changed after loading?)', {
+          typeId: root,
+        });
+      }
       const b = tasks.pop()!;
       const a = tasks.pop()!;
       const op = tasks.pop()!;

@@ -9,6 +9,7 @@ import { Kind } from '../kinds.js';
 import { chainRecords } from '../record-at.js';
 import { pointerSizeOf, TypeLayout } from '../size-align.js';
 import type { Spec } from '../spec.js';
+import { longestString } from '../string-bounds.js';
 import type { StringTable } from '../strings.js';
 import { infoKflag, infoKind, infoVlen } from '../wire.js';
 
@@ -85,7 +86,9 @@ export class CTypeTable {
       if (table) {
         const bytes = table.bytes;
         const start = off - table.start;
-        const end = bytes.indexOf(0, start);
+        // Bounded by the longest string validation saw, should the bytes have changed since.
+        const nul = bytes.indexOf(0, start);
+        const end = Math.min(nul < 0 ? bytes.length : nul, start + longestString(bytes));
         for (let i = start; i < end; i += 4096) {
           s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
         }

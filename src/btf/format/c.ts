@@ -14,6 +14,7 @@
 import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
 import { identifierFault, isBasicTypeName, quoteName } from '../name-rules.js';
+import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
@@ -76,6 +77,9 @@ class CWriter {
   private readonly identNames = new Map<string, number>();
   /** Pending tasks of {@link define}, three numbers each. */
   private readonly tasks: number[] = [];
+  /** Tasks {@link define} ran so far, and the most any valid spec of this size needs. */
+  private steps = 0;
+  private readonly maxSteps: number;
   /** Offsets of names found fit to be written. */
   private readonly checkedNames = new Set<number>();
   /** How many {@link declaration}s are being written inside one another. */
@@ -89,6 +93,7 @@ class CWriter {
     this.state[0] = WRITTEN;
     this.declared = new Uint8Array(table.count);
     this.assigned = new Array(table.count);
+    this.maxSteps = 16 * table.words.length + 1_000_000;
   }
 
   /** Writes the definitions `id` needs, then its own, skipping what earlier calls wrote. */
@@ -169,6 +174,11 @@ class CWriter {
     const base = tasks.length;
     tasks.push(DEFINE, root, rootContainer);
     while (tasks.length > base) {
+      if (++this.steps > this.maxSteps) {
+        throw new BtfError('the walk over types does not end: a reference loop (bytes changed after loading?)', {
+          typeId: root,
+        });
+      }
       const container = tasks.pop()!;
       const id = tasks.pop()!;
       const op = tasks.pop()!;
@@ -711,6 +721,10 @@ function roundUp(n: number, to: number): number {
 export function writeC(spec: Spec, sink: ChunkSink): void {
   spec.validate();
   const table = new CTypeTable(spec);
+  const { words, starts, count } = table;
+  for (let id = 1; id < count; id++) {
+    checkRecordExtent(words, starts[id]!, id + 1 < count ? starts[id + 1]! : words.length, id);
+  }
   const w = new ByteWriter(sink);
   w.ascii(C_HEADER_PROLOGUE);
   const writer = new CWriter(table, w);

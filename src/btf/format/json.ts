@@ -10,7 +10,9 @@
  * @module
  */
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
+import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
+import { longestString } from '../string-bounds.js';
 import { kindNumber, type Type } from '../types.js';
 import {
   infoKflag,
@@ -193,7 +195,9 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   let c = s[i]!;
   if (c === 0) return put(b, p, ANON);
   const limit = d.nameLimit;
-  for (; c !== 0; c = s[++i]!) {
+  // Bounded by the longest string validation saw, should the bytes have changed since.
+  const stop = i + longestString(s);
+  for (; c > 0 && i < stop; c = s[++i]!) {
     if (p >= limit) {
       d.flush(p);
       p = 0;
@@ -457,7 +461,9 @@ export function writeJson(spec: Spec, sink: ChunkSink): void {
   for (let id = first; id < end; id++) {
     if (d.pos > d.flushAt) d.flush(d.pos);
     if (id !== first) d.buf[d.pos++] = 44;
-    const h = starts[id - first]!;
+    const local = id - first;
+    const h = starts[local]!;
+    checkRecordExtent(words, h, local + 1 < starts.length ? starts[local + 1]! : words.length, id);
     (WRITERS[infoKind(words[h + 1]!)] ?? writeHeadOnly)(d, id, h);
   }
   d.pos = put(d.buf, d.pos, DOC_END);

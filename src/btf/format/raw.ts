@@ -16,7 +16,9 @@
  */
 
 import { FUNC_LINKAGE, KIND_NAMES, Kind, VAR_LINKAGE } from '../kinds.js';
+import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
+import { longestString } from '../string-bounds.js';
 import {
   infoKflag,
   infoKind,
@@ -85,7 +87,9 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
     i = off - t.start;
   }
   const limit = d.nameLimit;
-  for (let c = s[i]!; c !== 0; c = s[++i]!) {
+  // Bounded by the longest string validation saw, should the bytes have changed since.
+  const stop = i + longestString(s);
+  for (let c = s[i]!; c > 0 && i < stop; c = s[++i]!) {
     if (p >= limit) {
       d.flush(p);
       p = 0;
@@ -368,7 +372,9 @@ const WRITERS = kindWriterTable({
 
 /** Writes type `id` of the dump's spec (which must own it), with its newline. */
 function writeType(d: DumpBuffer, id: number): void {
-  const h = d.starts[id - d.firstId]!;
+  const local = id - d.firstId;
+  const h = d.starts[local]!;
+  checkRecordExtent(d.words, h, local + 1 < d.starts.length ? d.starts[local + 1]! : d.words.length, id);
   (WRITERS[infoKind(d.words[h + 1]!)] ?? writeHeadOnly)(d, id, h);
 }
 
