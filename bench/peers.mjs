@@ -33,6 +33,7 @@ export const PEERS = Object.freeze([
   'dedup',
   'merge',
   'load-attach',
+  'ringbuf',
 ]);
 
 /** Largest stdout a harness or timed command may print before it is cut. */

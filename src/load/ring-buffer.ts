@@ -75,27 +75,38 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
   }
 
   /**
-   * Takes every record available now (without waiting), each copied out of the ring, and calls
-   * `onRecord` for it; returns how many there were.
+   * Takes every record available now (without waiting) and calls `onRecord` for each; returns
+   * how many there were. Each record is a copy out of the ring, unless `view` is set: then it is
+   * a view into the ring, valid only until `onRecord` returns (no copy at all, as libbpf's
+   * callbacks get).
    */
-  drain(onRecord: (record: Uint8Array) => void, limit = Number.POSITIVE_INFINITY): number {
+  drain(onRecord: (record: Uint8Array) => void, limit = Number.POSITIVE_INFINITY, view = false): number {
     if (this.#closed) return 0;
+    const words = this.#words;
+    const bytes = this.#bytes;
+    const mask = this.#mask;
     let cons = Number(Atomics.load(this.#cons, 0));
     const prod = Number(Atomics.load(this.#prod, 0));
     let n = 0;
+    let sinceRelease = 0;
     while (cons < prod && n < limit) {
-      const off = cons & this.#mask;
-      const len = Atomics.load(this.#words, off >> 2) >>> 0;
+      const off = cons & mask;
+      const len = Atomics.load(words, off >> 2) >>> 0;
       if ((len & BUSY) !== 0) break; // reserved, not yet committed
       const size = len & ~(BUSY | DISCARD);
       if ((len & DISCARD) === 0) {
-        onRecord(this.#bytes.slice(off + HEADER, off + HEADER + size));
+        const start = off + HEADER;
+        onRecord(view ? bytes.subarray(start, start + size) : bytes.slice(start, start + size));
         n++;
       }
       cons += (size + HEADER + 7) & ~7;
-      // Release each record as soon as it is copied, so the producer may reuse its room.
-      Atomics.store(this.#cons, 0, BigInt(cons));
+      // Release room to the producer in batches rather than per record (one BigInt store each).
+      if (++sinceRelease === 1024) {
+        Atomics.store(this.#cons, 0, BigInt(cons));
+        sinceRelease = 0;
+      }
     }
+    Atomics.store(this.#cons, 0, BigInt(cons));
     this.delivered += n;
     return n;
   }
