@@ -49,6 +49,7 @@ export function probePmu(kind: 'kprobe' | 'uprobe'): { type: number; retprobeBit
     const bit = Number(/config:(\d+)/.exec(format)?.[1] ?? 0);
     return { type, retprobeBit: bit };
   } catch {
-    throw new NotSupportedError(`${kind} PMU not found in ${dir}`, '4.17');
+    const config = kind === 'kprobe' ? 'CONFIG_KPROBES' : 'CONFIG_UPROBE_EVENTS';
+    throw new NotSupportedError(`${kind}s are not available: no ${kind} PMU in ${dir} (a kernel without ${config}, or older than 4.17)`);
   }
 }
