@@ -50,6 +50,8 @@ export function probePmu(kind: 'kprobe' | 'uprobe'): { type: number; retprobeBit
     return { type, retprobeBit: bit };
   } catch {
     const config = kind === 'kprobe' ? 'CONFIG_KPROBES' : 'CONFIG_UPROBE_EVENTS';
-    throw new NotSupportedError(`${kind}s are not available: no ${kind} PMU in ${dir} (a kernel without ${config}, or older than 4.17)`);
+    throw new NotSupportedError(
+      `${kind}s are not available: no ${kind} PMU in ${dir} (a kernel without ${config}, or older than 4.17)`,
+    );
   }
 }

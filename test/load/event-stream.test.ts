@@ -51,19 +51,21 @@ test('ring buffer: every record, in order, through the async iterator', { skip: 
 test('ring buffer: the iterator waits without blocking the event loop', { skip: canBpf() }, async () => {
   using ring = BpfMap.create({ name: 'events', type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 });
   using prog = Program.load({ name: 'emit_ring', type: ProgType.XDP, instructions: ringbufEmit(ring.fd.raw, 64, 'ringbuf', 1) });
-  using reader = new RingBufferReader(ring, { waitMs: 50 });
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 5);
+  // One wait lasts 2 s: were it on the JavaScript thread, a 100 ms timer could not fire before it ends.
+  using reader = new RingBufferReader(ring, { waitMs: 2000 });
   const first = (async () => {
     for await (const record of reader) return record;
     return undefined;
   })();
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  const t0 = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const waited = Date.now() - t0;
+  assert.ok(waited < 1500, `a 100 ms timer fired after ${waited} ms while the reader waited`);
   prog.testRun({ data: new Uint8Array(64) });
+  const t1 = Date.now();
   const record = await first;
-  clearInterval(timer);
   assert.equal(record?.byteLength, 64);
-  assert.ok(ticks >= 10, `timers kept running while the reader waited (${ticks} ticks)`);
+  assert.ok(Date.now() - t1 < 1500, 'the record woke the waiting reader');
 });
 
 test('perf event array: samples from the current CPU, lost counts start at zero', { skip: canBpf() }, async () => {
