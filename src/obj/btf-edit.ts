@@ -28,7 +28,8 @@ export class BtfEditor {
    * @throws {@link BtfError} if the blob's header or type section is malformed.
    */
   constructor(bytes: Uint8Array) {
-    this.bytes = bytes.slice();
+    // A fresh copy: a Node Buffer's slice() is a view of the caller's bytes.
+    this.bytes = new Uint8Array(bytes);
     this.view = new DataView(this.bytes.buffer);
     this.#spec = new Spec(this.bytes, undefined);
     this.littleEndian = this.#spec.littleEndian;

@@ -305,7 +305,7 @@ export function globalDataMaps(
     const datasec = btf?.typesByName(section.name, 'datasec')[0];
     map.value = datasec;
     map.flags = (kind === 'rodata' ? BPF_F_RDONLY_PROG : 0) | (mmapable(datasec) ? BPF_F_MMAPABLE : 0);
-    map.data = kind === 'bss' ? new Uint8Array(section.size) : obj.elf.sectionData(section).slice();
+    map.data = kind === 'bss' ? new Uint8Array(section.size) : new Uint8Array(obj.elf.sectionData(section));
     maps.push(map);
   }
   const size = kconfigSize(externs);
