@@ -13,7 +13,16 @@
 import { BtfError } from '../errors.js';
 import { Kind } from './kinds.js';
 import type { Spec } from './spec.js';
-import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, TYPE_RECORD_SIZE } from './wire.js';
+import {
+  infoKflag,
+  infoKind,
+  infoVlen,
+  intBitOffset,
+  intBits,
+  memberBitfieldSize,
+  memberBitOffset,
+  TYPE_RECORD_SIZE,
+} from './wire.js';
 
 /** The kernel's pointer size on every BTF-capable 64-bit target. */
 const POINTER_SIZE = 8;
@@ -134,8 +143,8 @@ class Placement {
       throw new BtfError(`member ${j} ${msg}`, { typeId: structId, offset: at });
     };
     const raw = s.u32(i, j * 12 + 8);
-    const bitOff = kflag ? raw & 0xffffff : raw;
-    const bitfield = kflag ? raw >>> 24 : 0;
+    const bitOff = memberBitOffset(raw, kflag);
+    const bitfield = memberBitfieldSize(raw, kflag);
     const type = this.resolve(s.u32(i, j * 12 + 4));
     const kind = type === 0 ? Kind.Unknown : infoKind(this.info(type));
     const byteOff = Math.floor(bitOff / 8);

@@ -7,7 +7,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
-import { BODY_AT, ITEM_WORDS, isKnownKind } from './wire.js';
+import { infoKind, infoVlen, isKnownKind, recordWords } from './wire.js';
 
 /**
  * Throws unless the record of type `id`, starting at word `head` of `words` and followed by the
@@ -18,9 +18,9 @@ import { BODY_AT, ITEM_WORDS, isKnownKind } from './wire.js';
 export function checkRecordExtent(words: Uint32Array, head: number, next: number, id: number): void {
   const info = words[head + 1];
   if (info === undefined) throw new BtfError('record lies past the type section (bytes changed after loading?)', { typeId: id });
-  const kind = (info >>> 24) & 0x7f;
+  const kind = infoKind(info);
   if (!isKnownKind(kind)) return;
-  const need = BODY_AT[kind]! + (info & 0xffffff) * ITEM_WORDS[kind]!;
+  const need = recordWords(kind, infoVlen(info));
   if (head + need > next) {
     throw new BtfError(
       `record of ${need * 4} bytes overruns its ${(next - head) * 4}: the BTF bytes changed after loading, which they must not`,
