@@ -6,9 +6,14 @@
  * | import             | what it holds                                                        |
  * | ------------------ | -------------------------------------------------------------------- |
  * | `tsbpf`            | every error class, and the entry points most programs start from     |
+ * | `tsbpf/asm`        | pure BPF instructions: decode, encode, assemble, disassemble         |
  * | `tsbpf/btf`        | the pure BTF core: decode, look up, validate, format, build, merge   |
+ * | `tsbpf/core`       | pure CO-RE: candidates, decisions, explanations, patching            |
  * | `tsbpf/elf`        | the pure ELF reader                                                  |
  * | `tsbpf/kernel`     | kernel BTF: the registry of vmlinux and module BTF, handles, loading |
+ * | `tsbpf/link`       | attaching programs: links, kprobes, uprobes, tracepoints, XDP, tcx   |
+ * | `tsbpf/load`       | live objects: collections, maps, programs, ring and perf buffers     |
+ * | `tsbpf/obj`        | pure BPF ELF objects read into programs, maps, externs; the linker   |
  * | `tsbpf/sys`        | the `bpf()` system call layer and its replaceable door               |
  *
  * Each folder's `index.ts` is its public face, and `package.json` maps `./<folder>` to it; a
@@ -44,3 +49,8 @@ export {
   type TypeMatch,
 } from './kernel/registry.js';
 export { loadSpecFile, type SpecFileOptions } from './kernel/spec-file.js';
+export { Link } from './link/link.js';
+export { Collection, type CollectionOptions } from './load/collection.js';
+export { BpfMap } from './load/map.js';
+export { Program } from './load/program.js';
+export { loadObject } from './obj/load-object.js';

@@ -1,0 +1,13 @@
+/**
+ * Live BPF objects: a {@link Collection} loaded from a BPF ELF object (maps, global data,
+ * programs, CO-RE against the running kernel's vmlinux and module BTF, links), and the maps,
+ * programs and event readers it is made of.
+ * @module
+ */
+
+export type { Value } from './btf-value.js';
+export { Collection, type CollectionOptions, type ProgramOverride } from './collection.js';
+export { BpfMap, type MapInput, type MapOptions } from './map.js';
+export { type PerfBufferOptions, PerfBufferReader, type PerfSample } from './perf-buffer.js';
+export { Program, type ProgramOptions } from './program.js';
+export { type RingBufferOptions, RingBufferReader } from './ring-buffer.js';
