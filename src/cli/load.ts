@@ -55,8 +55,13 @@ interface MapReport {
   contents: unknown;
 }
 
-/** Map types whose contents cannot be listed by key. */
+/**
+ * Map types whose contents cannot be listed by key: streams, and maps of file descriptors whose
+ * elements the kernel does not hand back to user space.
+ */
 const UNLISTED = new Set<number>([
+  MapType.PROG_ARRAY,
+  MapType.CGROUP_ARRAY,
   MapType.RINGBUF,
   MapType.USER_RINGBUF,
   MapType.PERF_EVENT_ARRAY,

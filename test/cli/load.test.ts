@@ -73,3 +73,21 @@ test('tsbpf load: usage errors', async () => {
   }
   assert.equal((await cli('load', OBJECT, '--duration', 'x')).code, 2);
 });
+
+test('tsbpf load: maps of descriptors are listed without contents, the rest decoded (bcc syscount)', {
+  skip: canBpf(),
+}, async () => {
+  const syscount = join(ROOT, 'test/fixtures/bpf/libbpf-tools/syscount.bpf.o');
+  const poke = setInterval(() => void process.ppid, 10);
+  const r = await cli('load', syscount, '--duration', '1', '-j');
+  clearInterval(poke);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Doc;
+  assert.ok(
+    doc.programs.every((p) => p.attached),
+    JSON.stringify(doc.programs),
+  );
+  const byName = new Map(doc.maps.map((m) => [m.name, m]));
+  assert.deepEqual([byName.get('cgroup_map')!.type, byName.get('cgroup_map')!.contents], ['cgroup_array', []]);
+  assert.ok(byName.get('start')!.entries > 0, 'syscalls in flight were recorded');
+});
