@@ -5,6 +5,7 @@
  * @module
  */
 
+export { autoAttach } from './auto-attach.js';
 export type { Value } from './btf-value.js';
 export { Collection, type CollectionOptions, type ProgramOverride } from './collection.js';
 export { BpfMap, type MapInput, type MapOptions } from './map.js';
