@@ -8,6 +8,7 @@
 
 import type { Instruction } from '../asm/instruction.js';
 import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../asm/opcodes.js';
+import { encodeFuncInfo, encodeLineInfo, type KernelFuncInfo, type KernelLineInfo } from '../btf/ext/encode.js';
 import type { CandidateSource } from '../core/candidates.js';
 import { readCoreObject, relocateObject } from '../core/object-relocations.js';
 import { CoreRelocator } from '../core/relocator.js';
@@ -403,30 +404,15 @@ function needsTarget(type: number): boolean {
   return type === 26 || type === 29 || type === 28; // tracing, lsm, ext
 }
 
-function funcInfoBytes(records: readonly { insn: number; typeId: number }[]): Uint8Array | undefined {
-  if (records.length === 0) return undefined;
-  const out = new Uint8Array(records.length * 8);
-  const v = new DataView(out.buffer);
-  records.forEach((r, i) => {
-    v.setUint32(i * 8, r.insn, true);
-    v.setUint32(i * 8 + 4, r.typeId, true);
-  });
-  return out;
+/** The running machine's byte order: what the kernel reads func_info and line_info in. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function funcInfoBytes(records: readonly KernelFuncInfo[]): Uint8Array | undefined {
+  return records.length === 0 ? undefined : encodeFuncInfo(records, HOST_LITTLE_ENDIAN);
 }
 
-function lineInfoBytes(
-  records: readonly { insn: number; fileNameOff: number; lineOff: number; line: number; column: number }[],
-): Uint8Array | undefined {
-  if (records.length === 0) return undefined;
-  const out = new Uint8Array(records.length * 16);
-  const v = new DataView(out.buffer);
-  records.forEach((r, i) => {
-    v.setUint32(i * 16, r.insn, true);
-    v.setUint32(i * 16 + 4, r.fileNameOff, true);
-    v.setUint32(i * 16 + 8, r.lineOff, true);
-    v.setUint32(i * 16 + 12, ((r.line << 10) | (r.column & 0x3ff)) >>> 0, true);
-  });
-  return out;
+function lineInfoBytes(records: readonly KernelLineInfo[]): Uint8Array | undefined {
+  return records.length === 0 ? undefined : encodeLineInfo(records, HOST_LITTLE_ENDIAN);
 }
 
 const TRISTATE: Record<string, number> = { y: 1, m: 2, n: 0 };
