@@ -135,7 +135,7 @@ function underLibbpf(p: ToolProfile): Outcome & { report: LoadRunReport } {
 describe('libbpf-tools under tsbpf, as under libbpf 1.1', { skip }, () => {
   const have = visibleNeeds(existsSync, process.env.TSBPF_VM_RELEASE !== undefined);
   for (const p of TOOL_PROFILES) {
-    it(p.name, { skip: profileRuns(p, have) ? false : `the kernel lacks ${p.needs.join(', ')}` }, async () => {
+    it(p.name, { skip: profileRuns(p, have) ? false : `the kernel lacks ${p.needs.join(', ')}` }, async (t) => {
       const libbpf = underLibbpf(p);
       const ours = await underTsbpf(p);
       assert.equal(
@@ -144,9 +144,14 @@ describe('libbpf-tools under tsbpf, as under libbpf 1.1', { skip }, () => {
         `loaded: tsbpf ${ours.loaded} (${ours.error ?? 'ok'}), libbpf ${libbpf.loaded} (${libbpf.report.error ?? 'ok'})`,
       );
       assert.deepEqual([...ours.attached].sort(), [...libbpf.attached].sort(), 'attached programs');
-      // The maps the profile names must fill under both; others may fill by chance (other processes' activity).
+      // The maps the profile names must fill under tsbpf wherever they fill under libbpf; others may
+      // fill by chance (other processes' activity). Where a kernel's functions changed so that the
+      // trigger reaches none of them, libbpf's map stays empty too, and there is nothing to compare.
       for (const m of p.filled) {
-        assert.ok(libbpf.filled.has(m), `${m} stayed empty under libbpf`);
+        if (!libbpf.filled.has(m)) {
+          t.diagnostic(`${m} stayed empty under libbpf too in this kernel: not compared`);
+          continue;
+        }
         assert.ok(ours.filled.has(m), `${m} stayed empty under tsbpf (libbpf filled it)`);
       }
       assert.equal(ours.rodata, libbpf.rodata, '.rodata bytes');
