@@ -5,7 +5,9 @@
  * run of words, swapped as a whole for the other byte order.
  * @module
  */
+import { BtfError } from '../errors.js';
 import { HEADER_SIZE } from './header.js';
+import { MAX_TYPE_ID } from './kinds.js';
 import type { Spec } from './spec.js';
 import { StringSet } from './string-set.js';
 import { chainStrings, HOST_LE, sectionWords, type TypeTable } from './type-table.js';
@@ -53,9 +55,15 @@ export function writeBlob(typeWords: Uint32Array, strings: Uint8Array, littleEnd
 
 /**
  * Writes the own types of `table` (split BTF when the table has a base).
- * @throws {BtfError} when a type references a type that was not added.
+ * @throws {BtfError} when a type references a type that was not added, or when the types run
+ * past the format's highest type ID (a working table may hold more until it is deduplicated).
  */
 export function marshalTable(table: TypeTable, options: MarshalOptions = {}): Uint8Array {
+  if (table.nextId - 1 > MAX_TYPE_ID) {
+    throw new BtfError(
+      `type count exceeds the format limit: ${table.count} types from ID ${table.firstId} run to ID ${table.nextId - 1} > ${MAX_TYPE_ID} (0xfffff)`,
+    );
+  }
   table.checkRefs();
   const start = table.firstId < table.nextId ? table.at(table.firstId) : table.used;
   return writeBlob(

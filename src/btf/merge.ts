@@ -2,11 +2,25 @@
  * Merging kernel modules' split BTF into one split BTF on their common base (vmlinux): every
  * module's types are appended, then deduplicated across modules and against the base, so a
  * type that many modules carry appears once.
+ *
+ * The appended types are a working set that is never written: like libbpf (`btf__add_type` for
+ * each module, then `btf__dedup`, whose own limit is 2^31 types) it may run past the format's
+ * 1,048,575 type IDs; only the deduplicated result must fit. Deduplicating the whole set at once
+ * keeps the output byte for byte libbpf's, which deduplicating in batches would not in general
+ * (its FWD resolution needs a name to be unique among all modules' structs, and a batch's
+ * string section would lose the strings only its dropped types used).
  * @module
  */
 import { BtfError } from '../errors.js';
 import { Builder } from './builder.js';
+import { MAX_TYPE_ID } from './kinds.js';
 import type { Spec } from './spec.js';
+
+/**
+ * How many type IDs the working set of a merge may use: libbpf's `BTF_MAX_NR_TYPES`
+ * (0x7fffffff), less one so that every ID and the dedup's markers fit an `Int32Array`.
+ */
+const WORKING_ID_LIMIT = 0x7ffffffe;
 
 /** One module to merge: its split spec (opened on the merge's base) and a name for messages. */
 export interface MergeInput {
@@ -39,10 +53,12 @@ export interface MergeResult {
 
 /**
  * Appends every module's types onto `base` and deduplicates them.
- * @throws {BtfError} naming the module whose base is not `base`, or whose BTF is malformed.
+ * @throws {BtfError} naming the module whose base is not `base`, or whose BTF is malformed;
+ * or when the result (after deduplication) has more types than the format's type IDs hold.
  */
 export function merge(base: Spec, modules: readonly MergeInput[], options: MergeOptions = {}): MergeResult {
   const builder = new Builder({ base });
+  builder.table.idLimit = WORKING_ID_LIMIT;
   // Room for every module's records up front: no regrowing (and copying) of the table on the
   // way, and no spare capacity left over from doubling.
   let words = 0;
@@ -74,5 +90,12 @@ export function merge(base: Spec, modules: readonly MergeInput[], options: Merge
     options.onProgress?.(i + 1, modules.length, m.name);
   });
   if (!options.noDedup) builder.dedup();
+  builder.table.idLimit = MAX_TYPE_ID;
+  if (builder.table.nextId - 1 > MAX_TYPE_ID) {
+    const what = options.noDedup ? 'not deduplicated' : 'after deduplication';
+    throw new BtfError(
+      `merged result does not fit the format: ${builder.count} types (${what}, of ${typesBefore} from ${modules.length} modules) on a base of ${base.nextId - 1} run to type ID ${builder.table.nextId - 1}, beyond ${MAX_TYPE_ID} (0xfffff); merge fewer modules`,
+    );
+  }
   return { builder, inputs: modules.length, typesBefore, typesAfter: builder.count, firstIds };
 }

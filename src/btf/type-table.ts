@@ -47,6 +47,14 @@ export class TypeTable {
   readonly base: Spec | undefined;
   /** The string section: own strings, chained to the base's. */
   strings: StringSet;
+  /**
+   * The highest type ID {@link allocate} and {@link appendRecords} give out: the format's
+   * `BTF_MAX_TYPE`, unless raised for a working table that is deduplicated before it is written
+   * (a merge appends every module first, as libbpf does; only the result must fit the format,
+   * which {@link marshalTable} checks).
+   * @internal
+   */
+  idLimit = MAX_TYPE_ID;
 
   /** An empty table; for split output, on `base` (whose records are loaded read-only). */
   constructor(base?: Spec) {
@@ -93,11 +101,7 @@ export class TypeTable {
    */
   appendRecords(words: Uint32Array, starts: Uint32Array, n: number): number {
     const first = this.nextId;
-    if (first + n - 1 > MAX_TYPE_ID) {
-      // The message allocate() gives at the first ID past the limit.
-      const id = Math.max(first, MAX_TYPE_ID + 1);
-      throw new BtfError(`type count exceeds the format limit: ID ${id} > ${MAX_TYPE_ID} (0xfffff)`);
-    }
+    if (first + n - 1 > this.idLimit) throw this.pastLimit(Math.max(first, this.idLimit + 1));
     this.reserve(words.length);
     this.reserveTypes(n);
     const o = this.used;
@@ -116,7 +120,7 @@ export class TypeTable {
    */
   allocate(len: number): number {
     const id = this.nextId;
-    if (id > MAX_TYPE_ID) throw new BtfError(`type count exceeds the format limit: ID ${id} > ${MAX_TYPE_ID} (0xfffff)`);
+    if (id > this.idLimit) throw this.pastLimit(id);
     this.reserve(len);
     if (id >= this.offs.length) {
       const grown = new Uint32Array(this.offs.length * 2);
@@ -128,6 +132,13 @@ export class TypeTable {
     this.used += len;
     this.nextId = id + 1;
     return o;
+  }
+
+  /** The error for type ID `id`, the first past {@link idLimit}. */
+  private pastLimit(id: number): BtfError {
+    return this.idLimit === MAX_TYPE_ID
+      ? new BtfError(`type count exceeds the format limit: ID ${id} > ${MAX_TYPE_ID} (0xfffff)`)
+      : new BtfError(`type count exceeds the working limit: ID ${id} > ${this.idLimit}`);
   }
 
   /** Word index of type `id`'s record. */

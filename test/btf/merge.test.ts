@@ -1,10 +1,41 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { formatRawType } from '../../src/btf/format/raw.js';
 import { Builder, loadSpec, loadSpecFromBytes, loadSplitSpec, marshalSpec, merge, type Spec } from '../../src/btf/index.js';
 import { BtfError } from '../../src/errors.js';
-import { HOST_VMLINUX, KINDS_OBJECT, kernelFixtures } from '../fixtures.js';
+import { HOST_VMLINUX, KINDS_OBJECT, kernelFixtures, ROOT, tempDir } from '../fixtures.js';
+
+const LIBBPF_MERGE = `${ROOT}/bench/c/bin/merge`;
+
+/** Builds the libbpf harnesses (bench/c) if needed; why they cannot be had, or undefined. */
+function libbpfMissing(): string | undefined {
+  if (existsSync(LIBBPF_MERGE)) return undefined;
+  if (!existsSync('/usr/include/bpf/btf.h')) return 'libbpf-dev is not installed (apt-get install libbpf-dev)';
+  const r = spawnSync('make', ['-s', '-C', `${ROOT}/bench/c`], { encoding: 'utf8' });
+  return r.status === 0 && existsSync(LIBBPF_MERGE) ? undefined : `make -C bench/c failed: ${r.stderr}`;
+}
+
+/**
+ * libbpf's merge (`btf__add_type` of every module's types, then `btf__dedup`) of `modules` on
+ * `vmlinux`, through a directory laid out like /sys/kernel/btf.
+ */
+function libbpfMerge(name: string, vmlinux: Uint8Array, modules: ReadonlyMap<string, Uint8Array>): Buffer {
+  const dir = join(tempDir(), `libbpf-merge-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'vmlinux'), vmlinux);
+  for (const [m, bytes] of modules) writeFileSync(join(dir, m), bytes);
+  const out = join(tempDir(), `libbpf-merge-${name}.btf`);
+  execFileSync(LIBBPF_MERGE, [dir, '-o', out]);
+  return readFileSync(out);
+}
+
+/** `copies` copies of one module under sortable names, as a directory of them would hold. */
+function copiesOf(bytes: Uint8Array, copies: number): Map<string, Uint8Array> {
+  return new Map(Array.from({ length: copies }, (_, i) => [`copy${String(i).padStart(3, '0')}`, bytes]));
+}
 
 /** A type's raw dump with every type ID replaced. */
 function shape(spec: Spec, id: number): string {
@@ -42,6 +73,60 @@ describe('merge', () => {
       for (const m of modules) assert.deepEqual(checkMerged(m.spec, merged), [], m.name);
     });
   }
+
+  for (const k of kernelFixtures()) {
+    it(`writes ${k.release}'s merged modules byte for byte as libbpf does`, { skip: libbpfMissing() ?? false }, () => {
+      const base = loadSpec(k.vmlinux);
+      const modules = [...k.modules].map(([name, bytes]) => ({ name, spec: loadSplitSpec(bytes, base) }));
+      const ours = Buffer.from(merge(base, modules).builder.marshal());
+      assert.ok(ours.equals(libbpfMerge(k.release, k.vmlinux, k.modules)));
+    });
+  }
+
+  it('merges modules whose types together exceed the format (128 copies of xfs): only the result must fit', {
+    skip: libbpfMissing() ?? false,
+  }, () => {
+    // Of the fixtures, trixie's xfs is the smallest whose 128 copies have more types than a
+    // BTF type ID can number (sid's has more still).
+    const k = kernelFixtures().find((f) => f.release === 'trixie');
+    if (!k) return;
+    const xfs = k.modules.get('xfs')!;
+    const base = loadSpec(k.vmlinux);
+    const spec = loadSplitSpec(xfs, base);
+    const copies = copiesOf(xfs, 128);
+    const r = merge(
+      base,
+      [...copies.keys()].map((name) => ({ name, spec })),
+    );
+    assert.equal(r.typesBefore, 128 * spec.count);
+    assert.ok(base.nextId - 1 + r.typesBefore > 0xfffff, `${r.typesBefore} types fit the format`);
+    const once = Buffer.from(merge(base, [{ name: 'xfs', spec }]).builder.marshal());
+    const ours = Buffer.from(r.builder.marshal());
+    // 128 copies of one module deduplicate to one copy of it, exactly as libbpf merges them.
+    assert.ok(ours.equals(once), `${r.typesAfter} types, one copy has ${loadSplitSpec(once, base).count}`);
+    assert.ok(ours.equals(libbpfMerge('xfs128', k.vmlinux, copies)));
+  });
+
+  it('says so when the merged result itself does not fit the format', () => {
+    const k = kernelFixtures().find((f) => f.release === 'trixie');
+    if (!k) return;
+    const base = loadSpec(k.vmlinux);
+    const spec = loadSplitSpec(k.modules.get('xfs')!, base);
+    const modules = Array.from({ length: 128 }, (_, i) => ({ name: `xfs${i}`, spec }));
+    assert.throws(
+      () => merge(base, modules, { noDedup: true }),
+      (e: unknown) =>
+        e instanceof BtfError &&
+        /merged result does not fit the format: \d+ types \(not deduplicated, of \d+ from 128 modules\).* beyond 1048575/.test(
+          e.message,
+        ),
+    );
+    // What a merge works on is never written as it is.
+    const b = merge(base, modules.slice(0, 1)).builder;
+    b.table.idLimit = 0x7ffffffe;
+    for (let i = 0; i < 120; i++) b.addSpec(spec);
+    assert.throws(() => b.marshal(), /exceeds the format limit: \d+ types from ID \d+ run to ID \d+ > 1048575/);
+  });
 
   it('names the module whose base is not the merge base', () => {
     const [a, b] = kernelFixtures();
