@@ -7,7 +7,10 @@
  */
 import type { Spec } from '../btf/spec.js';
 import type { StringTable } from '../btf/strings.js';
-import type { Type, TypeKind } from '../btf/types.js';
+import { kindNumber, type Type, type TypeKind } from '../btf/types.js';
+import { infoKind } from '../btf/wire.js';
+import { fnv1a } from '../internal/hash.js';
+import { encodeUtf8 } from '../internal/utf8.js';
 
 /** One BTF object that may hold CO-RE candidates: vmlinux, a module, or an external file. */
 export interface CandidateObject {
@@ -70,88 +73,141 @@ export function sameEssentialName(a: string, b: string): boolean {
 }
 
 /**
- * Per spec: essential name → IDs of the own types whose names carry a flavour (`name___x`).
- * Types named exactly by their essential name are found through the spec's name index.
+ * The own types of one spec of one BTF kind, hashed by essential name: a chained hash table in
+ * typed arrays, built by one pass over the raw records and the bytes of their names (nothing is
+ * decoded, and only records of the kind are read past their info word). A type named
+ * `essential` and one named `essential___flavour` land in the same chain, which is libbpf's
+ * candidate rule: same kind, same essential name.
  */
-const flavouredBySpec = new WeakMap<Spec, Map<string, number[]>>();
-
-/** Per string table: offsets (in the table's numbering) of the strings that carry a flavour separator. */
-const flavouredStrings = new WeakMap<StringTable, Set<number>>();
-
-/**
- * Offsets of the flavoured strings (`x___y`) of `table` and its bases, found by one scan of the
- * raw bytes for triple underscores: nothing is decoded but the few strings that have one.
- */
-function flavouredOffsets(table: StringTable, out: Set<number>[] = []): Set<number>[] {
-  let set = flavouredStrings.get(table);
-  if (!set) {
-    set = new Set();
-    const b = table.bytes;
-    // Any run of three underscores has one at a position divisible by 3: test those only.
-    for (let q = 3; q < b.length; q += 3) {
-      if (b[q] !== UNDERSCORE) continue;
-      for (let p = q - 2; p <= q; p++) {
-        if (b[p] !== UNDERSCORE || b[p + 1] !== UNDERSCORE || b[p + 2] !== UNDERSCORE) continue;
-        const before = b[p - 1];
-        const after = b[p + 3];
-        if (before === 0 || before === UNDERSCORE || after === undefined || after === 0 || after === UNDERSCORE) continue;
-        let start = p;
-        while (start > 0 && b[start - 1] !== 0) start--;
-        set.add(table.start + start);
-      }
-    }
-    flavouredStrings.set(table, set);
-  }
-  out.push(set);
-  return table.base ? flavouredOffsets(table.base, out) : out;
+interface KindNameIndex {
+  readonly mask: number;
+  /** Bucket → position in {@link indices} + 1 of the chain's first entry (0 = empty). */
+  readonly heads: Int32Array;
+  /** Position → position + 1 of the next entry in the same bucket. */
+  readonly next: Int32Array;
+  /** Position → local index of the type (ascending, so each chain runs in ID order). */
+  readonly indices: Int32Array;
+  /** Position → hash of the type's essential name. */
+  readonly hashes: Uint32Array;
+  /** Position → byte length of the essential name. */
+  readonly lengths: Int32Array;
+  /** Position → where the name starts in {@link tables}' bytes, and which table. */
+  readonly starts: Int32Array;
+  readonly tables: Uint8Array;
+  readonly byTable: readonly Uint8Array[];
 }
 
-function flavouredIndex(spec: Spec): Map<string, number[]> {
-  let index = flavouredBySpec.get(spec);
-  if (index) return index;
-  index = new Map();
-  const sets = flavouredOffsets(spec.strings).filter((s) => s.size > 0);
-  const flavoured = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((s) => [...s]));
-  if (flavoured.size > 0) {
-    // One pass over the raw records' name offsets; only flavoured names are decoded.
-    const { words, starts, count } = spec.section;
-    for (let i = 0; i < count; i++) {
-      const off = words[starts[i]!]!;
-      if (!flavoured.has(off)) continue;
-      const name = spec.strings.lookup(off)!;
-      const n = essentialNameLength(name);
-      if (n === name.length) continue;
-      const key = name.slice(0, n);
-      const ids = index.get(key);
-      if (ids) ids.push(spec.firstId + i);
-      else index.set(key, [spec.firstId + i]);
+/** Per spec, per BTF kind number: the index of {@link KindNameIndex}, built on first use. */
+const kindIndexes = new WeakMap<Spec, (KindNameIndex | undefined)[]>();
+
+/** Byte length of the essential part of the name at `bytes[start, end)` (see {@link essentialNameLength}). */
+function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = end - 5; i >= start; i--) {
+    if (
+      bytes[i] !== UNDERSCORE &&
+      bytes[i + 1] === UNDERSCORE &&
+      bytes[i + 2] === UNDERSCORE &&
+      bytes[i + 3] === UNDERSCORE &&
+      bytes[i + 4] !== UNDERSCORE
+    ) {
+      return i + 1 - start;
     }
   }
-  flavouredBySpec.set(spec, index);
+  return end - start;
+}
+
+function kindNameIndex(spec: Spec, kind: number): KindNameIndex {
+  let perKind = kindIndexes.get(spec);
+  if (!perKind) {
+    perKind = [];
+    kindIndexes.set(spec, perKind);
+  }
+  const known = perKind[kind];
+  if (known) return known;
+  const { words, starts: recordAt, count } = spec.section;
+  const positions: number[] = [];
+  for (let i = 0; i < count; i++) if (infoKind(words[recordAt[i]! + 1]!) === kind) positions.push(i);
+  // String tables from the root base up: a name offset falls in exactly one of them.
+  const chain: StringTable[] = [];
+  for (let t: StringTable | undefined = spec.strings; t; t = t.base) chain.unshift(t);
+  const n = positions.length;
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  const index: KindNameIndex = {
+    mask: size - 1,
+    heads: new Int32Array(size),
+    next: new Int32Array(n),
+    indices: Int32Array.from(positions),
+    hashes: new Uint32Array(n),
+    lengths: new Int32Array(n),
+    starts: new Int32Array(n),
+    tables: new Uint8Array(n),
+    byTable: chain.map((t) => t.bytes),
+  };
+  // Insert in reverse so that each chain lists types in ID order.
+  for (let p = n - 1; p >= 0; p--) {
+    const off = words[recordAt[positions[p]!]!]!;
+    if (off === 0) continue;
+    let table = -1;
+    for (let k = chain.length - 1; k >= 0; k--) {
+      if (off >= chain[k]!.start) {
+        if (off < chain[k]!.end) table = k;
+        break;
+      }
+    }
+    // A name outside every table: decoding the type reports it, if it is ever reached.
+    if (table < 0) continue;
+    const bytes = chain[table]!.bytes;
+    const start = off - chain[table]!.start;
+    const end = bytes.indexOf(0, start);
+    const len = essentialBytes(bytes, start, end < 0 ? bytes.length : end);
+    if (len === 0) continue;
+    const h = fnv1a(bytes, start, start + len);
+    index.hashes[p] = h;
+    index.lengths[p] = len;
+    index.starts[p] = start;
+    index.tables[p] = table;
+    const b = h & index.mask;
+    index.next[p] = index.heads[b]!;
+    index.heads[b] = p + 1;
+  }
+  perKind[kind] = index;
   return index;
 }
 
 /**
  * The own types of `spec` (not its base's) that are candidates for `essential` of BTF kind
- * `kind`, in ID order: named `essential` itself, or `essential___flavour`.
+ * `kind`, in ID order: those whose essential name is `essential` (named `essential` itself, or
+ * `essential___flavour`). Nothing of the spec is validated or decoded but the types returned.
  */
 export function candidatesIn(spec: Spec, essential: string, kind: TypeKind): Type[] {
   if (essential === '') return [];
-  const out: Type[] = essentialNameLength(essential) === essential.length ? spec.ownTypesByName(essential, kind) : [];
-  const flavoured = flavouredIndex(spec).get(essential);
-  if (flavoured) {
-    for (const id of flavoured) {
-      const t = spec.typeById(id)!;
-      if (t.kind === kind) out.push(t);
+  const kindNo = kindNumber(kind);
+  if (kindNo === 0) return [];
+  const index = kindNameIndex(spec, kindNo);
+  const q = encodeUtf8(essential);
+  const h = fnv1a(q, 0, q.length);
+  const out: Type[] = [];
+  for (let p = index.heads[h & index.mask]!; p > 0; p = index.next[p - 1]!) {
+    const e = p - 1;
+    if (index.hashes[e] !== h || index.lengths[e] !== q.length) continue;
+    const bytes = index.byTable[index.tables[e]!]!;
+    const start = index.starts[e]!;
+    let same = true;
+    for (let k = 0; k < q.length; k++) {
+      if (bytes[start + k] !== q[k]) {
+        same = false;
+        break;
+      }
     }
-    out.sort((a, b) => a.id - b.id);
+    if (same) out.push(spec.mustTypeById(spec.firstId + index.indices[e]!));
   }
   return out;
 }
 
 /**
  * A {@link CandidateSource} over a plain list of BTF objects, searched in list order (put
- * vmlinux first). Each spec's flavoured names are indexed on first use.
+ * vmlinux first). Each spec's names are indexed, kind by kind, on first use.
  */
 export function specCandidateSource(objects: readonly CandidateObject[]): CandidateSource {
   const list = [...objects];

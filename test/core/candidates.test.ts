@@ -96,6 +96,29 @@ describe('specCandidateSource', () => {
     });
   }
 
+  it('equal a full walk for every essential name of every kind, and validate nothing (bookworm vmlinux, xfs)', () => {
+    const objects = objectsOf('bookworm');
+    for (const o of [objects[0]!, objects.find((x) => x.name === 'xfs')!]) {
+      const expected = new Map<string, number[]>();
+      for (const t of o.spec.types()) {
+        if (t.name === '') continue;
+        const key = `${t.kind}\0${essentialName(t.name)}`;
+        const l = expected.get(key);
+        if (l) l.push(t.id);
+        else expected.set(key, [t.id]);
+      }
+      assert.ok(expected.size > 1000, `${o.name}: ${expected.size} names`);
+      for (const [key, ids] of expected) {
+        const [kind, essential] = key.split('\0') as [string, string];
+        if (essential === '') continue;
+        const got = candidatesIn(o.spec, essential, kind as 'struct').map((t) => t.id);
+        assert.deepEqual(got, ids, `${o.name}: ${key}`);
+      }
+      assert.equal(o.spec.validationRuns, 0, `${o.name}: looking up candidates validated the spec`);
+      assert.equal(o.spec.indexed, false, `${o.name}: looking up candidates built the full name index`);
+    }
+  });
+
   it("finds the kernel's own flavoured names (bookworm btrfs: btf_trace___extent_writepage)", () => {
     const objects = objectsOf('bookworm');
     const btrfs = objects.find((o) => o.name === 'btrfs')!;
