@@ -6,7 +6,7 @@
 
 import { VerifierError } from '../errors.js';
 import { BpfAttr, BpfCommand, ProgLoadAttr } from './attr.js';
-import { bpfError, tryBpf } from './bpf.js';
+import { type BpfResult, bpfError, tryBpf } from './bpf.js';
 import { Errno, errnoCode } from './errno.js';
 import { FD } from './fd.js';
 import { syscallImpl } from './ffi.js';
@@ -57,6 +57,11 @@ export interface ProgLoadResult {
 }
 
 const DEFAULT_LOG_SIZE = 256 * 1024;
+/**
+ * How often one load is tried when the kernel answers EAGAIN: the verifier gives up with EAGAIN
+ * when a signal is pending (a profiler's SIGPROF, a timer), which says nothing about the program.
+ */
+const EAGAIN_ATTEMPTS = 5;
 const MAX_LOG_SIZE = 64 * 1024 * 1024;
 
 /**
@@ -114,7 +119,7 @@ export function progLoad(options: ProgLoadOptions): ProgLoadResult {
   let firstErrno: number | undefined;
   if (logLevel === 0) {
     const attr = build(undefined, 0);
-    const r = tryBpf(attr);
+    const r = tryLoad(attr);
     if (r.ok) return { fd: new FD(r.value, impl), log: undefined };
     // The verifier refuses with EINVAL, EACCES, E2BIG, ENOTSUPP...; only a missing privilege
     // is certain to leave no log worth collecting.
@@ -124,7 +129,7 @@ export function progLoad(options: ProgLoadOptions): ProgLoadResult {
   for (;;) {
     const log = new Uint8Array(logSize);
     const attr = build(log, logLevel === 0 ? 1 : logLevel);
-    const r = tryBpf(attr);
+    const r = tryLoad(attr);
     const text = cString(log);
     if (r.ok) return { fd: new FD(r.value, impl), log: logLevel === 0 ? undefined : text };
     if (r.errno === Errno.ENOSPC && logSize < MAX_LOG_SIZE) {
@@ -138,6 +143,13 @@ export function progLoad(options: ProgLoadOptions): ProgLoadResult {
     const full = truncated ? `${text}\n[log truncated at ${logSize} bytes]` : text;
     throw new VerifierError(name, errno, errnoCode(errno), `rejected by the verifier: ${verifierSummary(text)}`, full);
   }
+}
+
+/** `BPF_PROG_LOAD`, tried again (up to {@link EAGAIN_ATTEMPTS} times in all) while the kernel answers EAGAIN. */
+function tryLoad(attr: BpfAttr): BpfResult {
+  let r = tryBpf(attr);
+  for (let i = 1; i < EAGAIN_ATTEMPTS && !r.ok && r.errno === Errno.EAGAIN; i++) r = tryBpf(attr);
+  return r;
 }
 
 function fdArrayBytes(fds: readonly number[]): Uint8Array {

@@ -20,6 +20,7 @@ import {
   type SyscallImpl,
   setSyscallImpl,
 } from '../../src/sys/index.js';
+import { progLoad } from '../../src/sys/prog.js';
 
 /** A scripted `bpf()`: each command is handled by a function; every call is recorded. */
 class FakeSyscalls implements SyscallImpl {
@@ -251,6 +252,23 @@ test('btfLoad does not retry for a permission error and hands out an owned fd on
     fd.close();
     fd.close();
     assert.deepEqual(fake.closed, [77]);
+  });
+});
+
+test('progLoad tries again while the verifier answers EAGAIN (a pending signal), at most five times', () => {
+  withFake((fake) => {
+    let eagain = 2;
+    fake.handlers.set(BpfCommand.BPF_PROG_LOAD, () => (eagain-- > 0 ? -Errno.EAGAIN : 41));
+    const insns = new Uint8Array(16);
+    const { fd } = progLoad({ type: 1, instructions: insns, license: 'GPL' });
+    assert.equal(fd.raw, 41);
+    assert.equal(fake.calls.length, 3);
+    fd.close();
+    fake.calls.length = 0;
+    fake.handlers.set(BpfCommand.BPF_PROG_LOAD, () => -Errno.EAGAIN);
+    assert.throws(() => progLoad({ type: 1, instructions: insns, license: 'GPL' }), { code: 'EAGAIN' });
+    // five without a log, then five with one (which stays empty)
+    assert.equal(fake.calls.length, 10);
   });
 });
 
