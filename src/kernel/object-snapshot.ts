@@ -7,15 +7,22 @@
  * @module
  */
 import type { KernelError } from '../errors.js';
-import { currentIds, type KernelObjects, walkKernelObjects } from './btf-objects.js';
-import type { HandleInfo } from './handle.js';
+import { currentIds, type KernelObjects, objectInfo, walkKernelObjects } from './btf-objects.js';
+import { type HandleInfo, isModule, isVmlinux } from './handle.js';
 
 /** One walk of the kernel's BTF object IDs. */
 export class ObjectSnapshot {
   readonly #objects: KernelObjects;
+  /** IDs of vmlinux's and the modules' objects. */
+  readonly #kernel = new Set<number>();
+  /** IDs seen that are not kernel BTF (programs' BTF, loaded by this process or others). */
+  readonly #others = new Set<number>();
 
   private constructor(objects: KernelObjects) {
     this.#objects = objects;
+    if (objects.vmlinux) this.#kernel.add(objects.vmlinux.id);
+    for (const m of objects.modules.values()) this.#kernel.add(m.id);
+    for (const id of objects.ids) if (!this.#kernel.has(id)) this.#others.add(id);
   }
 
   /**
@@ -52,13 +59,25 @@ export class ObjectSnapshot {
   }
 
   /**
-   * Whether the kernel's set of BTF object IDs differs from this walk's (a module loaded,
-   * unloaded or reloaded). Lists the IDs without opening them. `false` when walking is denied.
+   * Whether the kernel's BTF objects (vmlinux and the modules) differ from this walk's: a module
+   * loaded, unloaded or reloaded. Lists the IDs; opens only IDs not seen before, once each, to
+   * tell kernel BTF from a program's BTF (every object load adds one, and must not make the
+   * registry forget what it decoded). `false` when walking is denied.
    */
   changed(): boolean {
     if (this.#objects.denied !== undefined) return false;
     const ids = currentIds();
-    const prev = this.#objects.ids;
-    return ids !== undefined && (ids.length !== prev.length || ids.some((id, i) => id !== prev[i]));
+    if (ids === undefined) return false;
+    const now = new Set(ids);
+    for (const id of this.#kernel) if (!now.has(id)) return true;
+    for (const id of this.#others) if (!now.has(id)) this.#others.delete(id);
+    for (const id of ids) {
+      if (this.#kernel.has(id) || this.#others.has(id)) continue;
+      const info = objectInfo(id);
+      if (info === undefined) continue; // gone already
+      if (isVmlinux(info) || isModule(info)) return true;
+      this.#others.add(id);
+    }
+    return false;
   }
 }

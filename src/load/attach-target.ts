@@ -6,7 +6,7 @@
  */
 
 import { TsbpfError } from '../errors.js';
-import type { AttachTarget, KernelRegistry } from '../kernel/registry.js';
+import type { AttachTarget, RegistryView } from '../kernel/registry.js';
 import { AttachType } from '../sys/attach-type.js';
 import { ProgType } from '../sys/prog-type.js';
 
@@ -41,7 +41,11 @@ export function needsBtfTarget(type: number, expectedAttachType: number | undefi
  * @throws {@link NotFoundError} when no object has it; {@link AmbiguousError} listing the
  *   modules when several do; {@link TsbpfError} for an empty name.
  */
-export function findTarget(registry: KernelRegistry, expectedAttachType: number | undefined, target: string): AttachTarget {
+export function findTarget(
+  registry: Pick<RegistryView, 'findProgramTarget'>,
+  expectedAttachType: number | undefined,
+  target: string,
+): AttachTarget {
   if (target === '' || target.endsWith(':')) throw new TsbpfError(`attach target '${target}': empty name`);
   return registry.findProgramTarget(expectedAttachType ?? AttachType.TRACE_FENTRY, target);
 }

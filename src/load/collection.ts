@@ -13,7 +13,7 @@ import type { CandidateSource } from '../core/candidates.js';
 import { readCoreObject, relocateObject } from '../core/object-relocations.js';
 import { CoreRelocator } from '../core/relocator.js';
 import { KernelError, NotFoundError, ObjectError, TsbpfError } from '../errors.js';
-import type { KernelRegistry } from '../kernel/registry.js';
+import type { KernelRegistry, RegistryView } from '../kernel/registry.js';
 import { linkProgram } from '../obj/link.js';
 import { loadObject } from '../obj/load-object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from '../obj/object-spec.js';
@@ -98,7 +98,8 @@ export class Collection implements Disposable {
     const given = object instanceof Uint8Array ? object : object.bytes;
     const bytes = given !== undefined && Object.getPrototypeOf(given) !== Uint8Array.prototype ? new Uint8Array(given) : given;
     const spec = object instanceof Uint8Array ? loadObject(bytes as Uint8Array, options.name) : object.spec;
-    const registry = options.registry ?? sharedKernelBtf();
+    // One look at the kernel's BTF objects for the whole load, not one per lookup.
+    const registry = (options.registry ?? sharedKernelBtf()).snapshot();
     let btfFd: FD | undefined;
     if (spec.btfBytes !== undefined) {
       try {
@@ -225,7 +226,7 @@ export class Collection implements Disposable {
     }
   }
 
-  #loadPrograms(bytes: Uint8Array | undefined, registry: KernelRegistry, options: CollectionOptions): void {
+  #loadPrograms(bytes: Uint8Array | undefined, registry: RegistryView, options: CollectionOptions): void {
     const spec = this.spec;
     const functions = this.#relocated(bytes, registry, options);
     const kernelVersion = spec.kernelVersion !== 0 ? spec.kernelVersion : linuxKernelVersion();
@@ -271,7 +272,7 @@ export class Collection implements Disposable {
   /** Every function's instructions after CO-RE, or undefined when the object has none to do. */
   #relocated(
     bytes: Uint8Array | undefined,
-    registry: KernelRegistry,
+    registry: RegistryView,
     options: CollectionOptions,
   ): Map<string, ProgramSpec> | undefined {
     const spec = this.spec;
@@ -279,7 +280,7 @@ export class Collection implements Disposable {
     if (!all.some((p) => p.coreRelos.length > 0)) return undefined;
     if (bytes === undefined) throw new ObjectError('CO-RE relocations need the object bytes (pass { spec, bytes })');
     const core = readCoreObject(bytes);
-    const relocator = new CoreRelocator(core.btf, options.candidates ?? registry.candidateSource());
+    const relocator = new CoreRelocator(core.btf, options.candidates ?? registry);
     relocateObject(core, relocator);
     const out = new Map<string, ProgramSpec>();
     for (const p of all) {
@@ -294,7 +295,7 @@ export class Collection implements Disposable {
     insns: Instruction[],
     r: ProgramSpec['references'][number],
     kfuncs: KfuncTable,
-    registry: KernelRegistry,
+    registry: RegistryView,
   ): void {
     const at = insns[r.insn];
     const where = { program: p.name, insn: r.insn };

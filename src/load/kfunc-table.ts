@@ -8,7 +8,7 @@
  */
 
 import type { FdArray } from '../kernel/fd-array.js';
-import type { KernelRegistry } from '../kernel/registry.js';
+import type { RegistryView } from '../kernel/registry.js';
 
 /** Where a kfunc call points: the instruction's `imm` (BTF ID) and `off` (fd_array slot). */
 export interface KfuncRef {
@@ -22,11 +22,11 @@ export interface KfuncRef {
 
 /** The kfuncs of one load, and the module BTF objects they need (released by {@link KfuncTable.close}). */
 export class KfuncTable implements Disposable {
-  readonly #registry: KernelRegistry;
+  readonly #registry: Pick<RegistryView, 'findAttachTarget' | 'fdArray'>;
   readonly #refs = new Map<string, KfuncRef>();
   #fdArray: FdArray | undefined;
 
-  constructor(registry: KernelRegistry) {
+  constructor(registry: Pick<RegistryView, 'findAttachTarget' | 'fdArray'>) {
     this.#registry = registry;
   }
 

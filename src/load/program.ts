@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import type { Instruction } from '../asm/instruction.js';
 import { encodeInstructions } from '../asm/instruction.js';
 import { KernelError, NotSupportedError } from '../errors.js';
-import type { KernelRegistry } from '../kernel/registry.js';
+import type { RegistryView } from '../kernel/registry.js';
 import { Errno } from '../sys/errno.js';
 import type { FD } from '../sys/fd.js';
 import { type ProgInfo, progInfo } from '../sys/info.js';
@@ -45,8 +45,11 @@ export interface ProgramOptions {
   attachProg?: FD;
   /** Descriptors the instructions index: module BTF fds for kfunc calls. */
   fdArray?: readonly number[];
-  /** Registry attach targets are searched in (default: the process-wide one). */
-  registry?: KernelRegistry;
+  /**
+   * Where attach targets are searched: a registry or one load's snapshot of it (default: the
+   * process-wide registry).
+   */
+  registry?: Pick<RegistryView, 'findProgramTarget'>;
   /** Verifier log level (0: a log only when the load fails). */
   logLevel?: number;
   logSize?: number;
