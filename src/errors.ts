@@ -361,3 +361,12 @@ export class VerifierError extends KernelError {
     this.log = log;
   }
 }
+
+/**
+ * Generating from BTF failed on its input: BPF objects with no CO-RE relocations, relocations
+ * that reach no type of the target BTF, a module that is not there. The message leads with the
+ * object (file, module) and, for a relocation, its program, relocation and instruction.
+ */
+export class GenError extends TsbpfError {
+  override name = 'GenError';
+}

@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import { ROOT } from './fixtures.js';
 
 const SRC = join(ROOT, 'src');
-const PURE = ['internal', 'elf', 'btf', 'asm', 'obj', 'core'];
+const PURE = ['internal', 'elf', 'btf', 'asm', 'obj', 'core', 'gen'];
 
 /** What each folder may import, besides itself and src/errors.ts. */
 const ALLOWED: Record<string, { folders: string[]; node: boolean; packages: string[] }> = {
@@ -21,6 +21,7 @@ const ALLOWED: Record<string, { folders: string[]; node: boolean; packages: stri
   asm: { folders: ['internal'], node: false, packages: [] },
   obj: { folders: ['internal', 'elf', 'btf', 'asm'], node: false, packages: [] },
   core: { folders: ['internal', 'elf', 'btf', 'asm', 'obj'], node: false, packages: [] },
+  gen: { folders: ['internal', 'elf', 'btf', 'asm', 'obj', 'core'], node: false, packages: [] },
   io: { folders: ['internal'], node: true, packages: [] },
   sys: { folders: ['internal'], node: true, packages: ['koffi'] },
   kernel: { folders: [...PURE, 'io', 'sys'], node: true, packages: [] },

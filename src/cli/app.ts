@@ -10,6 +10,7 @@ import { KernelError, TsbpfError, UsageError } from '../errors.js';
 import { btfCommands } from './btf-commands.js';
 import { type CommandEntry, type GlobalOptions, type Group, type Io, matchWord } from './command.js';
 import { coreCommands } from './core-commands.js';
+import { genCommands } from './gen-commands.js';
 
 /**
  * The package's version, printed by `--version`: read from the nearest `package.json` named
@@ -59,6 +60,11 @@ const groups: Group[] = [
     name: 'core',
     summary: 'CO-RE: explain how a BPF object relocates against kernel BTF',
     commands: coreCommands,
+  },
+  {
+    name: 'gen',
+    summary: 'generate from BTF: minimal CO-RE BTF for BPF objects',
+    commands: genCommands,
   },
 ];
 

@@ -1,0 +1,13 @@
+/**
+ * Generating from BTF, pure: minimal CO-RE BTF for a set of BPF objects (vmlinux and module
+ * BTF cut to what their relocations reach).
+ * @module
+ */
+
+export {
+  type MinCoreBtfOptions,
+  type MinCoreBtfResult,
+  type MinCoreObject,
+  type MinimizedBtf,
+  minimizeCoreBtf,
+} from './min-core-btf.js';
