@@ -9,6 +9,7 @@
  */
 import { BtfError } from '../../errors.js';
 import { Kind } from '../kinds.js';
+import { infoVlen } from '../wire.js';
 import type { CTypeTable } from './c-table.js';
 
 /** States of a type in the walk; 0 is not yet visited. */
@@ -37,11 +38,17 @@ export class DefinitionOrder {
    * stand-alone definition (a set of constants); one that is referred to is written inline.
    */
   readonly referenced: Uint8Array;
+  /** The definitions found by the current call, `[0, queued)`. */
   private readonly queue: number[] = [];
-  /** The walk's pending tasks, three numbers each: opcode, type ID, operand. */
+  private queued = 0;
+  /**
+   * The walk's pending tasks, three numbers each: opcode, type ID, operand. A plain array used
+   * as a stack with its own top (written by index, never shrunk), which costs less than
+   * push/pop and `length` updates.
+   */
   private readonly tasks: number[] = [];
-  /** Answers of finished visits, consumed by the tasks that follow their children. */
-  private readonly results: boolean[] = [];
+  /** Answers of finished visits (1 strong, 0 weak), consumed by the tasks that follow their children. */
+  private readonly results: number[] = [];
   /** Tasks run so far, over all calls, and the most any valid spec of this size needs. */
   private steps = 0;
   private readonly maxSteps: number;
@@ -56,30 +63,44 @@ export class DefinitionOrder {
 
   /**
    * The types, `root` among them if it is a definition of its own, that must be defined (in this
-   * order) for `root` to be complete, leaving out those placed by earlier calls. The array is
-   * reused by the next call.
+   * order) for `root` to be complete, leaving out those placed by earlier calls: the first
+   * {@link definitionCount} entries of the returned array, which the next call reuses.
    * @throws {BtfError} on a cycle of by-value containment, which no C header can express.
    */
   definitionsFor(root: number): readonly number[] {
-    this.queue.length = 0;
-    this.walk(root);
+    this.queued = 0;
+    if (this.state[root] !== DONE) this.walk(root);
     return this.queue;
+  }
+
+  /** How many entries of the array {@link definitionsFor} returned are its answer. */
+  get definitionCount(): number {
+    return this.queued;
   }
 
   /**
    * The depth-first walk, on an explicit stack so that chains and nesting of any depth are fine.
    * A task is an opcode with two operands; each visit leaves one answer on `results`: whether the
-   * type must be complete where it is reached (a strong link).
+   * type must be complete where it is reached (a strong link). A child already placed answers
+   * "strong" at once, without a task of its own: most references lead to such types.
    */
   private walk(root: number): void {
     const st = this.state;
     const t = this.t;
+    const kinds = t.kinds;
+    const words = t.words;
+    const starts = t.starts;
+    const referenced = this.referenced;
     const tasks = this.tasks;
     const results = this.results;
-    tasks.length = 0;
-    results.length = 0;
-    tasks.push(VISIT, root, 0);
-    while (tasks.length > 0) {
+    const queue = this.queue;
+    let top = 0;
+    let rtop = 0;
+    let queued = this.queued;
+    tasks[top++] = VISIT;
+    tasks[top++] = root;
+    tasks[top++] = 0;
+    while (top > 0) {
       // A valid spec's walk takes a few tasks per reference; a reference loop added to the bytes
       // after validation would take forever.
       if (++this.steps > this.maxSteps) {
@@ -87,119 +108,174 @@ export class DefinitionOrder {
           typeId: root,
         });
       }
-      const b = tasks.pop()!;
-      const a = tasks.pop()!;
-      const op = tasks.pop()!;
-      if (op === VISIT) {
-        this.visit(a, b === 1);
+      top -= 3;
+      const op = tasks[top]!;
+      const id = tasks[top + 1]!;
+      const b = tasks[top + 2]!;
+      if (op !== VISIT) {
+        if (op === AFTER_PTR || op === AFTER_PLAIN) {
+          st[id] = DONE;
+        } else if (op === AFTER_COMPOSITE) {
+          rtop -= infoVlen(words[starts[id]! + 1]!);
+          if (words[starts[id]!] !== 0) queue[queued++] = id;
+          st[id] = DONE;
+          results[rtop++] = 1;
+        } else if (op === AFTER_TYPEDEF) {
+          const strong = results[--rtop]!;
+          if (b === 1 && strong === 0) {
+            results[rtop++] = 0;
+          } else {
+            queue[queued++] = id;
+            st[id] = DONE;
+            results[rtop++] = 1;
+          }
+        } else {
+          // AFTER_FUNC_PROTO: the return type and every parameter left an answer.
+          let strong = 0;
+          for (let n = infoVlen(words[starts[id]! + 1]!) + 1; n > 0; n--) strong |= results[--rtop]!;
+          results[rtop++] = strong;
+          if (b === 0) st[id] = DONE;
+        }
         continue;
       }
-      if (op === AFTER_PTR || op === AFTER_PLAIN) {
-        st[a] = DONE;
-      } else if (op === AFTER_COMPOSITE) {
-        results.length -= t.vlen(a);
-        if (t.nameOff(a) !== 0) this.queue.push(a);
-        st[a] = DONE;
-        results.push(true);
-      } else if (op === AFTER_TYPEDEF) {
-        const strong = results.pop()!;
-        if (b === 1 && !strong) {
-          results.push(false);
-        } else {
-          this.queue.push(a);
-          st[a] = DONE;
-          results.push(true);
+      // VISIT `id`, reached through a pointer when `b` is 1: answer at once, or schedule its
+      // children and what follows them.
+      if (st[id] === DONE) {
+        results[rtop++] = 1;
+        continue;
+      }
+      const kind = kinds[id] ?? 0;
+      const head = starts[id]!;
+      if (st[id] === IN_PROGRESS) {
+        if (b === 1 && (kind === Kind.Struct || kind === Kind.Union) && words[head] !== 0) {
+          results[rtop++] = 0;
+          continue;
         }
-      } else {
-        // AFTER_FUNC_PROTO: the return type and every parameter left an answer.
-        let strong = false;
-        for (let n = t.vlen(a) + 1; n > 0; n--) if (results.pop()) strong = true;
-        results.push(strong);
-        if (b === 0) st[a] = DONE;
+        throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
+      }
+      switch (kind) {
+        case Kind.Int:
+        case Kind.Float:
+        case Kind.Func:
+        case Kind.Var:
+        case Kind.Datasec:
+        case Kind.DeclTag:
+          st[id] = DONE;
+          results[rtop++] = 0;
+          break;
+        case Kind.Ptr: {
+          tasks[top++] = AFTER_PTR;
+          tasks[top++] = id;
+          tasks[top++] = 0;
+          top = visitChild(tasks, top, st, words[head + 2]!, 1);
+          if (top < 0) {
+            top = ~top;
+            results[rtop++] = 1;
+          }
+          break;
+        }
+        case Kind.Array:
+          // An array's element is complete even behind a pointer (as libbpf orders it).
+          tasks[top++] = AFTER_PLAIN;
+          tasks[top++] = id;
+          tasks[top++] = 0;
+          top = visitChild(tasks, top, st, words[head + 3]!, 0);
+          if (top < 0) {
+            top = ~top;
+            results[rtop++] = 1;
+          }
+          break;
+        case Kind.Struct:
+        case Kind.Union: {
+          if (b === 1 && words[head] !== 0) {
+            results[rtop++] = 0;
+            break;
+          }
+          st[id] = IN_PROGRESS;
+          tasks[top++] = AFTER_COMPOSITE;
+          tasks[top++] = id;
+          tasks[top++] = 0;
+          // Pushed last member first, so the first member is visited first.
+          const body = head + 3;
+          for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
+            top = visitChild(tasks, top, st, words[body + j * 3 + 1]!, 0);
+            if (top < 0) {
+              top = ~top;
+              results[rtop++] = 1;
+            }
+          }
+          break;
+        }
+        case Kind.Enum:
+        case Kind.Enum64:
+        case Kind.Fwd:
+          if (words[head] !== 0 || referenced[id] === 0) queue[queued++] = id;
+          st[id] = DONE;
+          results[rtop++] = 1;
+          break;
+        case Kind.Typedef:
+          tasks[top++] = AFTER_TYPEDEF;
+          tasks[top++] = id;
+          tasks[top++] = b;
+          top = visitChild(tasks, top, st, words[head + 2]!, b);
+          if (top < 0) {
+            top = ~top;
+            results[rtop++] = 1;
+          }
+          break;
+        case Kind.Volatile:
+        case Kind.Const:
+        case Kind.Restrict:
+        case Kind.TypeTag:
+          if (b === 0) {
+            tasks[top++] = AFTER_PLAIN;
+            tasks[top++] = id;
+            tasks[top++] = 0;
+          }
+          top = visitChild(tasks, top, st, words[head + 2]!, b);
+          if (top < 0) {
+            top = ~top;
+            results[rtop++] = 1;
+          }
+          break;
+        case Kind.FuncProto: {
+          tasks[top++] = AFTER_FUNC_PROTO;
+          tasks[top++] = id;
+          tasks[top++] = b;
+          const body = head + 3;
+          for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
+            top = visitChild(tasks, top, st, words[body + j * 2 + 1]!, b);
+            if (top < 0) {
+              top = ~top;
+              results[rtop++] = 1;
+            }
+          }
+          top = visitChild(tasks, top, st, words[head + 2]!, b);
+          if (top < 0) {
+            top = ~top;
+            results[rtop++] = 1;
+          }
+          break;
+        }
+        default:
+          throw new BtfError(`kind ${kind} has no C declaration`, { typeId: id });
       }
     }
+    this.queued = queued;
   }
+}
 
-  /** Visits `id`: answers at once, or schedules its children and what follows them. */
-  private visit(id: number, viaPointer: boolean): void {
-    const st = this.state;
-    const t = this.t;
-    const tasks = this.tasks;
-    const results = this.results;
-    const via = viaPointer ? 1 : 0;
-    if (st[id] === DONE) {
-      results.push(true);
-      return;
-    }
-    const kind = t.kind(id);
-    if (st[id] === IN_PROGRESS) {
-      if (viaPointer && t.isComposite(id) && t.nameOff(id) !== 0) {
-        results.push(false);
-        return;
-      }
-      throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
-    }
-    switch (kind) {
-      case Kind.Int:
-      case Kind.Float:
-        st[id] = DONE;
-        results.push(false);
-        return;
-      case Kind.Ptr:
-        tasks.push(AFTER_PTR, id, 0, VISIT, t.sizeOrType(id), 1);
-        return;
-      case Kind.Array:
-        // An array's element is complete even behind a pointer (as libbpf orders it).
-        tasks.push(AFTER_PLAIN, id, 0, VISIT, t.arrayElem(id), 0);
-        return;
-      case Kind.Struct:
-      case Kind.Union: {
-        if (viaPointer && t.nameOff(id) !== 0) {
-          results.push(false);
-          return;
-        }
-        st[id] = IN_PROGRESS;
-        tasks.push(AFTER_COMPOSITE, id, 0);
-        // Pushed last member first, so the first member is visited first.
-        const body = t.body(id);
-        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(VISIT, t.words[body + j * 3 + 1]!, 0);
-        return;
-      }
-      case Kind.Enum:
-      case Kind.Enum64:
-      case Kind.Fwd:
-        if (t.nameOff(id) !== 0 || this.referenced[id] === 0) this.queue.push(id);
-        st[id] = DONE;
-        results.push(true);
-        return;
-      case Kind.Typedef:
-        tasks.push(AFTER_TYPEDEF, id, via, VISIT, t.sizeOrType(id), via);
-        return;
-      case Kind.Volatile:
-      case Kind.Const:
-      case Kind.Restrict:
-      case Kind.TypeTag:
-        if (via === 0) tasks.push(AFTER_PLAIN, id, 0);
-        tasks.push(VISIT, t.sizeOrType(id), via);
-        return;
-      case Kind.FuncProto: {
-        tasks.push(AFTER_FUNC_PROTO, id, via);
-        const body = t.body(id);
-        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(VISIT, t.words[body + j * 2 + 1]!, via);
-        tasks.push(VISIT, t.sizeOrType(id), via);
-        return;
-      }
-      case Kind.Func:
-      case Kind.Var:
-      case Kind.Datasec:
-      case Kind.DeclTag:
-        st[id] = DONE;
-        results.push(false);
-        return;
-      default:
-        throw new BtfError(`kind ${kind} has no C declaration`, { typeId: id });
-    }
-  }
+/**
+ * Schedules a visit of `child` (through a pointer when `via` is 1) on `tasks` above `top` and
+ * returns the new top; for a child already placed, whose answer is "strong", schedules nothing
+ * and returns `~top` (negative) so the caller records the answer itself.
+ */
+function visitChild(tasks: number[], top: number, st: Uint8Array, child: number, via: number): number {
+  if (st[child] === DONE) return ~top;
+  tasks[top] = VISIT;
+  tasks[top + 1] = child;
+  tasks[top + 2] = via;
+  return top + 3;
 }
 
 /** Marks every type some other type refers to. */

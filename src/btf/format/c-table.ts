@@ -13,6 +13,8 @@ import { longestString } from '../string-bounds.js';
 import type { StringTable } from '../strings.js';
 import { infoKflag, infoKind, infoVlen } from '../wire.js';
 
+const EMPTY = new Uint8Array(1);
+
 /** Every type of a spec and its bases, by ID. ID 0 is `void` (kind 0). */
 export class CTypeTable {
   /** Host-order record words of all specs, concatenated. */
@@ -21,10 +23,16 @@ export class CTypeTable {
   readonly starts: Uint32Array;
   /** One past the highest ID. */
   readonly count: number;
+  /** Each type's kind number, by ID (0 for `void`): the most frequent read, one load away. */
+  readonly kinds: Uint8Array;
+  /** One past the highest string offset: the end of the spec's string section. */
+  readonly stringEnd: number;
   /** Pointer size in bytes: the size of the first `long`-like INT, else 8 ({@link pointerSizeOf}). */
   readonly ptrSize: number;
   /** The string sections of the spec and its bases, the root's first. */
   private readonly stringTables: StringTable[] = [];
+  /** Each string table's longest string ({@link longestString}), measured once, in table order. */
+  private readonly longest: number[] = [];
   private readonly names = new Map<number, string>();
   /** Each type's own name, once looked up. */
   private readonly typeNames: (string | undefined)[];
@@ -32,17 +40,22 @@ export class CTypeTable {
 
   constructor(spec: Spec) {
     this.count = spec.nextId;
+    this.stringEnd = spec.strings.end;
     for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.stringTables.unshift(st);
+    for (const st of this.stringTables) this.longest.push(longestString(st.bytes));
     this.typeNames = new Array(this.count);
     const records = chainRecords(spec);
     this.words = records.words;
     this.starts = records.starts;
     this.layout = new TypeLayout(records, pointerSizeOf(spec));
     this.ptrSize = this.layout.pointerSize;
+    const kinds = new Uint8Array(this.count);
+    for (let id = 1; id < this.count; id++) kinds[id] = infoKind(this.words[this.starts[id]! + 1]!);
+    this.kinds = kinds;
   }
 
   kind(id: number): number {
-    return id === 0 ? 0 : infoKind(this.words[this.starts[id]! + 1]!);
+    return this.kinds[id] ?? 0;
   }
   nameOff(id: number): number {
     return id === 0 ? 0 : this.words[this.starts[id]!]!;
@@ -81,21 +94,79 @@ export class CTypeTable {
     if (off === 0) return '';
     let s = this.names.get(off);
     if (s === undefined) {
-      s = '';
-      const table = this.tableOf(off);
-      if (table) {
-        const bytes = table.bytes;
-        const start = off - table.start;
-        // Bounded by the longest string validation saw, should the bytes have changed since.
-        const nul = bytes.indexOf(0, start);
-        const end = Math.min(nul < 0 ? bytes.length : nul, start + longestString(bytes));
-        for (let i = start; i < end; i += 4096) {
-          s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-        }
-      }
+      s = this.readName(off);
       this.names.set(off, s);
     }
     return s;
+  }
+
+  /** The string at `off` as {@link name} gives it, read anew and not cached (for names used once). */
+  readName(off: number): string {
+    const tables = this.stringTables;
+    for (let i = tables.length - 1; i >= 0; i--) {
+      const table = tables[i]!;
+      if (off < table.start) continue;
+      if (off >= table.end) return '';
+      const bytes = table.bytes;
+      const start = off - table.start;
+      // Bounded by the longest string validation saw, should the bytes have changed since.
+      const limit = start + this.longest[i]!;
+      let end = start;
+      while (end < limit && bytes[end] !== 0) end++;
+      let s = '';
+      for (let j = start; j < end; j += 4096) {
+        s += String.fromCharCode.apply(null, bytes.subarray(j, Math.min(end, j + 4096)) as unknown as number[]);
+      }
+      return s;
+    }
+    return '';
+  }
+
+  /** Index in {@link stringTables} of the section holding offset `off`, or -1. */
+  private tableIndex(off: number): number {
+    const tables = this.stringTables;
+    for (let i = tables.length - 1; i >= 0; i--) {
+      const t = tables[i]!;
+      if (off >= t.start) return off < t.end ? i : -1;
+    }
+    return -1;
+  }
+
+  /** The bytes of the string section holding offset `off` (empty for an offset out of range). */
+  bytesOf(off: number): Uint8Array {
+    const i = this.tableIndex(off);
+    return i < 0 ? EMPTY : this.stringTables[i]!.bytes;
+  }
+
+  /** Where offset `off` lies in {@link bytesOf}`(off)`. */
+  localOffset(off: number): number {
+    const i = this.tableIndex(off);
+    return i < 0 ? 0 : off - this.stringTables[i]!.start;
+  }
+
+  /**
+   * The longest string of the section holding offset `off`, as measured while its bytes were
+   * as validation saw them: loops over a name stop there, should the bytes have changed since.
+   */
+  longestAt(off: number): number {
+    const i = this.tableIndex(off);
+    return i < 0 ? 0 : this.longest[i]!;
+  }
+
+  /** Whether the strings at offsets `a` and `b` have the same bytes. */
+  sameName(a: number, b: number): boolean {
+    if (a === b) return true;
+    const ba = this.bytesOf(a);
+    const bb = this.bytesOf(b);
+    let i = this.localOffset(a);
+    let j = this.localOffset(b);
+    const end = i + Math.min(this.longestAt(a), this.longestAt(b)) + 1;
+    for (; i < end; i++, j++) {
+      const c = ba[i] ?? 0;
+      if (c !== (bb[j] ?? 0)) return false;
+      if (c === 0) return true;
+    }
+    return true;
   }
 
   /** The string section holding offset `off`. */

@@ -18,6 +18,7 @@ import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
+import { NameCounter } from './c-name-counter.js';
 import { DefinitionOrder } from './c-order.js';
 import { CTypeTable } from './c-table.js';
 
@@ -46,6 +47,9 @@ const SIMD_ALIASES = new Map([
 /** A compiler built-in that must never be redefined. */
 const BUILTIN_VA_LIST = '__builtin_va_list';
 
+/** Names of the padding types of {@link CWriter.padding}, widest first. */
+const PAD_NAMES = ['long', 'int', 'short', 'char'];
+
 const NOT_WRITTEN = 0;
 const WRITING = 1;
 const WRITTEN = 2;
@@ -69,21 +73,44 @@ class CWriter {
   private readonly state: Uint8Array;
   /** A forward declaration (or, for a typedef, the definition) was written ahead of time. */
   private readonly declared: Uint8Array;
-  /** The name each type is written under, once assigned. */
-  private readonly assigned: (string | undefined)[];
+  /**
+   * Which occurrence of its name each type is written as, once assigned (0: not yet): the N-th
+   * type of a name is written `name___N` from N = 2 on.
+   */
+  private readonly occurrences: Int32Array;
+  /** Typedef names as strings (with their suffix), once asked for. */
+  private readonly identStrings: (string | undefined)[];
   /** How many struct/union/enum tags of each name were assigned so far. */
-  private readonly tagNames = new Map<string, number>();
+  private readonly tagNames: NameCounter;
   /** How many typedef names and enumerators of each name were written so far (one namespace). */
-  private readonly identNames = new Map<string, number>();
-  /** Pending tasks of {@link define}, three numbers each. */
+  private readonly identNames: NameCounter;
+  /**
+   * Pending tasks of {@link define}, three numbers each, `[0, taskTop)`: a plain array used as a
+   * stack with its own top (written by index, never shrunk), cheaper than push and pop.
+   */
   private readonly tasks: number[] = [];
+  private taskTop = 0;
   /** Tasks {@link define} ran so far, and the most any valid spec of this size needs. */
   private steps = 0;
   private readonly maxSteps: number;
-  /** Offsets of names found fit to be written. */
-  private readonly checkedNames = new Set<number>();
+  /**
+   * 1 at each string offset whose name was found fit to be written: a byte per offset of the
+   * string sections, cheaper than a set of numbers for the ~300,000 names of vmlinux.
+   */
+  private readonly checkedNames: Uint8Array;
+  /** Bit widths of the padding types, widest first: long (the pointer size), int, short, char. */
+  private readonly padUnits: readonly number[];
   /** How many {@link declaration}s are being written inside one another. */
   private nesting = 0;
+  /**
+   * The type chains of the declarations being written, each nested one's on top of its
+   * container's (`[0, chainTop)` in use): one array for all, rather than one per declaration.
+   */
+  private readonly chain: number[] = [];
+  private chainTop = 0;
+  /** The pending closers of the declarators being written, likewise stacked. */
+  private readonly closers: number[] = [];
+  private closersTop = 0;
 
   constructor(table: CTypeTable, out: ByteWriter) {
     this.t = table;
@@ -92,49 +119,87 @@ class CWriter {
     this.state = new Uint8Array(table.count);
     this.state[0] = WRITTEN;
     this.declared = new Uint8Array(table.count);
-    this.assigned = new Array(table.count);
+    this.occurrences = new Int32Array(table.count);
+    this.identStrings = new Array(table.count);
+    this.tagNames = new NameCounter(table);
+    this.identNames = new NameCounter(table);
+    this.checkedNames = new Uint8Array(table.stringEnd);
+    this.padUnits = [table.ptrSize * 8, 32, 16, 8];
     this.maxSteps = 16 * table.words.length + 1_000_000;
   }
 
   /** Writes the definitions `id` needs, then its own, skipping what earlier calls wrote. */
   writeType(id: number): void {
-    for (const d of this.order.definitionsFor(id)) this.define(d, 0);
+    const order = this.order;
+    const defs = order.definitionsFor(id);
+    for (let i = 0, n = order.definitionCount; i < n; i++) this.define(defs[i]!, 0);
   }
 
   // ---- names ----------------------------------------------------------------------------
 
-  /** Next occurrence number of `name` in `names`, counting this one. */
-  private static occurrence(names: Map<string, number>, name: string): number {
-    const n = (names.get(name) ?? 0) + 1;
-    names.set(name, n);
+  /**
+   * Which occurrence of its name `id` is written as (0 if it has no name), counted in `names`
+   * when first asked: the N-th type of a name is written `name___N` from N = 2 on.
+   */
+  private occurrence(id: number, names: NameCounter): number {
+    const done = this.occurrences[id]!;
+    if (done !== 0) return done;
+    const t = this.t;
+    const off = t.nameOff(id);
+    if (off === 0) return 0;
+    const kind = t.kind(id);
+    this.checkName(off, id, kind === Kind.Int || kind === Kind.Float);
+    // A forward declaration, or an enum without values, names a type defined elsewhere.
+    const n = kind !== Kind.Fwd && !(kind === Kind.Enum && t.vlen(id) === 0) ? names.next(off) : 1;
+    this.occurrences[id] = n;
     return n;
   }
 
-  /** The name `id` is written under: its own, with `___N` appended for the N-th type of that name. */
-  private uniqueName(id: number, names: Map<string, number>): string {
-    const t = this.t;
-    const off = t.nameOff(id);
-    if (off === 0) return '';
-    const done = this.assigned[id];
-    if (done !== undefined) return done;
-    const kind0 = t.kind(id);
-    this.checkName(off, id, kind0 === Kind.Int || kind0 === Kind.Float);
-    const own = t.name(off);
-    const kind = t.kind(id);
-    let name = own;
-    // A forward declaration, or an enum without values, names a type defined elsewhere.
-    if (kind !== Kind.Fwd && !(kind === Kind.Enum && t.vlen(id) === 0)) {
-      const n = CWriter.occurrence(names, own);
-      if (n > 1) name = `${own}___${n}`;
-    }
-    this.assigned[id] = name;
-    return name;
+  /** Writes the tag (struct, union, enum) name `id` is written under. */
+  private putTagName(id: number): void {
+    const n = this.occurrence(id, this.tagNames);
+    if (n === 0) return;
+    this.putName(this.t.nameOff(id));
+    this.putSuffix(n);
   }
-  private tagName(id: number): string {
-    return this.uniqueName(id, this.tagNames);
+
+  /** Writes the typedef name `id` is written under. */
+  private putIdentName(id: number): void {
+    const n = this.occurrence(id, this.identNames);
+    if (n === 0) return;
+    this.putName(this.t.nameOff(id));
+    this.putSuffix(n);
   }
+
+  /** The typedef name `id` is written under, as a string. */
   private identName(id: number): string {
-    return this.uniqueName(id, this.identNames);
+    let s = this.identStrings[id];
+    if (s === undefined) {
+      const n = this.occurrence(id, this.identNames);
+      s = n === 0 ? '' : n === 1 ? this.t.typeName(id) : `${this.t.typeName(id)}___${n}`;
+      this.identStrings[id] = s;
+    }
+    return s;
+  }
+
+  /** Writes the string at offset `off` (already checked), byte for byte. */
+  private putName(off: number): void {
+    const t = this.t;
+    const bytes = t.bytesOf(off);
+    const start = t.localOffset(off);
+    // Bounded by the longest string validation saw, should the bytes have changed since.
+    const limit = start + t.longestAt(off);
+    let end = start;
+    while (end < limit && bytes[end] !== 0) end++;
+    this.w.bytes(bytes, start, end);
+  }
+
+  /** Writes `___N` for the N-th occurrence of a name, N > 1. */
+  private putSuffix(n: number): void {
+    if (n > 1) {
+      this.w.ascii('___');
+      this.w.uint(n);
+    }
   }
 
   /**
@@ -145,7 +210,7 @@ class CWriter {
    * @throws {BtfError} naming the type (0 for a member or parameter name).
    */
   private checkName(off: number, id: number, basic: boolean): void {
-    if (off === 0 || this.checkedNames.has(off)) return;
+    if (off === 0 || this.checkedNames[off] === 1) return;
     const table = this.t.tableOf(off);
     if (table) {
       const at = off - table.start;
@@ -154,7 +219,7 @@ class CWriter {
         throw new BtfError(`name ${quoteName(table.bytes, at)} cannot be written in C`, id === 0 ? {} : { typeId: id });
       }
     }
-    this.checkedNames.add(off);
+    this.checkedNames[off] = 1;
   }
 
   private isBuiltin(id: number): boolean {
@@ -167,21 +232,24 @@ class CWriter {
    * Makes `id` usable at this point: defines it (at top level, `container` 0) or, inside the
    * definition of `container`, writes the definitions and forward declarations its inline text
    * will need. Runs on an explicit stack of (opcode, type ID, container) tasks, so chains and
-   * nesting of any depth are fine; children are pushed last first so they run in order.
+   * nesting of any depth are fine; children are pushed last first so they run in order, and
+   * only if not written yet (most are), as defining a written type does nothing.
    */
   private define(root: number, rootContainer: number): void {
     const tasks = this.tasks;
-    const base = tasks.length;
-    tasks.push(DEFINE, root, rootContainer);
-    while (tasks.length > base) {
+    const base = this.taskTop;
+    this.push(DEFINE, root, rootContainer);
+    while (this.taskTop > base) {
       if (++this.steps > this.maxSteps) {
         throw new BtfError('the walk over types does not end: a reference loop (bytes changed after loading?)', {
           typeId: root,
         });
       }
-      const container = tasks.pop()!;
-      const id = tasks.pop()!;
-      const op = tasks.pop()!;
+      const at = this.taskTop - 3;
+      this.taskTop = at;
+      const op = tasks[at]!;
+      const id = tasks[at + 1]!;
+      const container = tasks[at + 2]!;
       if (op === DEFINE) this.defineStep(id, container);
       else if (op === AFTER_TYPEDEF) {
         if (!this.declared[id] && !this.isBuiltin(id)) {
@@ -202,6 +270,21 @@ class CWriter {
     }
   }
 
+  /** Schedules a task of {@link define}. */
+  private push(op: number, id: number, container: number): void {
+    const tasks = this.tasks;
+    const at = this.taskTop;
+    tasks[at] = op;
+    tasks[at + 1] = id;
+    tasks[at + 2] = container;
+    this.taskTop = at + 3;
+  }
+
+  /** Schedules the definition of `id` inside `container`, unless `id` is written already. */
+  private pushDefine(id: number, container: number): void {
+    if (this.state[id] !== WRITTEN) this.push(DEFINE, id, container);
+  }
+
   /** One step of {@link define}: writes what `id` needs now and schedules the rest. */
   private defineStep(id: number, container: number): void {
     const st = this.state[id]!;
@@ -209,7 +292,6 @@ class CWriter {
     const t = this.t;
     const kind = t.kind(id);
     const w = this.w;
-    const tasks = this.tasks;
     if (st === WRITING) {
       // Reached again while being written: only a forward declaration can help now.
       if (this.declared[id]) return;
@@ -229,8 +311,9 @@ class CWriter {
     }
     switch (kind) {
       case Kind.Int: {
-        const alias = SIMD_ALIASES.get(this.tagName(id));
-        if (alias !== undefined) w.ascii(`typedef ${alias} ${this.tagName(id)};\n\n`);
+        // Counted among the tags, as libbpf does; only a first occurrence has the alias's name.
+        const alias = this.occurrence(id, this.tagNames) === 1 ? SIMD_ALIASES.get(t.typeName(id)) : undefined;
+        if (alias !== undefined) w.ascii(`typedef ${alias} ${t.typeName(id)};\n\n`);
         this.state[id] = WRITTEN;
         break;
       }
@@ -247,10 +330,10 @@ class CWriter {
       case Kind.Const:
       case Kind.Restrict:
       case Kind.TypeTag:
-        tasks.push(DEFINE, t.sizeOrType(id), container);
+        this.pushDefine(t.sizeOrType(id), container);
         break;
       case Kind.Array:
-        tasks.push(DEFINE, t.arrayElem(id), container);
+        this.pushDefine(t.arrayElem(id), container);
         break;
       case Kind.Fwd:
         this.fwdDecl(id);
@@ -259,18 +342,19 @@ class CWriter {
         break;
       case Kind.Typedef:
         this.state[id] = WRITING;
-        tasks.push(AFTER_TYPEDEF, id, 0, DEFINE, t.sizeOrType(id), id);
+        this.push(AFTER_TYPEDEF, id, 0);
+        this.pushDefine(t.sizeOrType(id), id);
         break;
       case Kind.Struct:
       case Kind.Union: {
         this.state[id] = WRITING;
         const named = t.nameOff(id) !== 0;
-        tasks.push(AFTER_COMPOSITE, id, container);
+        this.push(AFTER_COMPOSITE, id, container);
         if (container === 0 || !named) {
           // Its members' text is about to be written: make their types usable.
           const inner = named ? id : container;
           const body = t.body(id);
-          for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(DEFINE, t.words[body + j * 3 + 1]!, inner);
+          for (let j = t.vlen(id) - 1; j >= 0; j--) this.pushDefine(t.words[body + j * 3 + 1]!, inner);
         } else if (!this.declared[id] && id !== container) {
           this.structHead(id);
           w.ascii(';\n\n');
@@ -280,8 +364,8 @@ class CWriter {
       }
       case Kind.FuncProto: {
         const body = t.body(id);
-        for (let j = t.vlen(id) - 1; j >= 0; j--) tasks.push(DEFINE, t.words[body + j * 2 + 1]!, container);
-        tasks.push(DEFINE, t.sizeOrType(id), container);
+        for (let j = t.vlen(id) - 1; j >= 0; j--) this.pushDefine(t.words[body + j * 2 + 1]!, container);
+        this.pushDefine(t.sizeOrType(id), container);
         break;
       }
       default:
@@ -291,13 +375,16 @@ class CWriter {
 
   /** `struct name` / `union name` (just the keyword for an anonymous one). */
   private structHead(id: number): void {
-    const kw = this.t.kind(id) === Kind.Struct ? 'struct' : 'union';
-    this.w.ascii(this.t.nameOff(id) !== 0 ? `${kw} ${this.tagName(id)}` : kw);
+    this.w.ascii(this.t.kind(id) === Kind.Struct ? 'struct' : 'union');
+    if (this.t.nameOff(id) !== 0) {
+      this.w.byte(32);
+      this.putTagName(id);
+    }
   }
 
   private fwdDecl(id: number): void {
     this.w.ascii(this.t.kflag(id) ? 'union ' : 'struct ');
-    this.w.ascii(this.tagName(id));
+    this.putTagName(id);
   }
 
   private typedefDef(id: number, level: number): void {
@@ -388,8 +475,8 @@ class CWriter {
    */
   private padding(from: number, to: number, nextAlign: number, inBitfield: boolean, level: number): void {
     if (from >= to) return;
-    const units = [this.t.ptrSize * 8, 32, 16, 8];
-    const names = ['long', 'int', 'short', 'char'];
+    const units = this.padUnits;
+    const names = PAD_NAMES;
     let cur = from;
     let unit = 8;
     let unitName = 'char';
@@ -435,7 +522,8 @@ class CWriter {
     const words = t.words;
     const n = t.vlen(id);
     const named = t.nameOff(id) !== 0;
-    w.ascii(named ? `enum ${this.tagName(id)}` : 'enum');
+    w.ascii(named ? 'enum ' : 'enum');
+    if (named) this.putTagName(id);
     if (n === 0) return;
     w.ascii(' {');
     const signed = t.kflag(id);
@@ -444,13 +532,13 @@ class CWriter {
     const pfx = indent(level + 1);
     for (let j = 0; j < n; j++) {
       const at = body + j * (is64 ? 3 : 2);
-      this.checkName(words[at]!, id, false);
-      const name = t.name(words[at]!);
-      const dup = CWriter.occurrence(this.identNames, name);
+      const off = words[at]!;
+      this.checkName(off, id, false);
+      const dup = this.identNames.next(off);
       w.byte(10);
       w.ascii(pfx);
-      w.ascii(name);
-      if (dup > 1) w.ascii(`___${dup}`);
+      this.putName(off);
+      this.putSuffix(dup);
       w.ascii(' = ');
       if (is64) {
         const lo = words[at + 1]!;
@@ -482,13 +570,16 @@ class CWriter {
         typeId: id,
       });
     }
-    const chain: number[] = [];
-    // From the outermost derivation to the type it ends in.
+    // From the outermost derivation to the type it ends in, on top of the chains of the
+    // declarations this one is nested in.
+    const chain = this.chain;
+    const base = this.chainTop;
+    let top = base;
     for (let cur = id; ; ) {
-      chain.push(cur);
+      chain[top++] = cur;
       if (cur === 0) break;
       // Longer than there are types: a reference loop (bytes changed after validation).
-      if (chain.length > t.count) throw new BtfError('reference loop', { typeId: id });
+      if (top - base > t.count) throw new BtfError('reference loop', { typeId: id });
       const k = t.kind(cur);
       if (
         k === Kind.Ptr ||
@@ -503,7 +594,9 @@ class CWriter {
         cur = t.arrayElem(cur);
       } else break;
     }
-    this.declarator({ ids: chain, left: chain.length }, name, level);
+    this.chainTop = top;
+    this.declarator(base, top, name, level);
+    this.chainTop = base;
     this.nesting--;
   }
 
@@ -513,20 +606,25 @@ class CWriter {
     return id !== 0 && (k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict);
   }
 
-  /** Writes the qualifiers directly around the base type as prefixes (`const volatile int`). */
-  private leadingQualifiers(chain: Chain): void {
-    while (chain.left > 0) {
-      const id = chain.ids[chain.left - 1]!;
-      if (!this.isQualifier(id)) return;
+  /**
+   * Writes the qualifiers directly around the base type as prefixes (`const volatile int`):
+   * those at the end of the chain `[base, left)`. Returns the new `left`.
+   */
+  private leadingQualifiers(base: number, left: number): number {
+    while (left > base) {
+      const id = this.chain[left - 1]!;
+      if (!this.isQualifier(id)) break;
       const k = this.t.kind(id);
       this.w.ascii(k === Kind.Const ? 'const ' : k === Kind.Volatile ? 'volatile ' : 'restrict ');
-      chain.left--;
+      left--;
     }
+    return left;
   }
 
-  /** Drops qualifiers of arrays and functions, which C cannot express (GCC emits them). */
-  private dropQualifiers(chain: Chain): void {
-    while (chain.left > 0 && this.isQualifier(chain.ids[chain.left - 1]!)) chain.left--;
+  /** Drops qualifiers of arrays and functions, which C cannot express (GCC emits them). Returns the new `left`. */
+  private dropQualifiers(base: number, left: number): number {
+    while (left > base && this.isQualifier(this.chain[left - 1]!)) left--;
+    return left;
   }
 
   private isEmpty(name: DeclName): boolean {
@@ -549,27 +647,29 @@ class CWriter {
   }
 
   /**
-   * Writes the declarator for `chain.ids[0, left)`, innermost type first: each step wraps what
+   * Writes the declarator for the chain `this.chain[base, left)`, innermost type first: each step wraps what
    * was written so far. An array or function with derivations left outside it binds tighter than
    * they do: it opens a parenthesised group for the outer part (a new level, where a `*` is again
    * the first thing written) and leaves its `)`, `[n]` or parameter list on `closers`, written
    * once the name is.
    */
-  private declarator(chain: Chain, name: DeclName, level: number): void {
+  private declarator(base: number, left: number, name: DeclName, level: number): void {
     const t = this.t;
     const w = this.w;
-    /** Pairs of (array or func_proto ID, 1 if a `)` precedes its suffix), innermost first. */
-    const closers: number[] = [];
+    // Pairs of (array or func_proto ID, 1 if a `)` precedes its suffix), innermost first, on top
+    // of those of the declarators this one is nested in.
+    const closers = this.closers;
+    const closersBase = this.closersTop;
     let afterStar = true;
     let named = false;
     while (!named) {
-      if (chain.left === 0) {
+      if (left === base) {
         this.declName(name, afterStar);
         break;
       }
-      const id = chain.ids[--chain.left]!;
+      const id = this.chain[--left]!;
       if (id === 0) {
-        this.leadingQualifiers(chain);
+        left = this.leadingQualifiers(base, left);
         w.ascii('void');
         afterStar = false;
         continue;
@@ -578,29 +678,32 @@ class CWriter {
       switch (kind) {
         case Kind.Int:
         case Kind.Float:
-          this.leadingQualifiers(chain);
+          left = this.leadingQualifiers(base, left);
           this.checkName(t.nameOff(id), id, true);
           w.ascii(t.typeName(id));
           break;
         case Kind.Struct:
         case Kind.Union:
-          this.leadingQualifiers(chain);
+          left = this.leadingQualifiers(base, left);
           if (t.nameOff(id) === 0) this.structDef(id, level);
           else this.structHead(id);
           break;
         case Kind.Enum:
         case Kind.Enum64:
-          this.leadingQualifiers(chain);
+          left = this.leadingQualifiers(base, left);
           if (t.nameOff(id) === 0) this.enumDef(id, level);
-          else w.ascii(`enum ${this.tagName(id)}`);
+          else {
+            w.ascii('enum ');
+            this.putTagName(id);
+          }
           break;
         case Kind.Fwd:
-          this.leadingQualifiers(chain);
+          left = this.leadingQualifiers(base, left);
           this.fwdDecl(id);
           break;
         case Kind.Typedef:
-          this.leadingQualifiers(chain);
-          w.ascii(this.identName(id));
+          left = this.leadingQualifiers(base, left);
+          this.putIdentName(id);
           break;
         case Kind.Ptr:
           w.ascii(afterStar ? '*' : ' *');
@@ -615,35 +718,39 @@ class CWriter {
           w.ascii(' restrict');
           break;
         case Kind.TypeTag:
-          this.leadingQualifiers(chain);
+          left = this.leadingQualifiers(base, left);
           w.ascii(` __attribute__((btf_type_tag("${cStringLiteral(t.typeName(id))}")))`);
           break;
         case Kind.Array: {
-          this.dropQualifiers(chain);
-          if (chain.left === 0) {
+          left = this.dropQualifiers(base, left);
+          if (left === base) {
             this.declName(name, afterStar);
-            closers.push(id, 0);
+            closers[this.closersTop++] = id;
+            closers[this.closersTop++] = 0;
             named = true;
             break;
           }
-          const outer = chain.ids[chain.left - 1]!;
+          const outer = this.chain[left - 1]!;
           const multiDim = outer !== 0 && t.kind(outer) === Kind.Array;
           if (!afterStar && !this.isEmpty(name)) w.byte(32);
           if (!multiDim) w.byte(40);
-          closers.push(id, multiDim ? 0 : 1);
+          closers[this.closersTop++] = id;
+          closers[this.closersTop++] = multiDim ? 0 : 1;
           afterStar = true;
           continue;
         }
         case Kind.FuncProto: {
-          this.dropQualifiers(chain);
-          if (chain.left > 0) {
+          left = this.dropQualifiers(base, left);
+          if (left > base) {
             w.ascii(' (');
-            closers.push(id, 1);
+            closers[this.closersTop++] = id;
+            closers[this.closersTop++] = 1;
             afterStar = true;
             continue;
           }
           this.declName(name, afterStar);
-          closers.push(id, 0);
+          closers[this.closersTop++] = id;
+          closers[this.closersTop++] = 0;
           named = true;
           break;
         }
@@ -653,12 +760,17 @@ class CWriter {
       }
       afterStar = kind === Kind.Ptr;
     }
-    for (let i = closers.length - 2; i >= 0; i -= 2) {
+    // Inline structs and parameter lists written meanwhile used the stack above ours and left it.
+    for (let i = this.closersTop - 2; i >= closersBase; i -= 2) {
       const id = closers[i]!;
       if (closers[i + 1] === 1) w.byte(41);
-      if (t.kind(id) === Kind.Array) w.ascii(`[${t.arrayLength(id)}]`);
-      else this.params(id, level);
+      if (t.kind(id) === Kind.Array) {
+        w.byte(91);
+        w.uint(t.arrayLength(id));
+        w.byte(93);
+      } else this.params(id, level);
     }
+    this.closersTop = closersBase;
   }
 
   /** `(type a, type b)`, `(void)` for none, `...` for a trailing void parameter. */
@@ -688,12 +800,6 @@ class CWriter {
 
 /** The name a declarator declares: a string, or the offset of a name in the string sections. */
 type DeclName = string | number;
-
-/** A declarator chain being consumed from its end (`left` entries remain). */
-interface Chain {
-  readonly ids: number[];
-  left: number;
-}
 
 /**
  * `s` (one char per byte) as the inside of a C string literal: quotes, backslashes and bytes
