@@ -6,9 +6,12 @@ import { writeRaw } from '../btf/format/raw.js';
 import type { Spec } from '../btf/spec.js';
 import { inObject, TsbpfError, UsageError } from '../errors.js';
 import { openBtfFile } from '../kernel/btf-file.js';
+import { dumpWithModules, isModulesDump } from './btf-dump-modules.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
+       tsbpf btf dump file <VMLINUX> file <MOD>... format c
+       tsbpf btf dump kernel module <NAME>...|all format c
 SOURCE := file <PATH> | id <ID> | module <NAME> | kernel
 
 Dumps the types of:
@@ -22,7 +25,9 @@ Dumps the types of:
 'format raw' (the default) prints what 'bpftool btf dump ... format raw' prints, byte for
 byte; 'format json' (or -j) prints bpftool's JSON document {"types":[...]}; 'format c'
 prints a compilable C header (vmlinux.h) as 'bpftool btf dump ... format c' does. For split
-BTF, the C header holds the base's types too.
+BTF, the C header holds the base's types too. Several files (vmlinux first), or the kernel
+with modules, make one C header: vmlinux's types and the modules', each type once (the
+modules' types are deduplicated against each other and against vmlinux).
 
 Split BTF (a kernel module's) needs its base: -B, --base-btf <BASE>. For a file in
 /sys/kernel/btf other than vmlinux, the base defaults to /sys/kernel/btf/vmlinux.
@@ -90,6 +95,7 @@ export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io): Promise<
 export const btfDump: Command = {
   usage: USAGE,
   async run(args, options, io) {
+    if (isModulesDump(args)) return dumpWithModules(args, options, io);
     const { source, format } = parseDumpArgs(args, options);
     const { spec, label } = await openSource(source, options);
     try {
