@@ -9,7 +9,6 @@ import type { Spec } from '../btf/spec.js';
 import type { StringTable } from '../btf/strings.js';
 import { kindNumber, type Type, type TypeKind } from '../btf/types.js';
 import { infoKind } from '../btf/wire.js';
-import { fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 
 /** One BTF object that may hold CO-RE candidates: vmlinux, a module, or an external file. */
@@ -72,33 +71,94 @@ export function sameEssentialName(a: string, b: string): boolean {
   return n === essentialNameLength(b) && a.slice(0, n) === b.slice(0, n);
 }
 
-/**
- * The own types of one spec of one BTF kind, hashed by essential name: a chained hash table in
- * typed arrays, built by one pass over the raw records and the bytes of their names (nothing is
- * decoded, and only records of the kind are read past their info word). A type named
- * `essential` and one named `essential___flavour` land in the same chain, which is libbpf's
- * candidate rule: same kind, same essential name.
- */
-interface KindNameIndex {
-  readonly mask: number;
-  /** Bucket → position in {@link indices} + 1 of the chain's first entry (0 = empty). */
-  readonly heads: Int32Array;
-  /** Position → position + 1 of the next entry in the same bucket. */
-  readonly next: Int32Array;
-  /** Position → local index of the type (ascending, so each chain runs in ID order). */
-  readonly indices: Int32Array;
-  /** Position → hash of the type's essential name. */
-  readonly hashes: Uint32Array;
-  /** Position → byte length of the essential name. */
-  readonly lengths: Int32Array;
-  /** Position → where the name starts in {@link tables}' bytes, and which table. */
-  readonly starts: Int32Array;
-  readonly tables: Uint8Array;
-  readonly byTable: readonly Uint8Array[];
+/** One spec's own types grouped by kind, for name scans that read only the records of a kind. */
+interface KindGroups {
+  /** Kind number → where its group starts in {@link order} (and ends, at `first[kind + 1]`). */
+  readonly first: Int32Array;
+  /** Local indices, by kind, ascending within each kind. */
+  readonly order: Int32Array;
+  /** Kind number → the name offsets of its group's types, in the group's order (filled on first use). */
+  readonly names: (Uint32Array | undefined)[];
+  /** String tables from the root base up: a name offset falls in exactly one of them. */
+  readonly tables: readonly StringTable[];
 }
 
-/** Per spec, per BTF kind number: the index of {@link KindNameIndex}, built on first use. */
-const kindIndexes = new WeakMap<Spec, (KindNameIndex | undefined)[]>();
+/** Per spec: its types by kind. */
+const kindGroups = new WeakMap<Spec, KindGroups>();
+
+/** Kind numbers as the wire layout reads them (7 bits; the layout section may describe new ones). */
+const KIND_SLOTS = 128;
+
+function groupsOf(spec: Spec): KindGroups {
+  let groups = kindGroups.get(spec);
+  if (groups) return groups;
+  const { words, starts, count } = spec.section;
+  // A counting sort by kind: two passes over the info words.
+  const first = new Int32Array(KIND_SLOTS + 1);
+  for (let i = 0; i < count; i++) first[infoKind(words[starts[i]! + 1]!) + 1]!++;
+  for (let k = 1; k <= KIND_SLOTS; k++) first[k]! += first[k - 1]!;
+  const fill = first.slice(0, KIND_SLOTS);
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[fill[infoKind(words[starts[i]! + 1]!)]!++] = i;
+  const tables: StringTable[] = [];
+  for (let t: StringTable | undefined = spec.strings; t; t = t.base) tables.unshift(t);
+  groups = { first, order, names: [], tables };
+  kindGroups.set(spec, groups);
+  return groups;
+}
+
+/**
+ * The own types of `spec` (not its base's) that are candidates for `essential` of BTF kind
+ * `kind`, in ID order: those whose essential name is `essential` (named `essential` itself, or
+ * `essential___flavour`; libbpf's rule). The names of the kind's records are compared as bytes
+ * in place: nothing of the spec is validated, indexed by name or decoded but the types returned.
+ */
+export function candidatesIn(spec: Spec, essential: string, kind: TypeKind): Type[] {
+  if (essential === '') return [];
+  const kindNo = kindNumber(kind);
+  if (kindNo === 0) return [];
+  const groups = groupsOf(spec);
+  const from = groups.first[kindNo]!;
+  const n = groups.first[kindNo + 1]! - from;
+  let names = groups.names[kindNo];
+  if (!names) {
+    const { words, starts } = spec.section;
+    names = new Uint32Array(n);
+    for (let p = 0; p < n; p++) names[p] = words[starts[groups.order[from + p]!]!]!;
+    groups.names[kindNo] = names;
+  }
+  const q = encodeUtf8(essential);
+  const len = q.length;
+  const first = q[0]!;
+  // A name equal to `essential` is a candidate only if `essential` has no flavour itself.
+  const exact = essentialNameLength(essential) === essential.length;
+  const tables = groups.tables;
+  const out: Type[] = [];
+  for (let p = 0; p < n; p++) {
+    const off = names[p]!;
+    let table = tables.length - 1;
+    while (table > 0 && off < tables[table]!.start) table--;
+    const t = tables[table]!;
+    const at = off - t.start;
+    const bytes = t.bytes;
+    // A name outside every table is skipped: decoding the type reports it, if it is ever reached.
+    if (bytes[at] !== first || at + len >= bytes.length) continue;
+    let k = 1;
+    while (k < len && bytes[at + k] === q[k]) k++;
+    if (k < len) continue;
+    const after = bytes[at + len]!;
+    if (after === 0) {
+      if (!exact) continue;
+    } else if (after !== UNDERSCORE) {
+      continue;
+    } else {
+      const end = bytes.indexOf(0, at + len);
+      if (essentialBytes(bytes, at, end < 0 ? bytes.length : end) !== len) continue;
+    }
+    out.push(spec.mustTypeById(spec.firstId + groups.order[from + p]!));
+  }
+  return out;
+}
 
 /** Byte length of the essential part of the name at `bytes[start, end)` (see {@link essentialNameLength}). */
 function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
@@ -116,98 +176,9 @@ function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
   return end - start;
 }
 
-function kindNameIndex(spec: Spec, kind: number): KindNameIndex {
-  let perKind = kindIndexes.get(spec);
-  if (!perKind) {
-    perKind = [];
-    kindIndexes.set(spec, perKind);
-  }
-  const known = perKind[kind];
-  if (known) return known;
-  const { words, starts: recordAt, count } = spec.section;
-  const positions: number[] = [];
-  for (let i = 0; i < count; i++) if (infoKind(words[recordAt[i]! + 1]!) === kind) positions.push(i);
-  // String tables from the root base up: a name offset falls in exactly one of them.
-  const chain: StringTable[] = [];
-  for (let t: StringTable | undefined = spec.strings; t; t = t.base) chain.unshift(t);
-  const n = positions.length;
-  let size = 16;
-  while (size < n * 2) size *= 2;
-  const index: KindNameIndex = {
-    mask: size - 1,
-    heads: new Int32Array(size),
-    next: new Int32Array(n),
-    indices: Int32Array.from(positions),
-    hashes: new Uint32Array(n),
-    lengths: new Int32Array(n),
-    starts: new Int32Array(n),
-    tables: new Uint8Array(n),
-    byTable: chain.map((t) => t.bytes),
-  };
-  // Insert in reverse so that each chain lists types in ID order.
-  for (let p = n - 1; p >= 0; p--) {
-    const off = words[recordAt[positions[p]!]!]!;
-    if (off === 0) continue;
-    let table = -1;
-    for (let k = chain.length - 1; k >= 0; k--) {
-      if (off >= chain[k]!.start) {
-        if (off < chain[k]!.end) table = k;
-        break;
-      }
-    }
-    // A name outside every table: decoding the type reports it, if it is ever reached.
-    if (table < 0) continue;
-    const bytes = chain[table]!.bytes;
-    const start = off - chain[table]!.start;
-    const end = bytes.indexOf(0, start);
-    const len = essentialBytes(bytes, start, end < 0 ? bytes.length : end);
-    if (len === 0) continue;
-    const h = fnv1a(bytes, start, start + len);
-    index.hashes[p] = h;
-    index.lengths[p] = len;
-    index.starts[p] = start;
-    index.tables[p] = table;
-    const b = h & index.mask;
-    index.next[p] = index.heads[b]!;
-    index.heads[b] = p + 1;
-  }
-  perKind[kind] = index;
-  return index;
-}
-
-/**
- * The own types of `spec` (not its base's) that are candidates for `essential` of BTF kind
- * `kind`, in ID order: those whose essential name is `essential` (named `essential` itself, or
- * `essential___flavour`). Nothing of the spec is validated or decoded but the types returned.
- */
-export function candidatesIn(spec: Spec, essential: string, kind: TypeKind): Type[] {
-  if (essential === '') return [];
-  const kindNo = kindNumber(kind);
-  if (kindNo === 0) return [];
-  const index = kindNameIndex(spec, kindNo);
-  const q = encodeUtf8(essential);
-  const h = fnv1a(q, 0, q.length);
-  const out: Type[] = [];
-  for (let p = index.heads[h & index.mask]!; p > 0; p = index.next[p - 1]!) {
-    const e = p - 1;
-    if (index.hashes[e] !== h || index.lengths[e] !== q.length) continue;
-    const bytes = index.byTable[index.tables[e]!]!;
-    const start = index.starts[e]!;
-    let same = true;
-    for (let k = 0; k < q.length; k++) {
-      if (bytes[start + k] !== q[k]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) out.push(spec.mustTypeById(spec.firstId + index.indices[e]!));
-  }
-  return out;
-}
-
 /**
  * A {@link CandidateSource} over a plain list of BTF objects, searched in list order (put
- * vmlinux first). Each spec's names are indexed, kind by kind, on first use.
+ * vmlinux first). Each spec's types are grouped by kind on first use.
  */
 export function specCandidateSource(objects: readonly CandidateObject[]): CandidateSource {
   const list = [...objects];
