@@ -6,18 +6,14 @@
  * {@link CoreRelocator} reproduces libbpf's decisions, candidate narrowing included.
  * @module
  */
-import { decodeInstructions, type Instruction } from '../asm/instruction.js';
-import { parseBtfExt } from '../btf/ext/parse.js';
-import { loadSpecFromBytes } from '../btf/load.js';
+import { cloneInstruction, type Instruction } from '../asm/instruction.js';
 import type { Spec } from '../btf/spec.js';
-import { parseElf } from '../elf/file.js';
-import { readSymbols } from '../elf/symbols.js';
-import { CoreError } from '../errors.js';
+import { ObjectError } from '../errors.js';
+import { loadObject } from '../obj/load-object.js';
+import type { ObjectSpec } from '../obj/object-spec.js';
 import { type PatchResult, patchInstruction } from './patch.js';
 import type { CoreRelocationRecord } from './relo-kind.js';
 import type { CoreFixup, CoreRelocator } from './relocator.js';
-
-const STT_FUNC = 2;
 
 /** One function of the object, with its instructions as compiled. */
 export interface ObjectFunction {
@@ -43,71 +39,52 @@ export interface ObjectRelocation {
 export interface CoreObject {
   readonly btf: Spec;
   readonly littleEndian: boolean;
-  /** Functions by name. */
+  /** Functions by name, with copies of their instructions (relocating patches these). */
   readonly functions: ReadonlyMap<string, ObjectFunction>;
   readonly relocations: readonly ObjectRelocation[];
 }
 
 /**
- * Reads the CO-RE view of a BPF ELF object: its `.BTF`, its `.BTF.ext` CO-RE records and the
- * functions they fall in. Records outside any function are skipped, as libbpf skips those of
- * eliminated weak functions.
- * @throws {ElfError} when the object is not ELF or has no `.BTF`. @throws {BtfError} when its
- * `.BTF` or `.BTF.ext` is malformed. @throws {CoreError} naming section and relocation for a
- * record whose offset is not a multiple of 8, or a function that is not whole instructions.
+ * The CO-RE view of an object read by {@link loadObject}: its BTF, a copy of every function's
+ * instructions (entry points and subprograms; the spec's own are left as compiled) and the
+ * CO-RE records in libbpf's order (`.BTF.ext` sections in file order, records in order).
+ * Records of functions that are not in the object were already skipped by the reader, as
+ * libbpf skips those of eliminated weak functions.
+ * @throws {ObjectError} when the object has no `.BTF`.
  */
-export function readCoreObject(bytes: Uint8Array): CoreObject {
-  const elf = parseElf(bytes);
-  const btf = loadSpecFromBytes(bytes);
-  // The kernel's checks, once: the engine then walks the local types without guarding each step.
-  btf.validate();
+export function coreObjectOf(object: ObjectSpec): CoreObject {
+  if (object.btf === undefined) throw new ObjectError("no BTF: CO-RE needs the object's types", { section: '.BTF' });
   const functions = new Map<string, ObjectFunction>();
-  const bySection = new Map<string, ObjectFunction[]>();
-  for (const sym of readSymbols(elf)) {
-    if (sym.type !== STT_FUNC || sym.name === '') continue;
-    const section = elf.sectionAt(sym.shndx);
-    if (!section) continue;
-    const start = Number(sym.value);
-    const data = elf.sectionData(section);
-    if (start % 8 !== 0 || sym.size % 8 !== 0 || start + sym.size > data.length) {
-      throw new CoreError(`function ${sym.name} lies outside section ${section.name} or is not made of whole instructions`);
-    }
-    const fn: ObjectFunction = {
-      name: sym.name,
-      section: section.name,
-      sectionOffset: start,
-      instructions: decodeInstructions(data.subarray(start, start + sym.size), elf.littleEndian),
-    };
-    functions.set(sym.name, fn);
-    const list = bySection.get(section.name);
-    if (list) list.push(fn);
-    else bySection.set(section.name, [fn]);
-  }
-
-  const relocations: ObjectRelocation[] = [];
-  const extSection = elf.section('.BTF.ext');
-  if (extSection) {
-    const ext = parseBtfExt(elf.sectionData(extSection), btf.strings);
-    for (const [section, records] of ext.coreRelos) {
-      const fns = bySection.get(section) ?? [];
-      records.forEach((r, index) => {
-        if (r.insnOff % 8 !== 0) {
-          throw new CoreError(`section ${section}: instruction offset ${r.insnOff} is not a multiple of 8`, {
-            relocation: index,
-          });
-        }
-        const fn = fns.find((f) => r.insnOff >= f.sectionOffset && r.insnOff < f.sectionOffset + f.instructions.length * 8);
-        if (!fn) return;
-        relocations.push({
-          section,
-          program: fn.name,
-          index,
-          record: { insnOff: r.insnOff - fn.sectionOffset, typeId: r.typeId, access: r.access, kind: r.kind },
-        });
+  const relocations: (ObjectRelocation & { order: number })[] = [];
+  for (const p of [...object.programs, ...object.subprograms]) {
+    functions.set(p.name, {
+      name: p.name,
+      section: p.section,
+      sectionOffset: p.sectionOffset,
+      instructions: p.instructions.map(cloneInstruction),
+    });
+    for (const r of p.coreRelos) {
+      relocations.push({
+        section: p.section,
+        program: p.name,
+        index: r.index,
+        record: { insnOff: r.insnOff, typeId: r.typeId, access: r.access, kind: r.kind },
+        order: r.sectionOrder,
       });
     }
   }
-  return { btf, littleEndian: elf.littleEndian, functions, relocations };
+  relocations.sort((a, b) => a.order - b.order || a.index - b.index);
+  return { btf: object.btf, littleEndian: object.littleEndian, functions, relocations };
+}
+
+/**
+ * Reads the CO-RE view of a BPF ELF object: {@link loadObject}, then {@link coreObjectOf}.
+ * @throws as {@link loadObject} does: {@link ElfError} when the object is not ELF,
+ * {@link BtfError} when its `.BTF` or `.BTF.ext` is malformed, {@link ObjectError} naming the
+ * section or function for anything else libbpf would refuse to open.
+ */
+export function readCoreObject(bytes: Uint8Array): CoreObject {
+  return coreObjectOf(loadObject(bytes));
 }
 
 /** One relocation's decision and what applying it to the instruction did. */

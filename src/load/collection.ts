@@ -10,7 +10,7 @@ import type { Instruction } from '../asm/instruction.js';
 import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../asm/opcodes.js';
 import { encodeFuncInfo, encodeLineInfo, type KernelFuncInfo, type KernelLineInfo } from '../btf/ext/encode.js';
 import type { CandidateSource } from '../core/candidates.js';
-import { readCoreObject, relocateObject } from '../core/object-relocations.js';
+import { coreObjectOf, relocateObject } from '../core/object-relocations.js';
 import { CoreRelocator } from '../core/relocator.js';
 import { KernelError, NotFoundError, ObjectError, TsbpfError } from '../errors.js';
 import type { KernelRegistry, RegistryView } from '../kernel/registry.js';
@@ -84,7 +84,8 @@ export class Collection implements Disposable {
   }
 
   /**
-   * Loads an object (ELF bytes, or a spec read with `loadObject` plus the bytes for CO-RE).
+   * Loads an object (ELF bytes, or a spec read with `loadObject`; CO-RE works from the spec, so
+   * `bytes` beside it is no longer needed).
    * Nothing is left open when it fails.
    *
    * @throws {@link ObjectError} for an object that cannot be read or linked;
@@ -112,7 +113,7 @@ export class Collection implements Disposable {
     const c = new Collection({ spec, btfFd });
     try {
       c.#createMaps(options);
-      c.#loadPrograms(bytes, registry, options);
+      c.#loadPrograms(registry, options);
       c.#fillSlots();
       return c;
     } catch (err) {
@@ -226,9 +227,9 @@ export class Collection implements Disposable {
     }
   }
 
-  #loadPrograms(bytes: Uint8Array | undefined, registry: RegistryView, options: CollectionOptions): void {
+  #loadPrograms(registry: RegistryView, options: CollectionOptions): void {
     const spec = this.spec;
-    const functions = this.#relocated(bytes, registry, options);
+    const functions = this.#relocated(registry, options);
     const kernelVersion = spec.kernelVersion !== 0 ? spec.kernelVersion : linuxKernelVersion();
     for (const p of spec.programs) {
       const o = options.programs?.[p.name] ?? {};
@@ -270,16 +271,12 @@ export class Collection implements Disposable {
   }
 
   /** Every function's instructions after CO-RE, or undefined when the object has none to do. */
-  #relocated(
-    bytes: Uint8Array | undefined,
-    registry: RegistryView,
-    options: CollectionOptions,
-  ): Map<string, ProgramSpec> | undefined {
+  #relocated(registry: RegistryView, options: CollectionOptions): Map<string, ProgramSpec> | undefined {
     const spec = this.spec;
     const all = [...spec.programs, ...spec.subprograms];
     if (!all.some((p) => p.coreRelos.length > 0)) return undefined;
-    if (bytes === undefined) throw new ObjectError('CO-RE relocations need the object bytes (pass { spec, bytes })');
-    const core = readCoreObject(bytes);
+    // The spec's own reading of the object: instructions copied, its BTF and CO-RE records as read.
+    const core = coreObjectOf(spec);
     const relocator = new CoreRelocator(core.btf, options.candidates ?? registry);
     relocateObject(core, relocator);
     const out = new Map<string, ProgramSpec>();

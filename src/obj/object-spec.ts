@@ -34,6 +34,10 @@ export interface ProgramLineInfo extends LineInfo {
 export interface ProgramCoreRelo extends CoreRelo {
   /** Instruction index (slots) within the program. */
   insn: number;
+  /** Its index among its section's CO-RE records in `.BTF.ext`: libbpf's `relo #N`. */
+  index: number;
+  /** Its section's place among the `.BTF.ext` CO-RE sections (libbpf relocates in that order). */
+  sectionOrder: number;
 }
 
 /** An `ld_imm64` that loads a map: becomes `BPF_PSEUDO_MAP_FD` with the map's fd. */

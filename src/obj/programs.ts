@@ -248,9 +248,13 @@ function attachExt(section: string, list: ProgramSpec[], ext: BtfExt): void {
     const p = find(r.insnOff, 'line_info');
     p.lineInfo.push({ ...r, insn: (r.insnOff - p.sectionOffset) / 8 });
   }
-  for (const r of ext.coreRelos.get(section) ?? []) {
-    const p = find(r.insnOff, 'CO-RE relocation');
+  const sectionOrder = [...ext.coreRelos.keys()].indexOf(section);
+  (ext.coreRelos.get(section) ?? []).forEach((r, index) => {
+    if (r.insnOff % 8 !== 0) throw new ObjectError(`CO-RE relocation at byte ${r.insnOff} is not on an instruction`, { section });
+    const p = list.find((f) => r.insnOff >= f.sectionOffset && r.insnOff < f.sectionOffset + f.instructions.length * 8);
+    // libbpf skips the records of functions that are not there (weak ones eliminated at link time).
+    if (p === undefined) return;
     const off = r.insnOff - p.sectionOffset;
-    p.coreRelos.push({ ...r, insnOff: off, insn: off / 8 });
-  }
+    p.coreRelos.push({ ...r, insnOff: off, insn: off / 8, index, sectionOrder });
+  });
 }
