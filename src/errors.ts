@@ -309,6 +309,7 @@ export class CoreError extends TsbpfError {
 export function inObject(err: unknown, object: string): unknown {
   if (err instanceof BtfError) {
     const where = { object: joinObjects(object, err.object), typeId: err.typeId, offset: err.offset };
+    if (err instanceof BtfRuleError) return new BtfRuleError(err.rule, err.level, err.detail, where, { cause: err });
     return new BtfError(err.detail, where, { cause: err });
   }
   if (err instanceof ElfError) {
@@ -369,4 +370,31 @@ export class VerifierError extends KernelError {
  */
 export class GenError extends TsbpfError {
   override name = 'GenError';
+}
+
+/**
+ * BTF that breaks one named rule of the kernel's BTF verifier (kernel/bpf/btf.c). `level` says
+ * which validation refused it: `format` (no well-formed BTF file holds this) or `loadable` (a
+ * valid file, which the kernel's BPF_BTF_LOAD refuses until a loader rewrites it). `rule` is a
+ * stable identifier (`datasec-entry-order`); the message leads with the type ID and ends with
+ * the kernel's own wording for the rule, where it has one.
+ */
+export class BtfRuleError extends BtfError {
+  override name = 'BtfRuleError';
+  /** The rule's identifier. */
+  readonly rule: string;
+  /** The validation level that refused the BTF. */
+  readonly level: 'format' | 'loadable';
+
+  constructor(
+    rule: string,
+    level: 'format' | 'loadable',
+    message: string,
+    where: BtfLocation = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, where, options);
+    this.rule = rule;
+    this.level = level;
+  }
 }

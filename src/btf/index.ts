@@ -47,4 +47,7 @@ export { StringSet } from './string-set.js';
 export { StringTable } from './strings.js';
 export { TypeTable } from './type-table.js';
 export * from './types.js';
+export { type BtfKernelRules, btfKernelRules, type KernelRelease, NEWEST_KNOWN_RELEASE } from './validate-kernel.js';
+export { type LoadableOptions, loadabilityFaults, MAX_LOAD_SIZE, validateLoadable } from './validate-loadable.js';
+export { BTF_RULES, type BtfRule, type BtfRuleId } from './validate-rules.js';
 export { walkRecords } from './wire.js';

@@ -10,9 +10,9 @@
  * and unions; referenced types may be the base's. Sizes of arrays are computed without recursion.
  * @module
  */
-import { BtfError } from '../errors.js';
 import { Kind } from './kinds.js';
 import type { Spec } from './spec.js';
+import { type BtfRuleId, ruleError } from './validate-rules.js';
 import {
   infoKflag,
   infoKind,
@@ -139,8 +139,8 @@ class Placement {
     const s = this.spec.section;
     const structId = this.spec.firstId + i;
     const at = s.offset(i) + TYPE_RECORD_SIZE + j * 12;
-    const fail = (msg: string): never => {
-      throw new BtfError(`member ${j} ${msg}`, { typeId: structId, offset: at });
+    const fail = (rule: BtfRuleId, msg: string): never => {
+      throw ruleError(rule, `member ${j} ${msg}`, structId, at);
     };
     const raw = s.u32(i, j * 12 + 8);
     const bitOff = memberBitOffset(raw, kflag);
@@ -149,24 +149,28 @@ class Placement {
     const kind = type === 0 ? Kind.Unknown : infoKind(this.info(type));
     const byteOff = Math.floor(bitOff / 8);
     const exceeds = (bytesEnd: number): void => {
-      if (bytesEnd > structSize) fail(`at bit ${bitOff} exceeds the ${structSize}-byte struct (ends at byte ${bytesEnd})`);
+      if (bytesEnd > structSize)
+        fail('member-exceeds', `at bit ${bitOff} exceeds the ${structSize}-byte struct (ends at byte ${bytesEnd})`);
     };
     if (kind === Kind.Int) {
       const data = this.u32(type, 0);
-      const intSize = this.sizeOrType(type);
       if (kflag) {
-        const regular = intBitOffset(data) === 0 && intBits(data) === intSize * 8;
-        if (!regular) fail('is a bit-field of an integer that is itself a bit-field');
+        // Regular as the kernel has it: no bit offset, and a whole power-of-two byte count of bits.
+        const nb = intBits(data);
+        const regular = intBitOffset(data) === 0 && nb % 8 === 0 && [1, 2, 4, 8, 16].includes(nb / 8);
+        if (!regular) fail('member-bitfield-base', 'is a bit-field of an integer that is itself a bit-field');
         let bits = bitfield;
         if (bits === 0) {
-          if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+          if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);
           bits = intBits(data);
-        } else if (bits > intBits(data)) fail(`bit-field of ${bits} bits is wider than its ${intBits(data)}-bit integer`);
+        } else if (bits > intBits(data))
+          fail('member-bitfield', `bit-field of ${bits} bits is wider than its ${intBits(data)}-bit integer`);
+        if (bits + (bitOff % 8) > 128) fail('member-copy-bits', `spans ${bits + (bitOff % 8)} bits, more than 128`);
         exceeds(Math.ceil((bitOff + bits) / 8));
       } else {
         const start = bitOff + intBitOffset(data);
         const copyBits = intBits(data) + (start % 8);
-        if (copyBits > 128) fail(`spans ${copyBits} bits, more than 128`);
+        if (copyBits > 128) fail('member-copy-bits', `spans ${copyBits} bits, more than 128`);
         exceeds(Math.floor(start / 8) + Math.ceil(copyBits / 8));
       }
       return;
@@ -175,19 +179,20 @@ class Placement {
       const bits = this.sizeOrType(type) * 8;
       let width = bitfield;
       if (width === 0) {
-        if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+        if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);
         width = bits;
-      } else if (width > bits) fail(`bit-field of ${width} bits is wider than its ${bits}-bit enum`);
+      } else if (width > bits) fail('member-bitfield', `bit-field of ${width} bits is wider than its ${bits}-bit enum`);
       exceeds(Math.ceil((bitOff + width) / 8));
       return;
     }
-    if (bitfield !== 0) fail(`is a ${bitfield}-bit bit-field of a type that is neither an integer nor an enum`);
+    if (bitfield !== 0)
+      fail('member-bitfield', `is a ${bitfield}-bit bit-field of a type that is neither an integer nor an enum`);
     const size = this.sizeOf(type);
-    if (size === -2) fail('has an array type whose size overflows 32 bits');
-    if (size < 0) fail(`has type [${type}], which has no size`);
-    if (bitOff % 8 !== 0) fail(`at bit ${bitOff} is not byte aligned`);
+    if (size === -2) fail('array-overflow', 'has an array type whose size overflows 32 bits');
+    if (size < 0) fail('member-type', `has type [${type}], which has no size`);
+    if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);
     if (kind === Kind.Float && bitOff % (Math.min(size, POINTER_SIZE) * 8) !== 0) {
-      fail(`float at bit ${bitOff} is not aligned to its size`);
+      fail('member-float-alignment', `float at bit ${bitOff} is not aligned to its size`);
     }
     exceeds(byteOff + size);
   }

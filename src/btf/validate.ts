@@ -6,13 +6,14 @@
  * (DATASEC sizes and VAR offsets of an unloaded `.o`), those objects are accepted.
  * @module
  */
-import { BtfError } from '../errors.js';
 import { HEADER_SIZE_LAYOUT } from './header.js';
 import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
 import { identifierFault, quoteName, sectionNameFault } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
+import { checkReferences } from './validate-references.js';
+import { type BtfRuleId, ruleError } from './validate-rules.js';
 import {
   infoKflag,
   infoKind,
@@ -21,12 +22,10 @@ import {
   intBits,
   intEncoding,
   intReservedBits,
-  memberBitfieldSize,
   memberBitOffset,
   TYPE_RECORD_SIZE,
 } from './wire.js';
 
-const INT_SIZES = new Set([1, 2, 4, 8, 16]);
 const ENUM_SIZES = new Set([1, 2, 4, 8]);
 const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
 
@@ -56,6 +55,7 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
     if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
   }
   checkLoops(spec);
+  checkReferences(spec);
   checkMemberPlacement(spec);
   // Measured now, while the bytes are as checked: name loops stop there if they change later.
   longestString(spec.strings.bytes);
@@ -105,10 +105,12 @@ function checkNames(spec: Spec, maxVlen: number): void {
     const loc = strings.locate(off)!;
     const fault = section ? sectionNameFault(loc.bytes, loc.start) : identifierFault(loc.bytes, loc.start);
     if (fault !== undefined) {
-      throw new BtfError(`${what} ${quoteName(loc.bytes, loc.start)} ${fault}`, {
-        typeId: spec.firstId + i,
-        offset: where,
-      });
+      throw ruleError(
+        section ? 'name-section' : 'name-identifier',
+        `${what} ${quoteName(loc.bytes, loc.start)} ${fault}`,
+        spec.firstId + i,
+        where,
+      );
     }
   };
   for (let i = 0; i < s.count; i++) {
@@ -116,7 +118,7 @@ function checkNames(spec: Spec, maxVlen: number): void {
     const at = s.offset(i);
     const vlen = infoVlen(s.info(i));
     if (vlen > maxVlen) {
-      throw new BtfError(`vlen ${vlen} is over the limit of ${maxVlen}`, { typeId: spec.firstId + i, offset: at + 4 });
+      throw ruleError('vlen-limit', `vlen ${vlen} is over the limit of ${maxVlen}`, spec.firstId + i, at + 4);
     }
     if (IDENTIFIER_NAMED.has(kind)) check(i, s.nameOff(i), at, 'name', false);
     else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', true);
@@ -157,27 +159,27 @@ class RecordChecker {
     this.split = spec.base !== undefined;
   }
 
-  private fail(msg: string, off = this.at): never {
-    throw new BtfError(msg, { typeId: this.id, offset: off });
+  private fail(rule: BtfRuleId, msg: string, off = this.at, arg?: number): never {
+    throw ruleError(rule, msg, this.id, off, arg);
   }
 
   /** `what` and `index` name the field in messages ('member name', 2); built only on failure. */
   private checkName(off: number, where: number, what: string, index = -1): void {
     const strings = this.strings;
     if (off >= strings.end) {
-      this.fail(`${label(what, index)} offset ${off} is out of range (strings end at ${strings.end})`, where);
+      this.fail('name-offset', `${label(what, index)} offset ${off} is out of range (strings end at ${strings.end})`, where);
     }
     // Offsets into a split spec's own table must start a string: a blob opened on the wrong
     // base shifts them into the middle of strings (or past the end).
     if (this.split && off > strings.start && strings.bytes[off - strings.start - 1] !== 0) {
-      this.fail(`${label(what, index)} offset ${off} does not start a string (wrong base BTF?)`, where);
+      this.fail('name-not-string-start', `${label(what, index)} offset ${off} does not start a string (wrong base BTF?)`, where);
     }
   }
 
   private checkRef(ref: number, where: number, what: string, allowVoid: boolean, index = -1): void {
     if (ref >= this.limit)
-      this.fail(`${label(what, index)} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
-    if (ref === 0 && !allowVoid) this.fail(`${label(what, index)} references void`, where);
+      this.fail('type-id-range', `${label(what, index)} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
+    if (ref === 0 && !allowVoid) this.fail('void-reference', `${label(what, index)} references void`, where);
   }
 
   private kindOf(id: number): number {
@@ -210,15 +212,17 @@ class RecordChecker {
       case Kind.Int: {
         this.plain(vlen, kflag);
         const v = words[body]!;
-        if (intReservedBits(v) !== 0) this.fail(`int data 0x${v.toString(16)} has reserved bits set`, extra);
+        if (intReservedBits(v) !== 0) this.fail('int-data', `int data 0x${v.toString(16)} has reserved bits set`, extra);
         const enc = intEncoding(v);
         const off = intBitOffset(v);
         const bits = intBits(v);
-        if (!INT_SIZES.has(st)) this.fail(`int size ${st} is not 1, 2, 4, 8 or 16`);
-        if (bits === 0 || bits > 128 || off + bits > st * 8) {
-          this.fail(`int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
+        // The kernel takes any size and width that hold the bits (an INT of 3 bytes, or of 0 bits):
+        // only where a sized type is required does it ask for a regular one (an array element).
+        if (off + bits > 128) this.fail('int-too-wide', `int bits_offset ${off} + nr_bits ${bits} exceed 128 bits`, extra);
+        if (off + bits > st * 8) this.fail('int-bits', `int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
+        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) {
+          this.fail('int-encoding', `int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
         }
-        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) this.fail(`int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
         break;
       }
       case Kind.Ptr:
@@ -226,65 +230,74 @@ class RecordChecker {
       case Kind.Const:
       case Kind.Restrict:
         this.plain(vlen, kflag);
-        if (named) this.fail('must not have a name');
+        if (named) this.fail('name-forbidden', 'must not have a name');
         this.checkRef(st, at + 8, 'type', true);
         break;
       case Kind.Typedef:
         this.plain(vlen, kflag);
-        if (!named) this.fail('must have a name');
+        if (!named) this.fail('name-required', 'must have a name');
         this.checkRef(st, at + 8, 'type', true);
         break;
       case Kind.TypeTag:
         this.plain(vlen, false);
-        if (!named) this.fail('must have a name');
+        if (!named) this.fail('name-required', 'must have a name');
         this.checkRef(st, at + 8, 'type', true);
         break;
       case Kind.Array:
         this.plain(vlen, kflag);
-        if (named) this.fail('must not have a name');
-        if (st !== 0) this.fail(`array size field ${st} must be 0`);
+        if (named) this.fail('name-forbidden', 'must not have a name');
+        if (st !== 0) this.fail('array-size-field', `array size field ${st} must be 0`);
         this.checkRef(words[body]!, extra, 'element', false);
         this.checkRef(words[body + 1]!, extra + 4, 'index', false);
         break;
       case Kind.Struct:
-      case Kind.Union:
+      case Kind.Union: {
+        let last = 0;
         for (let j = 0; j < vlen; j++) {
           const m = extra + j * 12;
           this.checkName(words[body + j * 3]!, m, 'member name', j);
           this.checkRef(words[body + j * 3 + 1]!, m + 4, 'member', false, j);
-          const raw = words[body + j * 3 + 2]!;
-          const bitOff = memberBitOffset(raw, kflag);
-          const bitSize = memberBitfieldSize(raw, kflag);
-          if (kind === Kind.Union && bitOff !== 0) this.fail(`union member ${j} has bit offset ${bitOff}`, m + 8);
-          if (st > 0 && bitOff + bitSize > st * 8)
-            this.fail(`member ${j} at bit ${bitOff} (+${bitSize}) lies outside the ${st}-byte type`, m + 8);
+          const bitOff = memberBitOffset(words[body + j * 3 + 2]!, kflag);
+          if (kind === Kind.Union && bitOff !== 0)
+            this.fail('union-member-offset', `union member ${j} has bit offset ${bitOff}`, m + 8);
+          // Equal offsets are allowed: a flexible array (`char a[0]`) shares the next member's.
+          if (bitOff < last)
+            this.fail(
+              'member-offset-order',
+              `member ${j} at bit ${bitOff} comes before the previous member's bit ${last}`,
+              m + 8,
+            );
+          if (Math.ceil(bitOff / 8) > st)
+            this.fail('member-offset-past-end', `member ${j} at bit ${bitOff} starts past the ${st}-byte type`, m + 8);
+          last = bitOff;
         }
         break;
+      }
       case Kind.Enum:
       case Kind.Enum64: {
         const elem = kind === Kind.Enum ? 8 : 12;
-        if (!ENUM_SIZES.has(st)) this.fail(`enum size ${st} is not 1, 2, 4 or 8`);
+        if (!ENUM_SIZES.has(st)) this.fail('enum-size', `enum size ${st} is not 1, 2, 4 or 8`);
         for (let j = 0; j < vlen; j++) {
           const nOff = words[body + j * (elem >>> 2)]!;
           this.checkName(nOff, extra + j * elem, 'enumerator name', j);
-          if (nOff === 0) this.fail(`enumerator ${j} has no name`, extra + j * elem);
+          if (nOff === 0) this.fail('enumerator-name', `enumerator ${j} has no name`, extra + j * elem);
         }
         break;
       }
       case Kind.Fwd:
         this.plain(vlen, false);
-        if (!named) this.fail('must have a name');
-        if (st !== 0) this.fail(`fwd type field ${st} must be 0`);
+        if (!named) this.fail('name-required', 'must have a name');
+        if (st !== 0) this.fail('fwd-type', `fwd type field ${st} must be 0`);
         break;
       case Kind.Func:
         this.plain(0, kflag);
-        if (!named) this.fail('must have a name');
-        if (vlen > 2) this.fail(`func linkage ${vlen} is unknown`);
+        if (!named) this.fail('name-required', 'must have a name');
+        if (vlen > 2) this.fail('func-linkage', `func linkage ${vlen} is unknown`);
         this.checkRef(st, at + 8, 'prototype', false);
         break;
       case Kind.FuncProto:
         this.plain(0, kflag);
-        if (named) this.fail('must not have a name');
+        if (named) this.fail('name-forbidden', 'must not have a name');
         this.checkRef(st, at + 8, 'return type', true);
         for (let j = 0; j < vlen; j++) {
           const p = extra + j * 8;
@@ -293,40 +306,36 @@ class RecordChecker {
           this.checkName(pName, p, 'param name', j);
           // Only the last parameter may be void: the `...` marker, which has no name.
           const variadic = j === vlen - 1 && pt === 0;
-          if (variadic && pName !== 0) this.fail(`variadic marker param ${j} has a name`, p);
+          if (variadic && pName !== 0) this.fail('vararg-name', `variadic marker param ${j} has a name`, p, j + 1);
           this.checkRef(pt, p + 4, 'param', variadic, j);
         }
         break;
       case Kind.Var: {
         this.plain(vlen, kflag);
-        if (!named) this.fail('must have a name');
+        if (!named) this.fail('name-required', 'must have a name');
         const link = words[body]!;
-        if (link > 2) this.fail(`var linkage ${link} is unknown`, extra);
+        if (link > 2) this.fail('var-linkage', `var linkage ${link} is unknown`, extra);
         this.checkRef(st, at + 8, 'type', false);
         break;
       }
       case Kind.Datasec:
         this.plain(0, kflag);
-        if (!named) this.fail('must have a name');
-        for (let j = 0; j < vlen; j++) {
-          const v = extra + j * 12;
-          this.checkRef(words[body + j * 3]!, v, 'var', false, j);
-          const off = words[body + j * 3 + 1]!;
-          const size = words[body + j * 3 + 2]!;
-          // Objects not yet fixed up by a loader carry size 0 sections; only sized ones are checked.
-          if (st > 0 && off + size > st) this.fail(`var ${j} [${off}, ${off + size}) lies outside the ${st}-byte section`, v + 4);
-        }
+        if (!named) this.fail('name-required', 'must have a name');
+        for (let j = 0; j < vlen; j++) this.checkRef(words[body + j * 3]!, extra + j * 12, 'var', false, j);
+        // Compilers write sections of size 0 with every offset 0, which loaders fix up: the
+        // kernel's placement rules apply to sections that have a size.
+        if (st > 0) this.checkSectionLayout(vlen, st, body, extra);
         break;
       case Kind.Float:
+        // The kernel does not look at a FLOAT's name: an anonymous one loads.
         this.plain(vlen, kflag);
-        if (!named) this.fail('must have a name');
-        if (!FLOAT_SIZES.has(st)) this.fail(`float size ${st} is not 2, 4, 8, 12 or 16`);
+        if (!FLOAT_SIZES.has(st)) this.fail('float-size', `float size ${st} is not 2, 4, 8, 12 or 16`);
         break;
       case Kind.DeclTag:
         this.plain(vlen, false);
-        if (!named) this.fail('must have a name');
+        if (!named) this.fail('name-required', 'must have a name');
         this.checkRef(st, at + 8, 'type', false);
-        if ((words[body]! | 0) < -1) this.fail(`component_idx ${words[body]! | 0} is below -1`, extra);
+        if ((words[body]! | 0) < -1) this.fail('decl-tag-component', `component_idx ${words[body]! | 0} is below -1`, extra);
         break;
       default:
         // A kind newer than this library, sized by the layout section: nothing more to check.
@@ -334,10 +343,37 @@ class RecordChecker {
     }
   }
 
+  /**
+   * Entries of a sized DATASEC: in order, apart, non-empty, inside the section (the kernel's
+   * btf_datasec_check_meta).
+   */
+  private checkSectionLayout(vlen: number, size: number, body: number, extra: number): void {
+    const words = this.s.words;
+    let end = 0;
+    let sum = 0;
+    for (let j = 0; j < vlen; j++) {
+      const off = words[body + j * 3 + 1]!;
+      const len = words[body + j * 3 + 2]!;
+      const at = extra + j * 12 + 4;
+      if (off < end)
+        this.fail(
+          'datasec-entry-offset',
+          `entry ${j} at ${off} overlaps or precedes the previous entry, which ends at ${end}`,
+          at,
+        );
+      if (off >= size) this.fail('datasec-entry-offset', `entry ${j} at ${off} starts past the ${size}-byte section`, at);
+      if (len === 0 || len > size) this.fail('datasec-entry-size', `entry ${j} has size ${len}, not in [1, ${size}]`, at + 4);
+      end = off + len;
+      if (end > size) this.fail('datasec-entry-end', `entry ${j} [${off}, ${end}) ends past the ${size}-byte section`, at);
+      sum += len;
+    }
+    if (sum > size) this.fail('datasec-entry-end', `entries of ${sum} bytes in all exceed the ${size}-byte section`);
+  }
+
   /** vlen and kind_flag must be clear for kinds that do not use them. */
   private plain(vlen: number, kflag: boolean): void {
-    if (vlen !== 0) this.fail(`vlen ${vlen} must be 0`);
-    if (kflag) this.fail('kind_flag must be 0');
+    if (vlen !== 0) this.fail('vlen-zero', `vlen ${vlen} must be 0`);
+    if (kflag) this.fail('kind-flag', 'kind_flag must be 0');
   }
 
   /** Checks that need the kinds of referenced types (run once all records passed {@link checkRecord}). */
@@ -348,14 +384,18 @@ class RecordChecker {
     this.at = s.offset(i);
     const st = s.sizeOrType(i);
     if (kind === Kind.Func && this.kindOf(st) !== Kind.FuncProto) {
-      this.fail(`func references type [${st}], which is not a FUNC_PROTO`, this.at + 8);
+      this.fail('func-proto', `func references type [${st}], which is not a FUNC_PROTO`, this.at + 8);
     }
     if (kind === Kind.Datasec) {
       for (let j = 0; j < infoVlen(s.info(i)); j++) {
         const vt = s.u32(i, j * 12);
         const vk = this.kindOf(vt);
         if (vk !== Kind.Var && vk !== Kind.Func) {
-          this.fail(`datasec entry ${j} references type [${vt}], which is not a VAR`, this.at + 12 + j * 12);
+          this.fail(
+            'datasec-entry-kind',
+            `datasec entry ${j} references type [${vt}], which is not a VAR`,
+            this.at + 12 + j * 12,
+          );
         }
       }
     }
@@ -371,7 +411,7 @@ class RecordChecker {
         const po = this.spec.specOf(proto);
         if (po) n = infoVlen(po.section.info(proto - po.firstId));
       }
-      if (idx >= n) this.fail(`component_idx ${idx} is out of range for type [${st}]`, this.at + 12);
+      if (idx >= n) this.fail('decl-tag-component', `component_idx ${idx} is out of range for type [${st}]`, this.at + 12);
     }
   }
 }
@@ -395,10 +435,12 @@ function checkLoops(spec: Spec): void {
     path.length = 0;
     for (;;) {
       if (state[j] === 1) {
-        throw new BtfError(`reference loop through types [${path.map((k) => k + first).join(', ')}]`, {
-          typeId: j + first,
-          offset: s.offset(j),
-        });
+        throw ruleError(
+          'loop',
+          `reference loop through types [${path.map((k) => k + first).join(', ')}]`,
+          j + first,
+          s.offset(j),
+        );
       }
       if (state[j] === 2) break;
       state[j] = 1;
@@ -452,7 +494,7 @@ function checkLoops(spec: Spec): void {
       const c = child(node, next[depth]!++);
       if (c < 0 || state[c] === 2) continue;
       if (state[c] === 1) {
-        throw new BtfError(`type [${c + first}] contains itself by value`, { typeId: node + first, offset: s.offset(node) });
+        throw ruleError('loop', `type [${c + first}] contains itself by value`, node + first, s.offset(node));
       }
       state[c] = 1;
       depth++;

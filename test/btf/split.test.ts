@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { formatRaw, loadSpec, loadSpecFromBytes, loadSplitSpec, resolveType, type Spec } from '../../src/btf/index.js';
+import { BtfError } from '../../src/errors.js';
 import { kernelFixtures, readFixture } from '../fixtures.js';
 import { encodeBtf } from './encode.js';
 
@@ -152,7 +153,7 @@ describe('split BTF on a base', () => {
           const mod = loadSplitSpec(bytes, wrongBase);
           mod.validate();
         },
-        (err: Error) => err.name === 'BtfError',
+        (err: Error) => err instanceof BtfError,
         `${a.release} ${name} on ${b.release}'s vmlinux`,
       );
     }

@@ -1,0 +1,583 @@
+/**
+ * One smallest blob per rule of the kernel's BTF verifier: validation refuses it at the rule's
+ * level (format or loadable) naming the type and the rule, and, as root, the running kernel's
+ * BPF_BTF_LOAD refuses it too, its log ending with the line recorded here (Linux 6.18). Blobs the
+ * kernel takes are taken at both levels. Rules that changed between kernels are checked against
+ * the rules of the older kernel (Linux 6.1's kernel/bpf/btf.c) without a kernel.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import {
+  BTF_RULES,
+  type BtfRuleId,
+  Builder,
+  btfKernelRules,
+  btfSectionOf,
+  Kind,
+  loadabilityFaults,
+  loadSpec,
+  validateLoadable,
+} from '../../src/btf/index.js';
+import { BtfRuleError, KernelError } from '../../src/errors.js';
+import { btfLoad } from '../../src/sys/index.js';
+import { FIXTURES } from '../fixtures.js';
+import { info, patchWord, relayout, withInt } from './validate-blobs.js';
+
+interface Refused {
+  level: 'format' | 'loadable';
+  rule: BtfRuleId;
+  /** The type the error names; `undefined` for faults of the blob's layout. */
+  typeId: number | undefined;
+  /** The end of the kernel's last log line. */
+  kernel: string;
+}
+interface Case {
+  what: string;
+  make: () => Uint8Array;
+  expect: Refused | 'accepts';
+}
+
+/** Builds on a Builder holding `int` as type 1. */
+const built =
+  (add: (b: Builder, int: number) => void): (() => Uint8Array) =>
+  () => {
+    const { b, int } = withInt();
+    add(b, int);
+    return b.marshal();
+  };
+
+const refuse = (level: Refused['level'], rule: BtfRuleId, typeId: number | undefined, kernel: string): Refused => ({
+  level,
+  rule,
+  typeId,
+  kernel,
+});
+
+/** A chain of `n` types, each pointing at the next (higher) ID, the last at int. */
+const forward = (n: number, add: (b: Builder, next: number, k: number) => void) =>
+  built((b, int) => {
+    for (let k = 0; k < n; k++) add(b, k === n - 1 ? int : 2 + k + 1, k);
+  });
+
+const CASES: Case[] = [
+  // INT: any size that holds its bits.
+  { what: 'an INT of 3 bytes', make: built((b) => void b.addInt('i24', 3, 0, 24)), expect: 'accepts' },
+  { what: 'an INT of 0 bits', make: built((b) => void b.addInt('z', 4, 0, 0)), expect: 'accepts' },
+  { what: 'an INT of 32 bytes and 128 bits', make: built((b) => void b.addInt('w', 32, 0, 128)), expect: 'accepts' },
+  {
+    what: 'an INT of 129 bits',
+    make: built((b) => void b.addInt('w', 32, 0, 129)),
+    expect: refuse('format', 'int-too-wide', 2, 'nr_bits exceeds 128'),
+  },
+  {
+    what: 'an INT of 33 bits in 4 bytes',
+    make: built((b) => void b.addInt('w', 4, 0, 33)),
+    expect: refuse('format', 'int-bits', 2, 'nr_bits exceeds type_size'),
+  },
+  {
+    what: 'a 3-byte INT as a member and as a VAR',
+    make: built((b) => {
+      const odd = b.addInt('i24', 3, 0, 24);
+      b.addStruct('s', 4, [{ name: 'a', typeId: odd, bitOffset: 0 }]);
+      b.addVar('v', odd);
+    }),
+    expect: 'accepts',
+  },
+  {
+    what: 'an array of 24-bit INTs',
+    make: built((b, int) => void b.addArray(b.addInt('i24', 4, 0, 24), int, 2)),
+    expect: refuse('format', 'array-of-int', 3, 'Invalid array of int'),
+  },
+  { what: 'an anonymous FLOAT', make: built((b) => void b.addFloat('', 4)), expect: 'accepts' },
+  {
+    what: 'an ENUM of 3 bytes',
+    make: built((b) => void b.addEnum('e', 3, [{ name: 'A', value: 1 }])),
+    expect: refuse('format', 'enum-size', 2, 'Unexpected size'),
+  },
+  // VAR: a sized type.
+  {
+    what: 'a VAR of const void',
+    make: built((b) => void b.addVar('v', b.addConst(0))),
+    expect: refuse('format', 'var-type', 3, 'Invalid type_id'),
+  },
+  {
+    what: 'a VAR of a VAR',
+    make: built((b, int) => void b.addVar('w', b.addVar('v', int))),
+    expect: refuse('format', 'var-type', 3, 'Invalid type_id'),
+  },
+  {
+    what: 'a VAR of a forward declaration',
+    make: built((b) => void b.addVar('v', b.addFwd('f'))),
+    expect: refuse('format', 'var-type', 3, 'Invalid type_id'),
+  },
+  {
+    what: 'a VAR of a function',
+    make: built((b, int) => void b.addVar('v', b.addFunc('f', b.addFuncProto(int)))),
+    expect: refuse('format', 'var-type', 4, 'Invalid type_id'),
+  },
+  // Pointers and modifiers.
+  {
+    what: 'a CONST of a VAR',
+    make: built((b, int) => void b.addConst(b.addVar('v', int))),
+    expect: refuse('format', 'ref-target', 3, 'Invalid type_id'),
+  },
+  {
+    what: 'a PTR to a VAR',
+    make: built((b, int) => void b.addPtr(b.addVar('v', int))),
+    expect: refuse('format', 'ref-target', 3, 'Invalid type_id'),
+  },
+  {
+    what: 'a TYPEDEF of a DECL_TAG',
+    make: built((b, int) => void b.addTypedef('u', b.addDeclTag('t', b.addTypedef('t', int)))),
+    expect: refuse('format', 'ref-target', 4, 'Invalid type_id'),
+  },
+  {
+    what: 'a CONST of a FUNC and a PTR to it',
+    make: built((b, int) => void b.addPtr(b.addConst(b.addFunc('f', b.addFuncProto(int))))),
+    expect: 'accepts',
+  },
+  // Arrays.
+  {
+    what: 'an array of const void',
+    make: built((b, int) => void b.addArray(b.addConst(0), int, 2)),
+    expect: refuse('format', 'array-elem', 3, 'Invalid elem'),
+  },
+  {
+    what: 'an array of a forward declaration',
+    make: built((b, int) => void b.addArray(b.addFwd('f'), int, 2)),
+    expect: refuse('format', 'array-elem', 3, 'Invalid elem'),
+  },
+  {
+    what: 'an array indexed by a struct',
+    make: built((b, int) => void b.addArray(int, b.addStruct('s', 4, [{ name: 'a', typeId: int, bitOffset: 0 }]), 1)),
+    expect: refuse('format', 'array-index', 3, 'Invalid index'),
+  },
+  {
+    what: 'an array indexed by a 24-bit INT',
+    make: built((b, int) => void b.addArray(int, b.addInt('i24', 4, 0, 24), 1)),
+    expect: refuse('format', 'array-index', 3, 'Invalid index'),
+  },
+  {
+    what: 'an array of 2^30 INTs',
+    make: built((b, int) => void b.addArray(int, int, 0x40000000)),
+    expect: refuse('format', 'array-overflow', 2, 'Array size overflows U32_MAX'),
+  },
+  { what: 'an array of 2^30 - 1 INTs', make: built((b, int) => void b.addArray(int, int, 0x3fffffff)), expect: 'accepts' },
+  // Struct and union members.
+  {
+    what: 'members going backwards',
+    make: built(
+      (b, int) =>
+        void b.addStruct('s', 8, [
+          { name: 'a', typeId: int, bitOffset: 32 },
+          { name: 'b', typeId: int, bitOffset: 0 },
+        ]),
+    ),
+    expect: refuse('format', 'member-offset-order', 2, 'Invalid member bits_offset'),
+  },
+  {
+    what: 'a member starting past the struct',
+    make: built((b, int) => void b.addStruct('s', 4, [{ name: 'a', typeId: b.addArray(int, int, 0), bitOffset: 64 }])),
+    expect: refuse('format', 'member-offset-past-end', 3, 'Member bits_offset exceeds its struct size'),
+  },
+  {
+    what: 'a union member at bit 32',
+    make: built((b, int) => void b.addUnion('u', 8, [{ name: 'a', typeId: int, bitOffset: 32 }])),
+    expect: refuse('format', 'union-member-offset', 2, 'Invalid member bits_offset'),
+  },
+  {
+    what: 'a member of const void',
+    make: built((b) => void b.addStruct('s', 8, [{ name: 'a', typeId: b.addConst(0), bitOffset: 0 }])),
+    expect: refuse('format', 'member-type', 3, 'Invalid member'),
+  },
+  {
+    what: 'a member past the end',
+    make: built((b, int) => void b.addStruct('s', 8, [{ name: 'x', typeId: int, bitOffset: 40 }])),
+    expect: refuse('format', 'member-exceeds', 2, 'Member exceeds struct_size'),
+  },
+  {
+    what: 'a struct containing itself through another',
+    make: built((b, int) => {
+      b.addStruct('s', 4, [{ name: 'a', typeId: 3, bitOffset: 0 }]);
+      b.addStruct('t', 4, [{ name: 'b', typeId: 2, bitOffset: 0 }]);
+      void int;
+    }),
+    expect: refuse('format', 'loop', 3, 'Loop detected'),
+  },
+  // Function prototypes, functions and tags.
+  {
+    what: 'a prototype returning a prototype',
+    make: built((b, int) => void b.addFuncProto(b.addFuncProto(int))),
+    expect: refuse('format', 'proto-return', 3, 'Invalid return type'),
+  },
+  {
+    what: 'a prototype returning const void',
+    make: built((b) => void b.addFuncProto(b.addConst(0))),
+    expect: refuse('format', 'proto-return', 3, 'Invalid return type'),
+  },
+  {
+    what: 'a prototype taking a forward declaration by value',
+    make: built((b, int) => void b.addFuncProto(int, [{ name: 'a', typeId: b.addFwd('s') }])),
+    expect: refuse('format', 'proto-arg', 3, 'Invalid arg#1'),
+  },
+  {
+    what: 'a prototype taking a VAR',
+    make: built((b, int) => void b.addFuncProto(int, [{ name: 'a', typeId: b.addVar('v', int) }])),
+    expect: refuse('format', 'proto-arg', 3, 'Invalid arg#1'),
+  },
+  {
+    what: 'a prototype with an unnamed parameter, without a FUNC',
+    make: built((b, int) => void b.addFuncProto(int, [{ name: '', typeId: int }])),
+    expect: 'accepts',
+  },
+  {
+    what: 'a FUNC of an INT',
+    make: built((b, int) => void b.addFunc('f', int)),
+    expect: refuse('format', 'func-proto', 2, 'Invalid type_id'),
+  },
+  {
+    what: 'a DECL_TAG on an INT',
+    make: built((b, int) => void b.addDeclTag('t', int)),
+    expect: refuse('format', 'decl-tag-target', 2, 'Invalid type_id'),
+  },
+  {
+    what: 'a DECL_TAG on member 0 of a TYPEDEF',
+    make: built((b, int) => void b.addDeclTag('t', b.addTypedef('td', int), 0)),
+    expect: refuse('format', 'decl-tag-component', 3, 'Invalid component_idx'),
+  },
+  {
+    what: 'a DECL_TAG with kind_flag on a struct member',
+    make: () => {
+      const bytes = built(
+        (b, int) => void b.addDeclTag('t', b.addStruct('s', 4, [{ name: 'a', typeId: int, bitOffset: 0 }]), 0),
+      )();
+      return patchWord(bytes, 3, 1, info(Kind.DeclTag, 0, true));
+    },
+    expect: 'accepts',
+  },
+  {
+    what: 'a TYPE_TAG with kind_flag',
+    make: () => patchWord(built((b, int) => void b.addPtr(b.addTypeTag('t', int)))(), 2, 1, info(Kind.TypeTag, 0, true)),
+    expect: 'accepts',
+  },
+  // DATASEC with a size: entries in order, apart, inside, as large as their variables.
+  {
+    what: 'section entries out of order',
+    make: built((b, int) => {
+      const v = b.addVar('v', int);
+      const w = b.addVar('w', int);
+      b.addDatasec('.data', 8, [
+        { typeId: w, offset: 4, size: 4 },
+        { typeId: v, offset: 0, size: 4 },
+      ]);
+    }),
+    expect: refuse('format', 'datasec-entry-offset', 4, 'Invalid offset'),
+  },
+  {
+    what: 'overlapping section entries',
+    make: built((b, int) => {
+      const v = b.addVar('v', int);
+      const w = b.addVar('w', int);
+      b.addDatasec('.data', 8, [
+        { typeId: v, offset: 0, size: 4 },
+        { typeId: w, offset: 2, size: 4 },
+      ]);
+    }),
+    expect: refuse('format', 'datasec-entry-offset', 4, 'Invalid offset'),
+  },
+  {
+    what: 'a section entry of size 0',
+    make: built((b, int) => void b.addDatasec('.data', 4, [{ typeId: b.addVar('v', int), offset: 0, size: 0 }])),
+    expect: refuse('format', 'datasec-entry-size', 3, 'Invalid size'),
+  },
+  {
+    what: 'a section entry smaller than its variable',
+    make: built((b, int) => void b.addDatasec('.data', 4, [{ typeId: b.addVar('v', int), offset: 0, size: 2 }])),
+    expect: refuse('format', 'datasec-entry-size', 3, 'Invalid size'),
+  },
+  {
+    what: 'a section entry larger than its variable',
+    make: built((b, int) => void b.addDatasec('.data', 8, [{ typeId: b.addVar('v', int), offset: 0, size: 8 }])),
+    expect: 'accepts',
+  },
+  {
+    what: 'a section entry ending past the section',
+    make: built((b, int) => void b.addDatasec('.data', 6, [{ typeId: b.addVar('v', int), offset: 4, size: 4 }])),
+    expect: refuse('format', 'datasec-entry-end', 3, 'Invalid offset+size'),
+  },
+  {
+    what: 'a section entry that is an INT',
+    make: built((b, int) => void b.addDatasec('.data', 4, [{ typeId: int, offset: 0, size: 4 }])),
+    expect: refuse('format', 'datasec-entry-kind', 2, 'Not a VAR kind member'),
+  },
+  { what: 'an empty section', make: built((b) => void b.addDatasec('.data', 4, [])), expect: 'accepts' },
+  {
+    what: 'a section named ".data x" and one named "?.data"',
+    make: built((b, int) => {
+      b.addDatasec('.data x', 4, [{ typeId: b.addVar('v', int, 'global'), offset: 0, size: 4 }]);
+      b.addDatasec('?.data', 4, [{ typeId: b.addVar('w', int, 'global'), offset: 0, size: 4 }]);
+    }),
+    expect: 'accepts',
+  },
+  // What compilers write and loaders fix up: valid files, refused by BPF_BTF_LOAD.
+  {
+    what: 'a section of size 0',
+    make: built((b, int) => void b.addDatasec('.bss', 0, [{ typeId: b.addVar('v', int), offset: 0, size: 4 }])),
+    expect: refuse('loadable', 'datasec-size-zero', 3, 'size == 0'),
+  },
+  {
+    what: 'an extern VAR',
+    make: built((b, int) => void b.addVar('v', int, 'extern')),
+    expect: refuse('loadable', 'var-extern', 2, 'Linkage not supported'),
+  },
+  {
+    what: 'an extern VAR of const void (a typeless ksym)',
+    make: built((b) => void b.addVar('init_task', b.addConst(0), 'extern')),
+    expect: refuse('loadable', 'var-extern', 3, 'Linkage not supported'),
+  },
+  {
+    what: 'an extern FUNC',
+    make: built((b, int) => void b.addFunc('f', b.addFuncProto(int), 'extern')),
+    expect: refuse('loadable', 'func-extern', 3, 'Invalid func linkage'),
+  },
+  {
+    what: 'a global FUNC with an unnamed parameter',
+    make: built((b, int) => void b.addFunc('f', b.addFuncProto(int, [{ name: '', typeId: int }]), 'global')),
+    expect: refuse('loadable', 'func-arg-name', 3, 'Invalid arg#1'),
+  },
+  {
+    what: 'a static FUNC with an unnamed second parameter',
+    make: built(
+      (b, int) =>
+        void b.addFunc(
+          'f',
+          b.addFuncProto(int, [
+            { name: 'a', typeId: int },
+            { name: '', typeId: int },
+          ]),
+        ),
+    ),
+    expect: refuse('loadable', 'func-arg-name', 3, 'Invalid arg#2'),
+  },
+  {
+    what: 'a FUNC in a section',
+    make: built(
+      (b, int) => void b.addDatasec('.ksyms', 4, [{ typeId: b.addFunc('f', b.addFuncProto(int)), offset: 0, size: 4 }]),
+    ),
+    expect: refuse('loadable', 'datasec-func', 4, 'Not a VAR kind member'),
+  },
+  {
+    what: 'a type tag after a CONST',
+    make: built((b, int) => void b.addPtr(b.addConst(b.addTypeTag('t', int)))),
+    expect: refuse('loadable', 'type-tag-order', 3, "Type tags don't precede modifiers"),
+  },
+  {
+    what: 'a type tag after a TYPEDEF',
+    make: built((b, int) => void b.addTypedef('t', b.addTypeTag('t', int))),
+    expect: refuse('loadable', 'type-tag-order', 3, "Type tags don't precede modifiers"),
+  },
+  {
+    what: 'a type tag before a CONST',
+    make: built((b, int) => void b.addPtr(b.addTypeTag('t', b.addConst(int)))),
+    expect: 'accepts',
+  },
+  // The resolve stack: 32 deep at most, counted in the kernel's order.
+  {
+    what: '33 structs each holding the next',
+    make: forward(33, (b, next, k) => void b.addStruct(`s${k}`, 4, [{ name: 'a', typeId: next, bitOffset: 0 }])),
+    expect: refuse('loadable', 'resolve-depth', 2, 'Exceeded max resolving depth:32'),
+  },
+  {
+    what: '32 structs each holding the next',
+    make: forward(32, (b, next, k) => void b.addStruct(`s${k}`, 4, [{ name: 'a', typeId: next, bitOffset: 0 }])),
+    expect: 'accepts',
+  },
+  {
+    what: '33 typedefs each naming the next',
+    make: forward(33, (b, next, k) => void b.addTypedef(`t${k}`, next)),
+    expect: refuse('loadable', 'resolve-depth', 2, 'Exceeded max resolving depth:32'),
+  },
+  {
+    what: '33 pointers each to the next',
+    make: forward(33, (b, next) => void b.addPtr(next)),
+    expect: refuse('loadable', 'resolve-depth', 2, 'Exceeded max resolving depth:32'),
+  },
+  { what: '32 pointers each to the next', make: forward(32, (b, next) => void b.addPtr(next)), expect: 'accepts' },
+  {
+    what: '40 structs each holding the previous',
+    make: built((b, int) => {
+      let cur = int;
+      for (let k = 0; k < 40; k++) cur = b.addStruct(`s${k}`, 4, [{ name: 'a', typeId: cur, bitOffset: 0 }]);
+    }),
+    expect: 'accepts',
+  },
+  // The blob's layout.
+  {
+    what: 'no types at all',
+    make: () => new Builder().marshal(),
+    expect: refuse('loadable', 'no-types', undefined, 'No type found'),
+  },
+  {
+    what: 'bytes after the last section',
+    make: () => relayout(built(() => {})(), { trailing: 4 }),
+    expect: refuse('loadable', 'section-gap', undefined, 'Unsupported section found'),
+  },
+  {
+    what: 'a gap between the sections',
+    make: () => relayout(built(() => {})(), { gap: 4 }),
+    expect: refuse('loadable', 'section-gap', undefined, 'Unsupported section found'),
+  },
+  {
+    what: 'the string section first',
+    make: () => relayout(built(() => {})(), { stringsFirst: true }),
+    expect: refuse('loadable', 'string-section-last', undefined, 'String section is not at the end'),
+  },
+  { what: 'a 32-byte header of zeros', make: () => relayout(built(() => {})(), { headerLength: 32 }), expect: 'accepts' },
+];
+
+/** Our verdict: the first refusal, or 'accepts' when the blob is loadable. */
+function ours(bytes: Uint8Array): BtfRuleError | 'accepts' {
+  try {
+    validateLoadable(loadSpec(bytes));
+    return 'accepts';
+  } catch (err) {
+    assert.ok(err instanceof BtfRuleError, String(err));
+    return err;
+  }
+}
+
+function kernelSkip(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root for BPF_BTF_LOAD';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'needs a kernel with BTF';
+  return false;
+}
+
+/** The kernel's verdict: 'accepts', or its log's last line. */
+function kernelVerdict(bytes: Uint8Array): string {
+  try {
+    btfLoad(bytes, { logLevel: 1 }).close();
+    return 'accepts';
+  } catch (err) {
+    assert.ok(err instanceof KernelError, String(err));
+    const lines = (err.log ?? '').trim().split('\n');
+    return lines[lines.length - 1] ?? '';
+  }
+}
+
+describe('every rule of the kernel BTF verifier, each broken by the smallest blob', () => {
+  for (const c of CASES) {
+    const e = c.expect;
+    const label = e === 'accepts' ? 'both levels take it' : `${e.level} refuses it (${e.rule})`;
+    test(`${c.what}: ${label}`, () => {
+      const got = ours(c.make());
+      if (e === 'accepts') {
+        assert.equal(got, 'accepts', got === 'accepts' ? '' : got.message);
+        return;
+      }
+      assert.ok(got !== 'accepts', 'accepted');
+      assert.equal(got.rule, e.rule, got.message);
+      assert.equal(got.level, e.level, got.message);
+      assert.equal(got.level, BTF_RULES[e.rule].level);
+      assert.equal(got.typeId, e.typeId, got.message);
+      if (e.typeId !== undefined) assert.match(got.message, new RegExp(`^type \\[${e.typeId}\\]`));
+      // A format fault is found by the format level alone; a load-time one is not.
+      const formatVerdict = (() => {
+        try {
+          loadSpec(c.make()).validate();
+          return 'valid';
+        } catch (err) {
+          return err instanceof BtfRuleError ? err.rule : String(err);
+        }
+      })();
+      assert.equal(formatVerdict, e.level === 'format' ? e.rule : 'valid');
+    });
+  }
+
+  test('the running kernel refuses each blob with the recorded log line, and takes the others', { skip: kernelSkip() }, () => {
+    const wrong: string[] = [];
+    for (const c of CASES) {
+      const k = kernelVerdict(c.make());
+      const want = c.expect === 'accepts' ? 'accepts' : c.expect.kernel;
+      if (want === 'accepts' ? k !== 'accepts' : !k.endsWith(want))
+        wrong.push(`${c.what}: kernel says ${JSON.stringify(k)}, recorded ${JSON.stringify(want)}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+});
+
+describe('rules that changed between kernels', () => {
+  const on = (release: string, make: () => Uint8Array) => {
+    try {
+      validateLoadable(loadSpec(make()), { kernel: release });
+      return 'accepts';
+    } catch (err) {
+      assert.ok(err instanceof BtfRuleError, String(err));
+      return `${err.level} ${err.rule} [${err.typeId}]`;
+    }
+  };
+  const tagKflag = () =>
+    patchWord(built((b, int) => void b.addDeclTag('t', b.addTypedef('td', int)))(), 3, 1, info(Kind.DeclTag, 0, true));
+  const printable = built(
+    (b, int) => void b.addDatasec('.data x', 4, [{ typeId: b.addVar('v', int, 'global'), offset: 0, size: 4 }]),
+  );
+  const enum64 = built((b) => void b.addEnum64('e', 8, [{ name: 'A', value: 1 }]));
+  const signed = built((b) => void b.addEnum('e', 4, [{ name: 'A', value: -1 }], true));
+
+  test('kind_flag on tags: refused before 6.15 (6.1 logs "Invalid btf_info kind_flag"), taken since', () => {
+    assert.equal(on('6.1.0-18-amd64', tagKflag), 'loadable kind-flag-unsupported [3]');
+    assert.equal(on('6.14', tagKflag), 'loadable kind-flag-unsupported [3]');
+    assert.equal(on('6.15.0', tagKflag), 'accepts');
+  });
+  test('DATASEC names: identifiers only before 6.4 (6.1 logs "Invalid name"), printable ASCII since', () => {
+    assert.equal(on('6.1.0', printable), 'loadable section-name-identifier [3]');
+    assert.equal(on('6.4', printable), 'accepts');
+  });
+  test('ENUM64 and signed ENUMs: refused before 6.0 ("Invalid kind", "Invalid btf_info kind_flag")', () => {
+    assert.equal(on('5.15', enum64), 'loadable kind-unsupported [2]');
+    assert.equal(on('5.15', signed), 'loadable kind-flag-unsupported [2]');
+    assert.equal(on('6.0', enum64), 'accepts');
+    assert.equal(on('6.0', signed), 'accepts');
+  });
+  test('the default is the newest known kernel, and its rules are data', () => {
+    assert.equal(on('6.18', tagKflag), 'accepts');
+    const rules = btfKernelRules('6.1');
+    assert.equal(rules.tagKindFlag, false);
+    assert.equal(rules.printableSectionNames, false);
+    assert.equal(rules.kinds.has(Kind.Enum64), true);
+  });
+  test('every fault is listed for a loader to rewrite, in ID order', () => {
+    const bytes = built((b, int) => {
+      const v = b.addVar('v', int, 'extern');
+      const f = b.addFunc('f', b.addFuncProto(int, [{ name: '', typeId: int }]), 'extern');
+      b.addDatasec('.ksyms', 0, [
+        { typeId: v, offset: 0, size: 4 },
+        { typeId: f, offset: 0, size: 0 },
+      ]);
+    })();
+    const faults = loadabilityFaults(loadSpec(bytes)).map((f) => `${f.rule} [${f.typeId}]`);
+    assert.deepEqual(faults, ['var-extern [2]', 'func-extern [4]', 'datasec-size-zero [5]']);
+  });
+});
+
+describe('real objects: the format level takes every file, the loadable level what the kernel takes', () => {
+  const objects = ['bpf/kinds.bpf.o', 'bpf/obj/externs.bpf.o', 'bpf/obj/globals.bpf.o', 'bpf/obj/maps.bpfeb.o'];
+  for (const rel of objects) {
+    const path = `${FIXTURES}/${rel}`;
+    test(`${rel}: format-valid; refused at the loadable level only for what a loader rewrites`, {
+      skip: existsSync(path) ? false : 'fixture missing',
+    }, () => {
+      const btf = btfSectionOf(readFileSync(path))!.slice();
+      const spec = loadSpec(btf);
+      spec.validate();
+      const faults = loadabilityFaults(spec);
+      assert.ok(faults.length > 0);
+      for (const f of faults) {
+        assert.ok(
+          ['datasec-size-zero', 'var-extern', 'func-extern', 'datasec-func', 'func-arg-name', 'byte-order'].includes(f.rule),
+          f.message,
+        );
+      }
+    });
+  }
+});
