@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 /**
  * Open + load + attach of real-world objects (bcc's libbpf-tools, test/fixtures/bpf/libbpf-tools)
- * on the running kernel: tsbpf's Collection.load + auto-attach of every program beside libbpf's
- * bpf_object__open_file + bpf_object__load + bpf_program__attach (bench/c/load-attach), each
- * followed by detach and close (untimed).
+ * on the running kernel: tsbpf's loadObject + Collection.load + auto-attach of every program
+ * beside libbpf's bpf_object__open_file + bpf_object__load + bpf_program__attach
+ * (bench/c/load-attach), each followed by detach and close (untimed).
  *
- *   node bench/load.mjs [--iters N] [TOOL...]
+ *   node bench/load.mjs [--iters N] [--rounds R] [TOOL...]
  *
  * For each tool (default: those of test/corpus profiles that run on the host: opensnoop,
- * execsnoop, syscount, runqslower, statsnoop), with the settings its profile gives (programs
- * turned off, map sizes):
- *   first   the first load in the process (tsbpf: with the kernel BTF not yet decoded; libbpf:
- *           its first, which like every libbpf load parses the kernel's vmlinux BTF)
- *   warm    median of the next `--iters` loads in the same process (tsbpf reuses the decoded
- *           kernel BTF; libbpf parses it again each time)
- * and the ratio tsbpf / libbpf of both. Needs root, `npm run build` and libbpf-dev.
+ * execsnoop, syscount, runqslower, statsnoop, runqlat), with the settings its profile gives
+ * (programs turned off, map sizes), each side runs in a new process of its own (tsbpf: this
+ * script with `--child`), `--rounds` times (default 3), alternating with the other side:
+ *   first   the first load in the process, median over the rounds (tsbpf: with nothing of the
+ *           kernel's BTF read yet; libbpf: its first, which like every libbpf load parses the
+ *           kernel's vmlinux BTF)
+ *   warm    median over the rounds of each process's median of the next `--iters` loads
+ *           (tsbpf reuses the kernel BTF it decoded; libbpf parses it again each time)
+ * and the ratio tsbpf / libbpf of both. Both sides' timed part starts from reading the object
+ * file. Needs root, `npm run build`, `tsc -p tsconfig.test.json` (the profiles) and libbpf-dev.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +35,9 @@ const opt = (flag, dflt) => {
   return v;
 };
 const iters = Number(opt('--iters', '10'));
-const tools = args.length > 0 ? args : ['opensnoop', 'execsnoop', 'syscount', 'runqslower', 'statsnoop'];
+const rounds = Number(opt('--rounds', '3'));
+const child = opt('--child', undefined);
+const tools = args.length > 0 ? args : ['opensnoop', 'execsnoop', 'syscount', 'runqslower', 'statsnoop', 'runqlat'];
 const toolsDir = join(root, 'test/fixtures/bpf/libbpf-tools');
 
 if (process.getuid?.() !== 0) {
@@ -55,8 +61,9 @@ const median = (v) => {
 };
 
 /** One tsbpf open + load + attach, timed, then closed. */
-function tsbpfOnce(bytes, profile) {
+function tsbpfOnce(path, profile) {
   const t0 = process.hrtime.bigint();
+  const bytes = new Uint8Array(readFileSync(path));
   const spec = loadObject(bytes, `${profile.tool}.bpf.o`);
   for (const m of spec.maps) {
     if (profile.maxEntries?.[m.name] !== undefined) m.maxEntries = profile.maxEntries[m.name];
@@ -82,31 +89,65 @@ function tsbpfOnce(bytes, profile) {
   return { ms, programs: programsLoaded, attached };
 }
 
+const profileOf = (tool) => profiles.find((p) => p.name === tool) ?? { tool, name: tool };
+const pathOf = (profile) => join(toolsDir, `${profile.tool}.bpf.o`);
+
+if (child !== undefined) {
+  // One process's loads of one tool: the first, then `iters` more.
+  const profile = profileOf(child);
+  const first = tsbpfOnce(pathOf(profile), profile);
+  const warm = [];
+  for (let i = 0; i < iters; i++) warm.push(tsbpfOnce(pathOf(profile), profile).ms);
+  console.log(JSON.stringify({ first_ms: first.ms, ms: median(warm), programs: first.programs, attached: first.attached }));
+  process.exit(0);
+}
+
+/** A new process loading `tool` once, then `iters` times more. */
+function tsbpfProcess(tool) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', tool, '--iters', String(iters)], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`tsbpf ${tool}: exit status ${r.status}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 buildPeers();
 const rows = [];
 for (const tool of tools) {
-  const profile = profiles.find((p) => p.name === tool) ?? { tool, name: tool };
-  const path = join(toolsDir, `${profile.tool}.bpf.o`);
-  const bytes = new Uint8Array(readFileSync(path));
-  const first = tsbpfOnce(bytes, profile);
-  const warm = [];
-  for (let i = 0; i < iters; i++) warm.push(tsbpfOnce(bytes, profile).ms);
+  const profile = profileOf(tool);
+  const path = pathOf(profile);
   const cArgs = [path, '-n', String(iters + 1)];
   for (const p of profile.disable ?? []) cArgs.push('--disable', p);
   for (const [m, n] of Object.entries(profile.maxEntries ?? {})) cArgs.push('--max-entries', `${m}=${n}`);
   for (const [m, n] of Object.entries(profile.valueSizes ?? {})) cArgs.push('--value-size', `${m}=${n}`);
-  const c = runPeer('load-attach', cArgs);
+  const ts = [];
+  const c = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which side goes first, so that neither always meets a warmer page cache.
+    if (r % 2 === 0) {
+      ts.push(tsbpfProcess(tool));
+      c.push(runPeer('load-attach', cArgs));
+    } else {
+      c.push(runPeer('load-attach', cArgs));
+      ts.push(tsbpfProcess(tool));
+    }
+  }
+  const m = (list, key) => median(list.map((x) => x[key]));
+  const tsFirst = m(ts, 'first_ms');
+  const cFirst = m(c, 'first_ms');
+  const tsWarm = m(ts, 'ms');
+  const cWarm = m(c, 'ms');
   rows.push({
     tool: profile.name,
-    programs: first.programs,
-    attached: first.attached,
-    libbpfPrograms: c.programs,
-    firstMs: { tsbpf: round(first.ms), libbpf: round(c.first_ms), ratio: round(first.ms / c.first_ms) },
-    warmMs: { tsbpf: round(median(warm)), libbpf: round(c.ms), ratio: round(median(warm) / c.ms) },
-    libbpfPartsMs: { open: c.open_ms, load: c.load_ms, attach: c.attach_ms },
+    programs: ts[0].programs,
+    attached: ts[0].attached,
+    libbpfPrograms: c[0].programs,
+    firstMs: { tsbpf: round(tsFirst), libbpf: round(cFirst), ratio: round(tsFirst / cFirst) },
+    warmMs: { tsbpf: round(tsWarm), libbpf: round(cWarm), ratio: round(tsWarm / cWarm) },
+    libbpfPartsMs: { open: m(c, 'open_ms'), load: m(c, 'load_ms'), attach: m(c, 'attach_ms') },
   });
 }
-console.log(JSON.stringify({ bench: 'load', iters, objects: rows }, null, 2));
+console.log(JSON.stringify({ bench: 'load', iters, rounds, objects: rows }, null, 2));
 console.log('\ntool            progs   first: tsbpf   libbpf   ratio    warm: tsbpf   libbpf   ratio');
 for (const r of rows) {
   console.log(
