@@ -13,9 +13,9 @@
 
 import type { Spec } from '../btf/spec.js';
 import { StringIndex } from '../btf/string-index.js';
-import { KIND_BY_NUMBER, type Type, type TypeKind } from '../btf/types.js';
+import { KIND_BY_NUMBER, kindNumber, type Type, type TypeKind } from '../btf/types.js';
 import { walkRecords } from '../btf/wire.js';
-import { essentialNameLength } from '../core/candidates.js';
+import { candidatesIn, essentialName, essentialNameLength } from '../core/candidates.js';
 import type { ModuleCache, ModuleEntry } from './module-cache.js';
 import { needleOf, stringOffsets } from './string-search.js';
 
@@ -89,26 +89,45 @@ export class NameSearch {
     const cache = this.#cache;
     const vm = cache.vmlinux();
     const needle = needleOf(name);
-    // After a few searches, index every string once: later lookups then take microseconds.
-    const index = object === undefined && this.#searches++ >= INDEX_AFTER ? this.#stringIndex() : undefined;
-    const hits = index?.index.lookup(needle.subarray(0, needle.byteLength - 1));
-    const baseOffsets = hits ? hits.filter((h) => h.table === 0).map((h) => h.offset) : stringOffsets(vm.strings.bytes, needle);
     const out: TypeMatch[] = [];
+    // With a kind, vmlinux's matches come from the per-kind name hash CO-RE builds anyway: no
+    // scan of every record and no index over every string for a load's few attach targets.
+    const byKind = kind !== undefined && kindNumber(kind) !== 0;
+    let index: SearchIndex | undefined;
+    let hits: ReturnType<StringIndex['lookup']> | undefined;
+    let base: number[] | undefined;
+    /** vmlinux's offsets of the name (modules may name their types by them), found once. */
+    const baseOffsets = (): number[] => {
+      if (base === undefined) {
+        // After a few searches, index every string once: later lookups then take microseconds.
+        index = object === undefined && this.#searches++ >= INDEX_AFTER ? this.#stringIndex() : undefined;
+        hits = index?.index.lookup(needle.subarray(0, needle.byteLength - 1));
+        base = hits ? hits.filter((h) => h.table === 0).map((h) => h.offset) : stringOffsets(vm.strings.bytes, needle);
+      }
+      return base;
+    };
     if (object === undefined || object === 'vmlinux') {
-      if (baseOffsets.length > 0) {
-        const vmId = this.#objectId('vmlinux');
-        if (index)
-          for (const off of baseOffsets) pushMatches(vm, 'vmlinux', vmId, index.vmlinuxNames.get(off) ?? [], off, kind, out);
-        else scanSpec(vm, 'vmlinux', vmId, baseOffsets, kind, out);
+      const vmId = this.#objectId('vmlinux');
+      if (byKind) {
+        for (const t of candidatesIn(vm, essentialName(name), kind)) {
+          if (t.name === name) out.push(match(vm, 'vmlinux', vmId, t.id, kind, name));
+        }
+      } else {
+        const offsets = baseOffsets();
+        if (index) for (const off of offsets) pushMatches(vm, 'vmlinux', vmId, index.vmlinuxNames.get(off) ?? [], off, kind, out);
+        else scanSpec(vm, 'vmlinux', vmId, offsets, kind, out);
       }
       if (object === 'vmlinux' || (vmlinuxFirst && out.length > 0)) return out;
     }
+    // No modules (a kernel built without them): nothing more to search.
+    if (object === undefined && cache.listing().size === 0) return out;
+    const offsets = baseOffsets();
     const splitStart = vm.strings.end;
     if (object !== undefined) {
       const entry = cache.entry(object);
       const spec = cache.spec(entry, cache.strict);
       const own = spec ? stringOffsets(spec.strings.bytes, needle).map((o) => o + splitStart) : [];
-      if (spec) scanSpec(spec, object, entry.objectId, own.concat(baseOffsets), kind, out);
+      if (spec) scanSpec(spec, object, entry.objectId, own.concat(offsets), kind, out);
       return out;
     }
     // Module → absolute offsets of its own strings equal to the name.
@@ -126,13 +145,13 @@ export class NameSearch {
         if (strings) for (const o of stringOffsets(strings, needle)) add(m, o + splitStart);
       }
     }
-    this.#addBaseReferrers(baseOffsets, candidates);
+    this.#addBaseReferrers(offsets, candidates);
     for (const m of [...candidates.keys()].sort(byName)) {
       const entry = this.#entryOrUndefined(m);
       if (!entry) continue;
       const spec = cache.spec(entry, false);
       if (!spec) continue;
-      scanSpec(spec, m, entry.objectId, candidates.get(m)!.concat(baseOffsets), kind, out);
+      scanSpec(spec, m, entry.objectId, candidates.get(m)!.concat(offsets), kind, out);
     }
     return out;
   }
@@ -144,6 +163,8 @@ export class NameSearch {
    */
   modulesForEssentialName(essential: string): string[] {
     this.#sync();
+    // No modules (a kernel built without them): nothing to index.
+    if (this.#cache.listing().size === 0) return [];
     const out = new Map<string, number[]>();
     // CO-RE asks for many names in a row: index every string at once rather than scan the raw
     // sections for each name.
