@@ -7,6 +7,9 @@ import { BtfError } from '../errors.js';
 import { decodeUtf8 } from '../internal/utf8.js';
 import { longestString } from './string-bounds.js';
 
+/** Strings up to this long are returned without consulting {@link longestString}. */
+const SHORT_STRING = 256;
+
 /** One string section, chained to its base's for split BTF. */
 export class StringTable {
   /** The section's bytes (a view into the blob). */
@@ -55,9 +58,12 @@ export class StringTable {
     }
     const local = offset - this.start;
     if (local >= this.bytes.byteLength) return undefined;
-    // Bounded by the longest string validation saw, should the bytes have changed since.
     const nul = this.bytes.indexOf(0, local);
-    return decodeUtf8(this.bytes, local, Math.min(nul < 0 ? this.bytes.length : nul, local + longestString(this.bytes)));
+    const end = nul < 0 ? this.bytes.length : nul;
+    // A long one is bounded by the longest string validation saw, should the bytes have changed
+    // since. Names are short: the first lookups of a section need not measure it (a pass over
+    // megabytes for vmlinux) before they return.
+    return decodeUtf8(this.bytes, local, end - local <= SHORT_STRING ? end : Math.min(end, local + longestString(this.bytes)));
   }
 
   /** The table (this one or a base's) whose range holds `offset`; `undefined` past the end. */
