@@ -27,6 +27,8 @@ export interface BtfFeatures {
   funcGlobal: boolean;
   /** VAR and DATASEC (Linux 5.2). */
   datasec: boolean;
+  /** DATASEC names starting with `?`, as libbpf's optional sections (Linux 6.4). */
+  qmarkDatasec: boolean;
   /** FLOAT (Linux 5.13). */
   float: boolean;
   /** DECL_TAG (Linux 5.16). */
@@ -61,6 +63,7 @@ export const btfFeatureSince: Readonly<Record<keyof BtfFeatures, string>> = {
   func: '5.0',
   funcGlobal: '5.6',
   datasec: '5.2',
+  qmarkDatasec: '6.4',
   float: '5.13',
   declTag: '5.16',
   typeTag: '5.17',
@@ -106,6 +109,11 @@ export function probeBtfFeatures(): BtfFeatures {
       const int = b.addInt('int', 4, 1);
       const v = b.addVar('x', int, 'global');
       b.addDatasec('.data', 4, [{ typeId: v, offset: 0, size: 4 }]);
+    }),
+    qmarkDatasec: tryLoad((b) => {
+      const int = b.addInt('int', 4, 1);
+      const v = b.addVar('x', int, 'global');
+      b.addDatasec('?.data', 4, [{ typeId: v, offset: 0, size: 4 }]);
     }),
     float: tryLoad((b) => {
       b.addFloat('float', 4);
@@ -182,6 +190,18 @@ function namesOf(which: 'prog' | 'map'): Record<string, number> {
 }
 
 let cached: KernelFeatures | undefined;
+let cachedBtf: BtfFeatures | undefined;
+
+/**
+ * The BTF kinds the running kernel accepts, probed once per process (what the loader sanitizes
+ * an object's BTF for), without the rest of {@link kernelFeatures}.
+ *
+ * @throws {@link KernelError} when the process may not load BTF at all.
+ */
+export function kernelBtfFeatures(): BtfFeatures {
+  cachedBtf ??= cached?.btf ?? probeBtfFeatures();
+  return cachedBtf;
+}
 
 /**
  * Probes the running kernel once (later calls return the same object).
@@ -202,7 +222,7 @@ export function kernelFeatures(): KernelFeatures {
   } catch {
     vmlinux = undefined;
   }
-  const btf = probeBtfFeatures();
+  const btf = kernelBtfFeatures();
   let progTypes = vmlinux && enumNames(vmlinux, 'bpf_prog_type', 'BPF_PROG_TYPE_');
   let mapTypes = vmlinux && enumNames(vmlinux, 'bpf_map_type', 'BPF_MAP_TYPE_');
   if (progTypes === undefined || mapTypes === undefined) {

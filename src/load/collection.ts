@@ -7,13 +7,15 @@
  */
 
 import type { Instruction } from '../asm/instruction.js';
-import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../asm/opcodes.js';
+import { BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../asm/opcodes.js';
 import { encodeFuncInfo, encodeLineInfo, type KernelFuncInfo, type KernelLineInfo } from '../btf/ext/encode.js';
 import type { CandidateSource } from '../core/candidates.js';
 import { coreObjectOf, relocateObject } from '../core/object-relocations.js';
 import { CoreRelocator } from '../core/relocator.js';
-import { KernelError, NotFoundError, ObjectError, TsbpfError } from '../errors.js';
+import { KernelError, NotFoundError, ObjectError } from '../errors.js';
+import { kernelBtfFeatures } from '../kernel/features.js';
 import type { KernelRegistry, RegistryView } from '../kernel/registry.js';
+import { type BtfFeatures, kernelBtf } from '../obj/btf-sanitize.js';
 import { linkProgram } from '../obj/link.js';
 import { loadObject } from '../obj/load-object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from '../obj/object-spec.js';
@@ -59,6 +61,11 @@ export interface CollectionOptions {
   keepGoing?: boolean;
   /** Verifier log level for every program (0: only on failure). */
   logLevel?: number;
+  /**
+   * BTF kinds the kernel accepts, which the object's BTF is rewritten for before BPF_BTF_LOAD
+   * (default: probed from the running kernel once per process).
+   */
+  btfFeatures?: BtfFeatures;
 }
 
 interface Loaded {
@@ -101,15 +108,7 @@ export class Collection implements Disposable {
     const spec = object instanceof Uint8Array ? loadObject(bytes as Uint8Array, options.name) : object.spec;
     // One look at the kernel's BTF objects for the whole load, not one per lookup.
     const registry = (options.registry ?? sharedKernelBtf()).snapshot();
-    let btfFd: FD | undefined;
-    if (spec.btfBytes !== undefined) {
-      try {
-        btfFd = btfLoad(spec.btfBytes);
-      } catch {
-        // As libbpf: without the object's BTF, maps and programs still load (with less checking).
-        btfFd = undefined;
-      }
-    }
+    const btfFd = loadObjectBtf(spec, options.btfFeatures);
     const c = new Collection({ spec, btfFd });
     try {
       c.#createMaps(options);
@@ -235,10 +234,12 @@ export class Collection implements Disposable {
       const o = options.programs?.[p.name] ?? {};
       if (o.autoload === false) continue;
       const kfuncs = new KfuncTable(registry);
+      // Module BTF objects named by typed ksyms: the instruction carries their fd, open until the load.
+      const ksymObjects: { close(): void }[] = [];
       try {
         const linked = linkProgram(spec, p, functions);
         const insns = linked.instructions;
-        for (const r of linked.references) this.#resolve(p, insns, r, kfuncs, registry);
+        for (const r of linked.references) this.#resolve(p, insns, r, kfuncs, registry, ksymObjects);
         const type = o.type ?? p.type;
         const expectedAttachType = o.expectedAttachType ?? p.expectedAttachType;
         const attachTo = o.attachTo ?? p.attachTo;
@@ -266,6 +267,7 @@ export class Collection implements Disposable {
         this.errors.set(p.name, err as Error);
       } finally {
         kfuncs.close();
+        for (const o of ksymObjects) o.close();
       }
     }
   }
@@ -293,6 +295,7 @@ export class Collection implements Disposable {
     r: ProgramSpec['references'][number],
     kfuncs: KfuncTable,
     registry: RegistryView,
+    ksymObjects: { close(): void }[],
   ): void {
     const at = insns[r.insn];
     const where = { program: p.name, insn: r.insn };
@@ -312,6 +315,8 @@ export class Collection implements Disposable {
         const e = this.#extern(r.extern, where);
         try {
           const ref = kfuncs.resolve(e.essentialName);
+          // clang marks a call of an extern function as a subprogram call (src 1).
+          at.src = BPF_PSEUDO_KFUNC_CALL;
           at.imm = ref.btfId;
           at.off = ref.slot;
         } catch (err) {
@@ -329,15 +334,15 @@ export class Collection implements Disposable {
         if (next === undefined) throw new ObjectError('ksym load without its second slot', where);
         try {
           if (e.typed && !e.func) {
+            // A variable in a module's BTF: the second slot holds that BTF object's fd (as libbpf
+            // does), which stays open until the program is loaded.
             const t = registry.findAttachTarget(e.essentialName, 'var');
-            try {
-              at.src = BPF_PSEUDO_BTF_ID;
-              at.imm = t.typeId;
-              next.imm = t.inVmlinux ? 0 : (t.fd ?? 0);
-              if (!t.inVmlinux) throw new TsbpfError(`ksym ${e.name}: module variables are not supported yet`);
-            } finally {
-              t.close();
-            }
+            ksymObjects.push(t);
+            if (!t.inVmlinux && t.fd === undefined)
+              throw new NotFoundError(`ksym ${e.name}: module ${t.object}'s BTF object is not open`);
+            at.src = BPF_PSEUDO_BTF_ID;
+            at.imm = t.typeId;
+            next.imm = t.inVmlinux ? 0 : t.fd!;
           } else {
             const addr = kallsymsAddress(e.essentialName);
             at.src = 0;
@@ -395,6 +400,21 @@ export class Collection implements Disposable {
   /** Same as {@link Collection.close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/**
+ * The object's BTF loaded into the kernel: fixed up, hidden subprograms made static and the
+ * kinds the kernel lacks rewritten (as libbpf's sanitizing), or `undefined` when the object has
+ * none or the kernel refuses it even so: as libbpf, maps and programs then load without it.
+ */
+function loadObjectBtf(spec: ObjectSpec, features: BtfFeatures | undefined): FD | undefined {
+  if (spec.btfBytes === undefined) return undefined;
+  try {
+    const bytes = kernelBtf(spec, features ?? kernelBtfFeatures());
+    return bytes === undefined ? undefined : btfLoad(bytes);
+  } catch {
+    return undefined;
   }
 }
 

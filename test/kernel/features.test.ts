@@ -23,6 +23,7 @@ test('the running kernel: BTF kinds by its release, types from its own enums', {
   assert.equal(f.btf.declTag, releaseAtLeast(f.release, 5, 16));
   assert.equal(f.btf.typeTag, releaseAtLeast(f.release, 5, 17));
   assert.equal(f.btf.enum64, releaseAtLeast(f.release, 6, 0));
+  assert.equal(f.btf.qmarkDatasec, releaseAtLeast(f.release, 6, 4));
   assert.equal(f.btf.func && f.btf.datasec && f.btf.funcGlobal, releaseAtLeast(f.release, 5, 6));
   assert.equal(f.mapTypes.ringbuf, releaseAtLeast(f.release, 5, 8));
   assert.equal(f.progTypes.tracing, releaseAtLeast(f.release, 5, 5));
@@ -40,7 +41,16 @@ test('a missing feature is a NotSupportedError naming the release that added it'
   const old: KernelFeatures = {
     release: '5.10.0',
     vmlinuxBtf: true,
-    btf: { func: true, funcGlobal: true, datasec: true, float: false, declTag: false, typeTag: false, enum64: false },
+    btf: {
+      func: true,
+      funcGlobal: true,
+      datasec: true,
+      qmarkDatasec: false,
+      float: false,
+      declTag: false,
+      typeTag: false,
+      enum64: false,
+    },
     progTypes: { xdp: true, tracing: true },
     mapTypes: { hash: true },
     attachTypes: {},

@@ -2,7 +2,7 @@
 # Build the test VM's initramfs for one of the kernels fetched by
 # scripts/fetch-kernels.sh: busybox (static), test/vm/init.sh as /init, and
 # the modules needed to reach the host over virtio-9p plus the modules the tests
-# use (veth, dummy, nf_conntrack), all decompressed and loaded in dependency order.
+# use (veth, dummy, nf_conntrack, x_tables), all decompressed and loaded in dependency order.
 #
 # Usage: bash test/vm/build-initramfs.sh <release> [out.cpio.gz]
 #   default output: .cache/vm/<release>/initramfs.cpio.gz
@@ -20,7 +20,7 @@ busybox=${BUSYBOX:-/bin/busybox}
 
 # Transport to the host first, then the modules under test.
 boot_modules=(virtio_pci 9pnet_virtio 9p)
-test_modules=(veth dummy nf_conntrack ${TSBPF_VM_MODULES:-})
+test_modules=(veth dummy nf_conntrack x_tables ${TSBPF_VM_MODULES:-})
 
 [[ -f $root/kernel.env ]] || { echo "build-initramfs: $root/kernel.env missing; run scripts/fetch-kernels.sh $rel" >&2; exit 1; }
 # shellcheck disable=SC1091
