@@ -1,8 +1,9 @@
 /**
  * Attaching a loaded program the way its section name says (libbpf's auto-attach): fentry and
  * friends to their BTF target, kprobes and kretprobes to `[module:]function`, kprobe.multi to a
- * pattern, uprobes to `path:function`, tracepoints, raw tracepoints, iterators. Programs whose
- * section names no target (xdp, tc, socket, cgroup...) are not attached.
+ * pattern, uprobes to `path:function`, tracepoints, raw tracepoints, iterators, perf_event
+ * programs to a cpu-clock event on every online CPU (1 kHz). Programs whose section names no
+ * target (xdp, tc, socket, cgroup...) are not attached.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { NotFoundError, TsbpfError } from '../errors.js';
 import { attachIter } from '../link/iter.js';
 import { attachKprobe, attachKprobeMulti } from '../link/kprobe.js';
 import type { Link } from '../link/link.js';
+import { attachPerfSampling } from '../link/perf-sampling.js';
 import { tracefs } from '../link/tracefs.js';
 import { attachRawTracepoint, attachTracepoint } from '../link/tracepoint.js';
 import { attachTracing } from '../link/tracing.js';
@@ -76,6 +78,8 @@ export function autoAttach(prog: Program, spec: Pick<ProgramSpec, 'section' | 'a
     }
     case ProgType.TRACEPOINT:
       return attachTracepoint(prog, need());
+    case ProgType.PERF_EVENT:
+      return attachPerfSampling(prog);
     case ProgType.RAW_TRACEPOINT:
     case ProgType.RAW_TRACEPOINT_WRITABLE:
       return attachRawTracepoint(prog, need());

@@ -35,6 +35,7 @@ export const Errno = {
   ENOSYS: 38,
   ELOOP: 40,
   EOVERFLOW: 75,
+  ENOTSOCK: 88,
   EOPNOTSUPP: 95,
   /** Kernel-internal "not supported" that leaks out of some `bpf()` paths. */
   ENOTSUPP: 524,
@@ -63,6 +64,8 @@ export function describeErrno(command: string, errno: number): string {
       return 'a user buffer (such as the log buffer) is too small for what the kernel has to write';
     case Errno.EBADF:
       return 'not an open file descriptor';
+    case Errno.ENOTSOCK:
+      return 'the file descriptor is not a socket';
     case Errno.EFAULT:
       return 'the kernel could not access a buffer passed by pointer';
     case Errno.ENOMEM:

@@ -46,6 +46,11 @@ export interface SyscallImpl {
    * Optional: without it, readers poll their memory on a timer.
    */
   waitReadable?(fds: readonly number[], timeoutMs: number): Promise<number>;
+  /**
+   * `setsockopt(fd, level, name, value, value.length)`: what socket filters attach through.
+   * Optional, as {@link SyscallImpl.perfEventOpen}.
+   */
+  setsockopt?(fd: number, level: number, name: number, value: Uint8Array): number;
 }
 
 /** Shared memory mapped from a descriptor (a ring buffer, a perf buffer). */
@@ -89,6 +94,7 @@ type PerfFn = (nr: number, attr: Uint8Array, pid: number, cpu: number, groupFd: 
 type IoctlFn = (fd: number, request: number, arg: number) => number;
 type MmapFn = (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
 type MunmapFn = (addr: unknown, length: number) => number;
+type SetsockoptFn = (fd: number, level: number, name: number, value: Uint8Array, length: number) => number;
 type PollFn = ((fds: Uint8Array, n: number, timeout: number) => number) & {
   async(fds: Uint8Array, n: number, timeout: number, done: (err: unknown, r: number) => void): void;
 };
@@ -106,6 +112,7 @@ class NativeSyscalls implements SyscallImpl {
   #mmap: MmapFn | undefined;
   #munmap: MunmapFn | undefined;
   #poll: PollFn | undefined;
+  #setsockopt: SetsockoptFn | undefined;
   readonly #libc: ReturnType<Koffi['load']>;
 
   constructor() {
@@ -195,6 +202,14 @@ class NativeSyscalls implements SyscallImpl {
         else resolve(r < 0 ? -koffi.errno() : r);
       });
     });
+  }
+
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): number {
+    this.#setsockopt ??= this.#libc.func(
+      'int setsockopt(int fd, int level, int name, const void *value, unsigned int length)',
+    ) as SetsockoptFn;
+    const r = this.#setsockopt(fd, level, name, value, value.byteLength);
+    return r < 0 ? -this.#koffi.errno() : r;
   }
 
   /** Writes the address of every pointer target (depth first, so nested structs are ready). */
