@@ -30,16 +30,25 @@ function once<T>(register: (done: (v: T) => void) => void): Promise<T> {
   return new Promise(register);
 }
 
+/** Sends each payload to `to` over loopback and waits (5 s at most) until all have arrived. */
 async function sendAll(from: Socket, port: number, payloads: Uint8Array[], to: Socket): Promise<void> {
   let received = 0;
-  const all = once<void>((done) => {
+  let timer: NodeJS.Timeout | undefined;
+  const all = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${received} of ${payloads.length} datagrams arrived in 5 s`)), 5000);
     to.on('message', () => {
-      if (++received === payloads.length) done();
+      if (++received === payloads.length) resolve();
     });
   });
-  for (const p of payloads) await once<void>((done) => from.send(p, port, '127.0.0.1', () => done()));
-  await all;
-  to.removeAllListeners('message');
+  try {
+    for (const p of payloads) {
+      await new Promise<void>((resolve, reject) => from.send(p, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    }
+    await all;
+  } finally {
+    clearTimeout(timer);
+    to.removeAllListeners('message');
+  }
 }
 
 test('socket filter: SO_ATTACH_BPF on a UDP socket counts datagrams and bytes; detached on close', {

@@ -35,6 +35,8 @@ while read -r file args; do
   insmod "/modules/$file" $args 2>/dev/null || failed="$failed ${file%.ko}"
 done </modules/order
 [ -z "$failed" ] || say "modules that did not load (may be harmless):$failed"
+# Loopback up, as on any booted system (tests talk over 127.0.0.1).
+ip link set lo up 2>/dev/null || say "cannot bring lo up"
 
 opts=trans=virtio,version=9p2000.L,msize=512000
 mkdir -p /mnt /job
