@@ -51,6 +51,8 @@ describe('core_reloc selftest cases under tsbpf', { skip }, () => {
       const after = bss.lookupBytes(0);
       assert.ok(after);
       assert.deepEqual(Buffer.from(after.subarray(data.out, data.out + c.output.length)), Buffer.from(c.output));
+      // Programs that a too old clang compiled into a stub say so in data.skip.
+      if (after.length > data.skip) assert.equal(after[data.skip], 0, `${c.program} skipped its checks`);
     });
   }
 });
