@@ -176,7 +176,9 @@ class Placement {
       return;
     }
     if (kind === Kind.Enum || kind === Kind.Enum64) {
-      const bits = this.sizeOrType(type) * 8;
+      // In a struct with kind_flag the kernel takes every enum, ENUM64 too, as 32 bits wide
+      // (btf_enum_check_kflag_member): no wider bit-field, and 4 bytes must fit when it is none.
+      const bits = kflag ? 32 : this.sizeOrType(type) * 8;
       let width = bitfield;
       if (width === 0) {
         if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);

@@ -10,9 +10,10 @@
  * - anything: INT and FLOAT (the kernel does not look; `long unsigned int` has spaces).
  *
  * Identifiers and section names are at most `KSYM_NAME_LEN` = 512 bytes (Linux 6.1 raised it from
- * 128). The kernel's `isalpha`/`isprint` accept Latin-1 bytes 0xc0-0xff (and `isprint` 0xa0-0xbf)
- * as well; here any byte above 0x7e is refused, which only differs for names no compiler emits
- * (UTF-8 always carries bytes 0x80-0xbf, which the kernel's identifiers refuse too). Checked
+ * 128). The kernel's `isalpha`/`isprint` accept Latin-1 bytes 0xc0-0xff but 0xd7 and 0xf7 (and
+ * `isprint` 0xa0-0xff) as well (lib/ctype.c): validation follows it ({@link kernelNameFault}),
+ * so it never refuses a name the kernel takes, while {@link identifierFault} (what C can spell)
+ * takes ASCII only. UTF-8 always carries a byte of 0x80-0xbf, which no identifier may hold. Checked
  * against Linux 6.18 with BPF_BTF_LOAD: `a.b` and `.ab` pass as struct and VAR names, `a-b`,
  * `a b`, `1ab`, UTF-8 and 513 bytes do not; INT names and tag values may hold a newline.
  * @module
@@ -27,6 +28,34 @@ for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z_.]/.test(ch)) IDENT[c] = 3;
   else if (/[0-9]/.test(ch)) IDENT[c] = 2;
+}
+
+/** Per byte, as {@link IDENT}, for the kernel's ctype: ASCII plus the Latin-1 letters. */
+const KERNEL_IDENT = IDENT.slice();
+/** Per byte: 1 if the kernel's `isprint` takes it. */
+const KERNEL_PRINT = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  if (c >= 0xc0 && c !== 0xd7 && c !== 0xf7) KERNEL_IDENT[c] = 3;
+  KERNEL_PRINT[c] = (c >= 0x20 && c <= 0x7e) || c >= 0xa0 ? 1 : 0;
+}
+
+/**
+ * Why the kernel refuses the NUL-terminated name at `bytes[start]` as an identifier
+ * (`section` false: btf_name_valid_identifier) or as a section name (`section` true:
+ * btf_name_valid_section, Linux 6.4 and later), or `undefined` if it takes it.
+ */
+export function kernelNameFault(bytes: Uint8Array, start: number, section: boolean): string | undefined {
+  const first = bytes[start] ?? 0;
+  if (first === 0) return 'is empty';
+  if (!section && (KERNEL_IDENT[first]! & 1) === 0) return 'does not start with a letter, _ or .';
+  let i = start;
+  for (let c = first; c !== 0; c = bytes[++i] ?? 0) {
+    if (section ? KERNEL_PRINT[c] === 0 : i > start && (KERNEL_IDENT[c]! & 2) === 0) {
+      return section ? 'has a character that is not printable' : 'has a character other than letters, digits, _ and .';
+    }
+    if (i - start >= MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} bytes`;
+  }
+  return undefined;
 }
 
 /** Why the NUL-terminated name at `bytes[start]` is not a C identifier, or `undefined` if it is. */

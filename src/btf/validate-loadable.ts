@@ -18,7 +18,7 @@
  */
 import type { BtfRuleError } from '../errors.js';
 import { KIND_NAMES, Kind, MAX_TYPE_ID } from './kinds.js';
-import { identifierFault, quoteName } from './name-rules.js';
+import { kernelNameFault, quoteName } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { type BtfKernelRules, btfKernelRules, type KernelRelease } from './validate-kernel.js';
 import { checkModifierChains, checkResolveDepth } from './validate-resolve.js';
@@ -196,7 +196,7 @@ function checkTypes(spec: Spec, rules: BtfKernelRules, faults: BtfRuleError[]): 
         }
         if (!rules.printableSectionNames) {
           const loc = strings.locate(s.nameOff(i))!;
-          if (identifierFault(loc.bytes, loc.start) !== undefined) {
+          if (kernelNameFault(loc.bytes, loc.start, false) !== undefined) {
             fault(
               ruleError(
                 'section-name-identifier',

@@ -47,7 +47,10 @@ function needsResolve(kind: number): boolean {
 
 /** Why a walk stopped early. */
 class Stop {
-  constructor(readonly why: 'depth' | 'loop') {}
+  constructor(
+    readonly why: 'depth' | 'loop' | 'func',
+    readonly id = 0,
+  ) {}
 }
 
 class Replay {
@@ -125,7 +128,10 @@ class Replay {
       const next = v.sizeOrType(id);
       if (this.visit(next)) return;
       const nk = v.kind(next);
-      const through = isModifierKind(nk) || nk === Kind.Var;
+      // A FUNC stands for its prototype once resolved; one that is a sink here (met while
+      // resolving a pointer or a struct, before its own ID came up) is not, and is refused.
+      if (nk === Kind.Func && !this.resolved(next)) throw new Stop('func', id);
+      const through = isModifierKind(nk) || nk === Kind.Var || nk === Kind.Func;
       if ((kind === Kind.Ptr || kind === Kind.Var) && isModifierKind(nk)) {
         // A modifier resolved inside a struct may have stopped at a pointer: go on from there.
         const end = this.endOf(next);
@@ -177,6 +183,15 @@ class Replay {
       const at = this.spec.section.offset(reportAs - this.first);
       if (err.why === 'depth') {
         throw ruleError('resolve-depth', `resolving it takes more than ${MAX_RESOLVE_DEPTH} nested steps`, reportAs, at);
+      }
+      if (err.why === 'func') {
+        const fat = this.spec.section.offset(err.id - this.first) + 8;
+        throw ruleError(
+          'func-unresolved',
+          `refers to FUNC [${this.v.sizeOrType(err.id)}], which the kernel has not resolved when it gets there`,
+          err.id,
+          fat,
+        );
       }
       throw ruleError('loop', 'the kernel finds a reference loop when resolving it', reportAs, at);
     }

@@ -98,6 +98,7 @@ export const BTF_RULES = {
   'type-tag-order': l("Type tags don't precede modifiers"),
   'modifier-chain': l('Max chain length or cycle detected'),
   'resolve-depth': l('Exceeded max resolving depth:32'),
+  'func-unresolved': l('Invalid type_id'),
 } as const satisfies Record<string, BtfRule>;
 
 /** A rule's identifier. */

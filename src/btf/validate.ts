@@ -9,22 +9,12 @@
 import { HEADER_SIZE_LAYOUT } from './header.js';
 import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
-import { identifierFault, quoteName, sectionNameFault } from './name-rules.js';
+import { kernelNameFault, quoteName } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
 import { checkReferences } from './validate-references.js';
 import { type BtfRuleId, ruleError } from './validate-rules.js';
-import {
-  infoKflag,
-  infoKind,
-  infoVlen,
-  intBitOffset,
-  intBits,
-  intEncoding,
-  intReservedBits,
-  memberBitOffset,
-  TYPE_RECORD_SIZE,
-} from './wire.js';
+import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, intEncoding, memberBitOffset, TYPE_RECORD_SIZE } from './wire.js';
 
 const ENUM_SIZES = new Set([1, 2, 4, 8]);
 const FLOAT_SIZES = new Set([2, 4, 8, 12, 16]);
@@ -103,7 +93,7 @@ function checkNames(spec: Spec, maxVlen: number): void {
   const check = (i: number, off: number, where: number, what: string, section: boolean): void => {
     if (off === 0) return;
     const loc = strings.locate(off)!;
-    const fault = section ? sectionNameFault(loc.bytes, loc.start) : identifierFault(loc.bytes, loc.start);
+    const fault = kernelNameFault(loc.bytes, loc.start, section);
     if (fault !== undefined) {
       throw ruleError(
         section ? 'name-section' : 'name-identifier',
@@ -121,7 +111,11 @@ function checkNames(spec: Spec, maxVlen: number): void {
       throw ruleError('vlen-limit', `vlen ${vlen} is over the limit of ${maxVlen}`, spec.firstId + i, at + 4);
     }
     if (IDENTIFIER_NAMED.has(kind)) check(i, s.nameOff(i), at, 'name', false);
-    else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', true);
+    else if (kind === Kind.DeclTag || kind === Kind.TypeTag) {
+      // A tag's value may be anything but empty, and an offset other than 0 can still land on a NUL.
+      const loc = strings.locate(s.nameOff(i))!;
+      if ((loc.bytes[loc.start] ?? 0) === 0) throw ruleError('name-required', 'tag value is empty', spec.firstId + i, at);
+    } else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', true);
     const items = at + TYPE_RECORD_SIZE;
     if (kind === Kind.Struct || kind === Kind.Union) {
       for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 12), items + j * 12, `member ${j} name`, false);
@@ -212,7 +206,8 @@ class RecordChecker {
       case Kind.Int: {
         this.plain(vlen, kflag);
         const v = words[body]!;
-        if (intReservedBits(v) !== 0) this.fail('int-data', `int data 0x${v.toString(16)} has reserved bits set`, extra);
+        // The kernel's BTF_INT_MASK (0x0fffffff) leaves bits 8-15 free: only the top four are refused.
+        if (v >>> 28 !== 0) this.fail('int-data', `int data 0x${v.toString(16)} has reserved bits 28-31 set`, extra);
         const enc = intEncoding(v);
         const off = intBitOffset(v);
         const bits = intBits(v);

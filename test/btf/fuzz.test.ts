@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { toText } from '../../src/btf/format/byte-writer.js';
 import {
@@ -11,9 +12,12 @@ import {
   type Spec,
   sizeOf,
   type Type,
+  validateLoadable,
   writeRaw,
 } from '../../src/btf/index.js';
-import { TsbpfError } from '../../src/errors.js';
+import { BtfRuleError, KernelError, TsbpfError } from '../../src/errors.js';
+import { ALL_BTF_FEATURES, kernelBtf, loadObject } from '../../src/obj/index.js';
+import { btfLoad } from '../../src/sys/index.js';
 import { KINDS_OBJECT, kernelFixtures, readFixture } from '../fixtures.js';
 import { seededRandom } from '../random.js';
 
@@ -155,3 +159,105 @@ describe('fuzzing the BTF parser with corrupted real blobs', () => {
     fuzz(`${k.release} veth module on its base`, veth, (b) => loadSplitSpec(b, base), 1500, 2);
   }
 });
+
+/**
+ * Corruptions of a blob the kernel loads (the loader's BTF for kinds.bpf.o): type records, names
+ * and header fields.
+ */
+function mutateLoadable(src: Uint8Array, rand: () => number): Uint8Array {
+  const b = src.slice();
+  const v = new DataView(b.buffer);
+  const at = (n: number) => Math.floor(rand() * n);
+  const hdr = v.getUint32(4, true);
+  const typeEnd = hdr + v.getUint32(8, true) + v.getUint32(12, true);
+  const strOff = hdr + v.getUint32(16, true);
+  const strLen = v.getUint32(20, true);
+  const pick = rand();
+  if (pick > 0.9) {
+    v.setUint32(4 + 4 * at(6), [0, 4, 24, 32, b.length, at(b.length)][at(6)]!, true);
+  } else if (pick > 0.75) {
+    b[strOff + at(strLen)] = NAME_BREAKERS[at(NAME_BREAKERS.length)]!;
+  } else if (pick > 0.4) {
+    const off = (hdr + at(typeEnd - hdr - 4)) & ~3;
+    const edges = [0, 1, 2, 3, 4, 8, 0x80000000, 0x1000000, at(64), at(0x100)];
+    v.setUint32(off, edges[at(edges.length)]! >>> 0, true);
+  } else {
+    for (let i = 0, n = 1 + at(2); i < n; i++) b[hdr + at(typeEnd - hdr)]! ^= 1 << at(8);
+  }
+  return b;
+}
+
+/** 'format <rule>', 'loadable <rule>', 'loads', or another error's class. */
+function verdicts(bytes: Uint8Array): { format: string; loadable: string } {
+  const format = 'valid';
+  let spec: Spec;
+  try {
+    spec = loadSpec(bytes);
+    spec.validate();
+  } catch (err) {
+    if (!(err instanceof TsbpfError)) throw err;
+    const v = err instanceof BtfRuleError ? `format ${err.rule}` : err.name;
+    return { format: v, loadable: v };
+  }
+  let loadable = 'loads';
+  try {
+    validateLoadable(spec);
+  } catch (err) {
+    if (!(err instanceof BtfRuleError)) throw err;
+    loadable = `${err.level} ${err.rule}`;
+  }
+  return { format, loadable };
+}
+
+describe('fuzzing the two validation levels', () => {
+  const loadable = kernelBtf(loadObject(readFixture(KINDS_OBJECT)), ALL_BTF_FEATURES)!;
+
+  test('3000 corruptions of a loadable blob: the levels agree, and a loadable blob is format-valid', () => {
+    const rand = seededRandom(5);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const v = verdicts(mutateLoadable(loadable, rand));
+      seen.add(v.loadable.split(' ')[0]!);
+      if (v.loadable === 'loads') assert.equal(v.format, 'valid', `case ${i}`);
+      // What the format refuses, the loadable level refuses the same way; a valid file is refused
+      // at the loadable level only by a load-time rule.
+      if (v.format !== 'valid') assert.equal(v.loadable, v.format, `case ${i}`);
+      else if (v.loadable !== 'loads') assert.match(v.loadable, /^loadable /, `case ${i}`);
+    }
+    assert.deepEqual([...seen].sort(), ['BtfError', 'format', 'loadable', 'loads']);
+  });
+
+  test('the running kernel loads exactly the corrupted blobs the loadable level takes (600 of them)', {
+    skip: kernelSkip(),
+  }, () => {
+    const rand = seededRandom(6);
+    const wrong: string[] = [];
+    let loaded = 0;
+    for (let i = 0; i < 600; i++) {
+      const bytes = mutateLoadable(loadable, rand);
+      const ours = verdicts(bytes).loadable;
+      let kernel = 'loads';
+      try {
+        btfLoad(bytes).close();
+        loaded++;
+      } catch (err) {
+        if (!(err instanceof KernelError)) throw err;
+        kernel = lastLogLine(err.log);
+      }
+      if ((ours === 'loads') !== (kernel === 'loads')) wrong.push(`case ${i}: tsbpf ${ours}, kernel ${kernel}`);
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(loaded > 50 && loaded < 550, `${loaded} of 600 loaded: the corruptions should mix both`);
+  });
+});
+
+function kernelSkip(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root for BPF_BTF_LOAD';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'needs a kernel with BTF';
+  return false;
+}
+
+function lastLogLine(log: string | undefined): string {
+  const lines = (log ?? '').trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}

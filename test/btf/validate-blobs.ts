@@ -55,3 +55,30 @@ export function relayout(
   w.setUint32(20, strings.length, true);
   return out;
 }
+
+/** Replaces the first occurrence of the ASCII name `name` in the string section by `raw` bytes of the same length. */
+export function patchName(bytes: Uint8Array, name: string, raw: readonly number[]): Uint8Array {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = v.getUint32(4, true) + v.getUint32(16, true);
+  const end = start + v.getUint32(20, true);
+  const want = [...name].map((c) => c.charCodeAt(0));
+  for (let i = start; i + want.length < end; i++) {
+    if (bytes[i - 1] === 0 && want.every((c, k) => bytes[i + k] === c) && bytes[i + want.length] === 0) {
+      bytes.set(raw, i);
+      return bytes;
+    }
+  }
+  throw new Error(`no string ${name}`);
+}
+
+/** The string offset of the ASCII name `name`. */
+export function nameOffset(bytes: Uint8Array, name: string): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = v.getUint32(4, true) + v.getUint32(16, true);
+  const end = start + v.getUint32(20, true);
+  const want = [...name].map((c) => c.charCodeAt(0));
+  for (let i = start; i + want.length < end; i++) {
+    if (bytes[i - 1] === 0 && want.every((c, k) => bytes[i + k] === c) && bytes[i + want.length] === 0) return i - start;
+  }
+  throw new Error(`no string ${name}`);
+}

@@ -22,7 +22,7 @@ import {
 import { BtfRuleError, KernelError } from '../../src/errors.js';
 import { btfLoad } from '../../src/sys/index.js';
 import { FIXTURES } from '../fixtures.js';
-import { info, patchWord, relayout, withInt } from './validate-blobs.js';
+import { info, nameOffset, patchName, patchWord, relayout, withInt } from './validate-blobs.js';
 
 interface Refused {
   level: 'format' | 'loadable';
@@ -381,6 +381,78 @@ const CASES: Case[] = [
     what: 'a type tag before a CONST',
     make: built((b, int) => void b.addPtr(b.addTypeTag('t', b.addConst(int)))),
     expect: 'accepts',
+  },
+  {
+    what: 'a PTR to a FUNC of a lower ID',
+    make: built((b, int) => void b.addPtr(b.addFunc('f', b.addFuncProto(int)))),
+    expect: 'accepts',
+  },
+  {
+    what: 'a PTR to a FUNC of a higher ID, not yet resolved when the pointer is',
+    make: built((b, int) => {
+      b.addPtr(4);
+      b.addFunc('f', b.addFuncProto(int));
+    }),
+    expect: refuse('loadable', 'func-unresolved', 2, 'Invalid type_id'),
+  },
+  {
+    what: 'a 40-bit bit-field of an ENUM64',
+    make: built((b, int) => {
+      const e = b.addEnum64('e', 8, [{ name: 'A', value: 1 }]);
+      b.addStruct('s', 16, [
+        { name: 'a', typeId: int, bitOffset: 0, bitfieldSize: 3 },
+        { name: 'w', typeId: e, bitOffset: 64, bitfieldSize: 40 },
+      ]);
+    }),
+    expect: refuse('format', 'member-bitfield', 3, 'Invalid member bitfield_size'),
+  },
+  {
+    what: 'an INT whose data word has bits 8-15 set',
+    make: () => patchWord(built(() => {})(), 1, 3, 0x01000000 | 0xab00 | 32),
+    expect: 'accepts',
+  },
+  {
+    what: 'an INT whose data word has bit 28 set',
+    make: () => patchWord(built(() => {})(), 1, 3, 0x10000000 | 32),
+    expect: refuse('format', 'int-data', 1, 'Invalid int_data:10000020'),
+  },
+  {
+    what: 'a struct and a member named in Latin-1 letters',
+    make: () =>
+      patchName(
+        patchName(
+          built((b, int) => void b.addStruct('sXY', 4, [{ name: 'mZ', typeId: int, bitOffset: 0 }]))(),
+          'sXY',
+          [0x73, 0xe9, 0xff],
+        ),
+        'mZ',
+        [0xc0, 0x31],
+      ),
+    expect: 'accepts',
+  },
+  {
+    what: 'a struct named with a Latin-1 multiplication sign',
+    make: () =>
+      patchName(built((b, int) => void b.addStruct('sX', 4, [{ name: 'm', typeId: int, bitOffset: 0 }]))(), 'sX', [0x73, 0xd7]),
+    expect: refuse('format', 'name-identifier', 2, 'Invalid name'),
+  },
+  {
+    what: 'a section named with a C1 control byte',
+    make: () =>
+      patchName(
+        built((b, int) => void b.addDatasec('.dX', 4, [{ typeId: b.addVar('v', int), offset: 0, size: 4 }]))(),
+        '.dX',
+        [0x2e, 0x64, 0x85],
+      ),
+    expect: refuse('format', 'name-section', 3, 'Invalid name'),
+  },
+  {
+    what: 'a DECL_TAG whose value offset lands on a NUL',
+    make: () => {
+      const bytes = built((b) => void b.addDeclTag('tag', b.addTypedef('td', 1)))();
+      return patchWord(bytes, 3, 0, nameOffset(bytes, 'tag') + 3);
+    },
+    expect: refuse('format', 'name-required', 3, 'Invalid value'),
   },
   // The resolve stack: 32 deep at most, counted in the kernel's order.
   {
