@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BTF_MAGIC, peekHeader } from '../btf/header.js';
 import { loadSpec, loadSplitSpec, type Spec } from '../btf/spec.js';
+import { describeMisfit, splitBaseMisfit } from '../btf/split-base-fit.js';
 import { isElf } from '../elf/magic.js';
 import { BtfError, inObject, UsageError } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
@@ -152,20 +153,23 @@ const BASE_FAULT = /type \[\d+\]|references|name offset|string|which is not|beyo
 /**
  * `err`, raised opening or checking the split BTF in `path` on `base`, naming the file and,
  * for a type-level fault, the likely reason: split BTF built on another vmlinux. Other errors
- * (a bad header, an I/O error) only gain the file's name.
+ * (a bad header, an I/O error) only gain the file's name. Given the split's raw bytes and the
+ * base, any fault is taken for a wrong base when the split's names do not fit the base's
+ * strings (see {@link splitBaseMisfit}), and the message says how many do not.
  */
-export function inSplitFile(err: unknown, path: string, base: string): unknown {
+export function inSplitFile(err: unknown, path: string, base: string, fit?: { bytes: Uint8Array; base: Spec }): unknown {
+  const misfit = fit && err instanceof BtfError && !isElf(fit.bytes) ? splitBaseMisfit(fit.bytes, fit.base) : undefined;
   if (
     !(err instanceof BtfError) ||
-    err.typeId === undefined ||
     err.name === 'BtfRelocationError' ||
-    !BASE_FAULT.test(err.detail)
+    (misfit === undefined && (err.typeId === undefined || !BASE_FAULT.test(err.detail)))
   ) {
     return inObject(err, displayPath(path));
   }
   const object = err.object !== undefined ? `${displayPath(path)}: ${err.object}` : displayPath(path);
+  const evidence = misfit ? ` ${describeMisfit(misfit)}` : '';
   return new BtfError(
-    `${err.detail} (is it split BTF built on another vmlinux than ${base}?)`,
+    `${err.detail} (is it split BTF built on another vmlinux than ${base}?${evidence})`,
     { object, typeId: err.typeId, offset: err.offset },
     { cause: err },
   );
@@ -220,9 +224,29 @@ export async function openBtfFile(path: string, options: OpenBtfFileOptions = {}
   } catch (err) {
     // A relocation fault names the distilled type: it is about the module and base both.
     if (err instanceof UsageError) throw err;
-    throw base ? inSplitFile(err, path, baseName) : inObject(err, displayPath(path));
+    if (!base) throw inObject(err, displayPath(path));
+    throw inSplitFile(err, path, baseName, { bytes: isElf(bytes) ? await splitSectionOf(bytes) : bytes, base });
   }
   return spec;
+}
+
+/**
+ * The `.BTF` of a module's ELF file as it was written on its vmlinux, for a wrong-base check;
+ * empty when there is none, or when it sits on a distilled base (`.BTF.base`).
+ */
+async function splitSectionOf(bytes: Uint8Array): Promise<Uint8Array> {
+  const { btfSectionOf } = await import('../btf/load.js');
+  try {
+    btfSectionOf(bytes, '.BTF.base');
+    return new Uint8Array(0);
+  } catch {
+    // no distilled base: the .BTF is split BTF on vmlinux
+  }
+  try {
+    return btfSectionOf(bytes);
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

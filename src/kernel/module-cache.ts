@@ -142,18 +142,25 @@ export class ModuleCache {
     const blob = this.blob(entry, mustHave);
     if (!blob) return undefined;
     const base = this.vmlinux();
+    let bytes: Uint8Array | undefined;
     try {
       this.#decoded++;
       // BTF the running kernel publishes passed its own verifier at module load.
       const kernelVerified = this.source.directory === undefined ? entry.objectId !== undefined : isKernelPublished(blob.origin);
-      const spec = loadSplitSpec(blob.blob(), base, { name: entry.name, kernelVerified });
+      bytes = blob.blob();
+      const spec = loadSplitSpec(bytes, base, { name: entry.name, kernelVerified });
       spec.validateOwn();
       entry.spec = spec;
       return spec;
     } catch (err) {
       return this.#fail(
         entry,
-        inSplitFile(err, blob.origin, this.source.directory ? `${this.source.directory.path}/vmlinux` : 'vmlinux'),
+        inSplitFile(
+          err,
+          blob.origin,
+          this.source.directory ? `${this.source.directory.path}/vmlinux` : 'vmlinux',
+          bytes && { bytes, base },
+        ),
         mustHave,
       );
     }
