@@ -58,6 +58,38 @@ describe('outputs never replace inputs', { skip }, () => {
     assert.deepEqual(snapshot(dir), before);
   });
 
+  test('every writer refuses an output that is a hard link or a symlink to its module or its base', async () => {
+    const dir = scratch();
+    const vm = join(dir, 'vmlinux');
+    const veth = join(dir, 'veth');
+    for (const [name, to] of [
+      ['vm', vm],
+      ['veth', veth],
+    ] as const) {
+      linkSync(to, join(dir, `${name}-hard`));
+      symlinkSync(to, join(dir, `${name}-sym`));
+      // distill writes <prefix>.btf and <prefix>.btf.base
+      linkSync(to, join(dir, `${name}-hard.btf`));
+      symlinkSync(to, join(dir, `${name}-sym.btf.base`));
+    }
+    const before = snapshot(dir);
+    for (const name of ['vm', 'veth']) {
+      for (const how of ['hard', 'sym']) {
+        const out = join(dir, `${name}-${how}`);
+        for (const argv of [
+          ['btf', 'merge', '--base', vm, veth, '-o', out],
+          ['btf', 'dedup', veth, 'base', vm, '-o', out],
+          ['btf', 'distill', veth, 'base', vm, 'out', out],
+        ]) {
+          const r = await cli(...argv);
+          assert.equal(r.code, 1, `${argv.join(' ')}: ${r.stderr}`);
+          assert.match(r.stderr, /^tsbpf: .*: refusing to overwrite: it is the same file as the input .*$/, argv.join(' '));
+        }
+      }
+    }
+    assert.deepEqual(snapshot(dir), before);
+  });
+
   test("distill's 'out DIR' beside its module is refused, and writes nothing", async () => {
     const dir = scratch();
     // veth.btf is the module here: 'out DIR' would name DIR/veth.btf.
