@@ -110,8 +110,17 @@ function groupUsage(g: Group): string {
 }
 
 function standaloneWord(word: string | undefined): boolean {
-  return word !== undefined && standalone.some((c) => c.name === word || (word !== '' && c.name.startsWith(word)));
+  return standaloneName(word) !== undefined;
 }
+
+/** The standalone command `word` names (exactly or as a prefix), if any. */
+function standaloneName(word: string | undefined): string | undefined {
+  if (word === undefined) return undefined;
+  return standalone.find((c) => c.name === word || (word !== '' && c.name.startsWith(word)))?.name;
+}
+
+/** Standalone commands that also read `--debug` themselves. */
+const COMMANDS_TAKING_DEBUG: ReadonlySet<string | undefined> = new Set(['load']);
 
 /**
  * Splits global options (allowed anywhere, as getopt permutes them) from positional words. Other
@@ -162,8 +171,9 @@ export function parseGlobal(argv: readonly string[]): {
         options.strict = true;
         break;
       case '--debug':
-        // After the command word it is also the command's own option (`tsbpf load ... --debug`).
-        if (words.length >= 2) words.push(a);
+        // Global anywhere, as bpftool takes its options anywhere; after `load` it is also that
+        // command's own option (print the verifier's log).
+        if (words.length >= 1 && COMMANDS_TAKING_DEBUG.has(standaloneName(words[0]))) words.push(a);
         break;
       case '-h':
       case '--help':

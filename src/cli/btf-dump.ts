@@ -80,7 +80,9 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
     const value = rest.shift();
     if (value === undefined) throw new UsageError('btf dump: format needs a value (raw, json or c)');
     const f = matchWord(value, [{ name: 'raw' as const }, { name: 'json' as const }, { name: 'c' as const }], 'format');
-    format = f.name;
+    // As bpftool: -j/-p make the raw dump JSON, and have no C form.
+    if (f.name === 'c' && options.json) throw new UsageError('btf dump: format c has no JSON form (-j/-p)');
+    format = f.name === 'raw' && options.json ? 'json' : f.name;
   }
   return { source, format };
 }

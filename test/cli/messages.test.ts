@@ -1,9 +1,10 @@
 /** The CLI's own lines: its version from package.json, errors on one line, causes with --debug. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ROOT, tempDir } from '../fixtures.js';
+import { bpftoolMissing, kernelFixtures, ROOT, tempDir } from '../fixtures.js';
 import { cli } from './run.js';
 
 describe('CLI messages', () => {
@@ -35,5 +36,72 @@ describe('CLI messages', () => {
       plain.stderr,
       'tsbpf: caused by: BtfError: offset 0: blob of 1 bytes is too short for a BTF header',
     ]);
+  });
+
+  test('--debug after the command words is the global option, wherever it stands', async () => {
+    const path = join(tempDir(), 'one-byte-after');
+    writeFileSync(path, 'x');
+    const before = await cli('--debug', 'btf', 'dump', 'file', path);
+    for (const argv of [
+      ['btf', 'dump', 'file', path, '--debug'],
+      ['btf', '--debug', 'dump', 'file', path],
+      ['btf', 'dump', 'file', path, 'format', 'raw', '--debug'],
+    ]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 1, argv.join(' '));
+      assert.equal(r.stderr, before.stderr.replace('one-byte-after', 'one-byte-after'), argv.join(' '));
+    }
+    const k = kernelFixtures()[0];
+    if (!k) return;
+    const vm = join(tempDir(), 'debug-vmlinux');
+    writeFileSync(vm, k.vmlinux);
+    const ok = await cli('btf', 'dump', 'file', vm, 'format', 'raw', '--debug');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, (await cli('btf', 'dump', 'file', vm, 'format', 'raw')).stdout);
+  });
+});
+
+describe("global options anywhere, as bpftool's", { skip: bpftoolMissing() ?? false }, () => {
+  const k = kernelFixtures()[0];
+  /** Exit status and standard output of bpftool and of tsbpf for the same words. */
+  async function both(argv: string[]): Promise<{ peer: { code: number; out: string }; ours: { code: number; out: string } }> {
+    const p = spawnSync('bpftool', argv, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = await cli(...argv);
+    return { peer: { code: p.status ?? -1, out: p.stdout }, ours: { code: r.code, out: r.stdout } };
+  }
+
+  test('-j and -B after the command words mean what they mean before them', {
+    skip: k ? false : 'no kernel fixture',
+  }, async () => {
+    const vm = join(tempDir(), 'anywhere-vmlinux');
+    const veth = join(tempDir(), 'anywhere-veth');
+    writeFileSync(vm, k!.vmlinux);
+    writeFileSync(veth, k!.modules.get('veth')!);
+    for (const argv of [
+      ['btf', 'dump', 'file', veth, '-B', vm, '-j'],
+      ['btf', 'dump', 'file', veth, 'format', 'raw', '--base-btf', vm, '--json'],
+      ['btf', 'dump', '-j', 'file', veth, '-B', vm],
+      ['-j', 'btf', 'dump', 'file', veth, '-B', vm],
+      ['btf', 'dump', 'file', veth, '-B', vm],
+    ]) {
+      const { peer, ours } = await both(argv);
+      assert.equal(peer.code, 0, `bpftool ${argv.join(' ')}`);
+      assert.equal(ours.code, 0, argv.join(' '));
+      assert.equal(ours.out, peer.out, argv.join(' '));
+    }
+  });
+
+  test('an unknown option after the command words, an option after --, and JSON of format c are refused by both', async () => {
+    const vm = join(tempDir(), 'anywhere-vmlinux-2');
+    writeFileSync(vm, k?.vmlinux ?? new Uint8Array(0));
+    for (const argv of [
+      ['btf', 'dump', 'file', vm, '--bogus'],
+      ['btf', 'dump', 'file', vm, 'format', 'raw', '--', '-j'],
+      ['btf', 'dump', 'file', vm, 'format', 'c', '-j'],
+    ]) {
+      const { peer, ours } = await both(argv);
+      assert.notEqual(peer.code, 0, `bpftool ${argv.join(' ')}`);
+      assert.equal(ours.code, 2, argv.join(' '));
+    }
   });
 });
