@@ -33,4 +33,6 @@ export const btfCommands: readonly CommandEntry[] = [
     summary: "rewrite a module's BTF on a distilled base (.BTF + .BTF.base)",
     load: async () => (await import('./btf-distill.js')).btfDistill,
   },
+  // bpftool's alias; last, so that no abbreviation of another command changes.
+  { name: 'show', summary: "the same as 'list' (bpftool's alias)", load: async () => (await import('./btf-list.js')).btfList },
 ];

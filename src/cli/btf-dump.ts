@@ -7,7 +7,7 @@ import type { Spec } from '../btf/spec.js';
 import { inObject, TsbpfError, UsageError } from '../errors.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import { dumpWithModules, isModulesDump } from './btf-dump-modules.js';
-import { type Command, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
+import { type Command, didYouMean, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
        tsbpf btf dump file <VMLINUX> file <MOD>... format c
@@ -76,7 +76,10 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
   let format: DumpFormat = options.json ? 'json' : 'raw';
   while (rest.length > 0) {
     const word = rest.shift()!;
-    if (!isPrefix(word, 'format')) throw new UsageError(`btf dump: unexpected argument '${word}'`);
+    if (!isPrefix(word, 'format')) {
+      const hint = didYouMean(word, ['format']) !== undefined ? " (did you mean 'format'?)" : '';
+      throw new UsageError(`btf dump: unexpected argument '${word}'${hint}`);
+    }
     const value = rest.shift();
     if (value === undefined) throw new UsageError('btf dump: format needs a value (raw, json or c)');
     const f = matchWord(value, [{ name: 'raw' as const }, { name: 'json' as const }, { name: 'c' as const }], 'format');

@@ -57,7 +57,53 @@ export interface Group {
 export function matchWord<T extends { name: string }>(word: string, entries: readonly T[], what: string): T {
   const hit = entries.find((e) => e.name === word) ?? (word === '' ? undefined : entries.find((e) => e.name.startsWith(word)));
   if (hit) return hit;
-  throw new UsageError(`unknown ${what} '${word}' (expected one of: ${entries.map((e) => e.name).join(', ')})`);
+  const guess = didYouMean(
+    word,
+    entries.map((e) => e.name),
+  );
+  const hint = guess !== undefined ? `did you mean '${guess}'? ` : '';
+  throw new UsageError(`unknown ${what} '${word}' (${hint}expected one of: ${entries.map((e) => e.name).join(', ')})`);
+}
+
+/**
+ * The keyword `word` was most likely a slip for: the one nearest in edit distance (a letter
+ * missing, extra, wrong, or two swapped), when it is near enough to be a slip (one edit for a
+ * word of up to four letters, two for longer ones) and no other keyword is as near.
+ */
+export function didYouMean(word: string, keywords: readonly string[]): string | undefined {
+  const limit = word.length <= 4 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  let tie = false;
+  for (const k of keywords) {
+    const d = editDistance(word, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance) tie = true;
+  }
+  return best !== undefined && !tie ? best : undefined;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]![b.length]!;
 }
 
 /** Whether `word` is a prefix of `keyword` (bpftool's `is_prefix`). */

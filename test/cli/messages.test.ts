@@ -38,6 +38,43 @@ describe('CLI messages', () => {
     ]);
   });
 
+  test('a mistyped word gets a "did you mean", a word far from all keywords none', async () => {
+    for (const [argv, want] of [
+      [['btf', 'dmp'], "unknown btf command 'dmp' (did you mean 'dump'? expected one of:"],
+      [['btf', 'mrege'], "unknown btf command 'mrege' (did you mean 'merge'? expected one of:"],
+      [['bft', 'dump'], "unknown object or command 'bft' (did you mean 'btf'? expected one of:"],
+      [['btf', 'dump', 'fiel', 'x'], "unknown dump source 'fiel' (did you mean 'file'? expected one of:"],
+      [['btf', 'dump', 'file', 'x', 'fromat', 'c'], "btf dump: unexpected argument 'fromat' (did you mean 'format'?)"],
+      [['btf', 'dump', 'file', 'x', 'format', 'jsno'], "unknown format 'jsno' (did you mean 'json'? expected one of:"],
+    ] as const) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.ok(r.stderr.startsWith(`tsbpf: ${want}`), `${argv.join(' ')}: ${r.stderr}`);
+    }
+    for (const argv of [
+      ['btf', 'xyzzy'],
+      ['btf', 'dump', 'file', 'x', 'format', 'header'],
+    ]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.doesNotMatch(r.stderr, /did you mean/, argv.join(' '));
+    }
+  });
+
+  test("'btf show' is bpftool's alias of 'btf list', and 'btf s' abbreviates it", async () => {
+    const list = await cli('btf', 'list', '--help');
+    for (const word of ['show', 's', 'sh']) assert.equal((await cli('btf', word, '--help')).stdout, list.stdout, word);
+    assert.match((await cli('btf', 'help')).stdout, /\n {2}show +the same as 'list'/);
+    // No abbreviation that meant another command before changes.
+    for (const [word, usage] of [
+      ['d', 'btf dump'],
+      ['l', 'btf list'],
+      ['m', 'btf merge'],
+    ] as const) {
+      assert.ok((await cli('btf', word, '--help')).stdout.startsWith(`Usage: tsbpf ${usage}`), word);
+    }
+  });
+
   test('--debug after the command words is the global option, wherever it stands', async () => {
     const path = join(tempDir(), 'one-byte-after');
     writeFileSync(path, 'x');
