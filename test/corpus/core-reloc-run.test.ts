@@ -7,7 +7,7 @@
  * kernel (oracle-core-reloc-cases.test.ts).
  */
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadSpecFromBytes } from '../../src/btf/load.js';
@@ -55,4 +55,38 @@ describe('core_reloc selftest cases under tsbpf', { skip }, () => {
       if (after.length > data.skip) assert.equal(after[data.skip], 0, `${c.program} skipped its checks`);
     });
   }
+});
+
+// The selftest's "kernel" case: relocated against the running kernel's own BTF (no target file),
+// it reads the current task through chains of group_leader and its comm. The selftest expects
+// the comm of its own binary, test_progs; here the expected comm is this process's.
+describe('core_reloc selftest case "kernel" under tsbpf', { skip }, () => {
+  it("kernel: the current task read through the running kernel's BTF", () => {
+    using coll = Collection.load(readObject(join(CORE_RELOC, 'test_core_reloc_kernel.bpf.o')));
+    const prog = coll.programs.get('test_core_kernel')!;
+    const bss = coll.maps.get('.bss')!;
+    const start = new Uint8Array(bss.lookupBytes(0)!);
+    // data: char in[256]; char out[256]; bool skip; u64 my_pid_tgid (at 520). The main thread's
+    // thread ID is the process ID.
+    const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
+    view.setBigUint64(520, (BigInt(process.pid) << 32n) | BigInt(process.pid), true);
+    bss.update(0, start);
+    coll.adopt(autoAttach(prog, coll.spec.programs.find((p) => p.name === 'test_core_kernel')!)!);
+    statSync('/');
+    const after = bss.lookupBytes(0)!;
+    assert.equal(after[512], 0, 'not skipped');
+    // struct core_reloc_kernel_output { int valid[10]; char comm[11]; int comm_len; bool local_task_struct_matches; }
+    const out = new DataView(after.buffer, after.byteOffset + 256, 64);
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, i) => out.getInt32(i * 4, true)),
+      Array(10).fill(1),
+      'pid and tgid through 0 to 8 group_leader hops',
+    );
+    const comm = readFileSync('/proc/self/comm', 'utf8').trimEnd();
+    const expected = new TextEncoder().encode(comm).subarray(0, 10);
+    const got = after.subarray(256 + 40, 256 + 51);
+    assert.deepEqual(Buffer.from(got.subarray(0, expected.length + 1)), Buffer.concat([Buffer.from(expected), Buffer.from([0])]));
+    assert.equal(out.getInt32(52, true), expected.length + 1, 'comm_len counts the NUL');
+    assert.equal(after[256 + 56], 1, "struct task_struct___local matches the kernel's task_struct");
+  });
 });
