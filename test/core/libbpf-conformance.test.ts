@@ -94,7 +94,12 @@ function same(mine: AppliedFixup, theirs: OracleRelocation, where: string): void
 }
 
 describe('CO-RE decisions equal libbpf 1.1 (test/oracle/core-relos)', { skip }, () => {
-  const objects = [...coreFixtureObjects(), ...libbpfTools().map((o) => o.path)];
+  // With the selftests' "kernel" program, whose target is the kernel's own BTF.
+  const objects = [
+    ...coreFixtureObjects(),
+    ...libbpfTools().map((o) => o.path),
+    join(CORE_RELOC, 'test_core_reloc_kernel.bpf.o'),
+  ];
   for (const target of targets()) {
     it(`on ${target.name}: every relocation of ${objects.length} objects`, () => {
       let compared = 0;
