@@ -63,7 +63,7 @@ const groups: Group[] = [
   },
   {
     name: 'gen',
-    summary: 'generate from BTF: minimal CO-RE BTF for BPF objects',
+    summary: 'generate from BTF: minimal CO-RE BTF, TypeScript skeletons of BPF objects',
     commands: genCommands,
   },
 ];

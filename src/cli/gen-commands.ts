@@ -11,4 +11,9 @@ export const genCommands: readonly CommandEntry[] = [
     summary: 'minimal BTF for BPF objects: only the types their CO-RE relocations reach',
     load: async () => (await import('./gen-min-core-btf.js')).genMinCoreBtf,
   },
+  {
+    name: 'skeleton',
+    summary: 'a TypeScript module for a BPF object: embedded, maps, globals and programs typed',
+    load: async () => (await import('./gen-skeleton.js')).genSkeleton,
+  },
 ];

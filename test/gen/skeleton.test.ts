@@ -1,0 +1,154 @@
+/**
+ * TypeScript skeletons: generated for every test and corpus object, they pass `tsc --strict` and
+ * the project's lint; the loader test program's skeleton, loaded into the host kernel, reads and
+ * writes its maps and global data through the typed handles.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { GenError } from '../../src/errors.js';
+import { generateSkeleton } from '../../src/gen/skeleton.js';
+import { autoAttach } from '../../src/load/auto-attach.js';
+import { coreFixtureObjects } from '../core/fixtures.js';
+import { libbpfTools } from '../corpus/corpus.js';
+import { FIXTURES, KINDS_OBJECT, ROOT, tempDir } from '../fixtures.js';
+import { canBpf } from '../load/support.js';
+
+const COUNTER = join(FIXTURES, 'bpf', 'load', 'counter.bpf.o');
+const OBJ_DIR = join(FIXTURES, 'bpf', 'obj');
+
+function objects(): string[] {
+  return [
+    COUNTER,
+    KINDS_OBJECT,
+    ...coreFixtureObjects(),
+    ...readdirSync(OBJ_DIR)
+      .filter((f) => f.endsWith('.bpf.o'))
+      .map((f) => join(OBJ_DIR, f)),
+    ...libbpfTools().map((o) => o.path),
+  ];
+}
+
+function skeleton(path: string, importFrom: string): string {
+  return generateSkeleton(new Uint8Array(readFileSync(path)), { file: path.replace(/^.*\//, ''), importFrom });
+}
+
+describe('gen skeleton', () => {
+  it('passes tsc --strict and the lint for every test and corpus object', () => {
+    const dir = join(tempDir(), `skeletons-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const all = objects();
+    for (const p of all) {
+      const name = p.replace(/^.*\//, '').replace(/\..*$/, '');
+      const text = skeleton(p, join(ROOT, 'src/load/index.js'));
+      // The object is embedded whole.
+      const embedded = /^const OBJECT =\n {2}'([A-Za-z0-9+/=]*)';$/m.exec(text);
+      assert.ok(embedded, name);
+      assert.deepEqual(Buffer.from(embedded[1]!, 'base64'), readFileSync(p), name);
+      writeFileSync(join(dir, `${name}.skel.ts`), text);
+    }
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: join(ROOT, 'tsconfig.base.json'),
+        compilerOptions: {
+          noEmit: true,
+          lib: ['ES2022', 'ESNext.Disposable'],
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        include: ['*.skel.ts'],
+      }),
+    );
+    const config = JSON.parse(readFileSync(join(ROOT, 'biome.json'), 'utf8')) as Record<string, unknown>;
+    delete config.$schema;
+    writeFileSync(join(dir, 'biome.json'), JSON.stringify({ ...config, files: { includes: ['*.skel.ts'] } }));
+    const run = (cmd: string, args: string[]) => {
+      try {
+        execFileSync(cmd, args, { cwd: dir, stdio: 'pipe' });
+      } catch (err) {
+        const e = err as { stdout?: Buffer; stderr?: Buffer };
+        assert.fail(`${cmd} ${args.join(' ')}:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+      }
+    };
+    run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--strict']);
+    const skeletons = readdirSync(dir).filter((f) => f.endsWith('.skel.ts'));
+    run(join(ROOT, 'node_modules/.bin/biome'), ['check', `--config-path=${dir}`, ...skeletons]);
+    assert.equal(skeletons.length, new Set(all).size);
+  });
+
+  it('types maps and global data from BTF', () => {
+    const text = skeleton(COUNTER, 'tsbpf/load');
+    // counter.bpf.c: struct key { __u32 pid; char comm[16]; }, a __u64 value, enum mode.
+    assert.match(text, /^export type Key = \{ pid: number; comm: string \};$/m);
+    assert.match(text, /^ {2}readonly calls: TypedMap<Key, bigint>;$/m);
+    assert.match(text, /^export type Mode = 'MODE_OFF' \| 'MODE_ON' \| number;$/m);
+    assert.match(text, /^export type CounterBss = \{ total: bigint \};$/m);
+    assert.match(text, /^export type CounterRodata = \{ target_tgid: number; step: bigint \};$/m);
+    assert.match(text, /^ {2}readonly rodata: Readonly<CounterRodata>;$/m);
+    assert.match(text, /^ {2}readonly events: BpfMap;$/m);
+  });
+
+  it('refuses a name that is not an identifier', () => {
+    assert.throws(
+      () => generateSkeleton(new Uint8Array(readFileSync(COUNTER)), { name: 'no-good' }),
+      (e: unknown) => e instanceof GenError && /not an identifier/.test(e.message),
+    );
+  });
+
+  it('loads into the host kernel and works through its typed handles', { skip: canBpf() }, async () => {
+    const dir = join(tempDir(), `skeleton-run-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const source = skeleton(COUNTER, pathToFileURL(join(ROOT, 'build/src/load/index.js')).href);
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const file = join(dir, 'counter.skel.mjs');
+    writeFileSync(file, js);
+    const skel = (await import(pathToFileURL(file).href)) as {
+      open(): {
+        rodata: { target_tgid?: number; step?: bigint };
+        load(o?: object): {
+          maps: { calls: { entries(): Iterable<[{ pid: number; comm: string }, bigint]>; lookup(k: unknown): unknown } };
+          progs: Record<string, { testRun(o: { data: Uint8Array }): { retval: number } }>;
+          bss: { total: bigint };
+          data: { runs: number; current_mode: string | number };
+          rodata: { target_tgid: number; step: bigint };
+          collection: import('../../src/load/collection.js').Collection;
+          close(): void;
+        };
+      };
+    };
+    const opened = skel.open();
+    opened.rodata.target_tgid = process.pid;
+    opened.rodata.step = 3n;
+    const s = opened.load({ programs: { xdp_bad: { autoload: false } } });
+    try {
+      assert.equal(s.rodata.step, 3n);
+      assert.throws(() => {
+        (s.rodata as { step: bigint }).step = 1n;
+      }, /read-only/);
+      const spec = s.collection.spec.programs.find((p) => p.name === 'count_getppid')!;
+      const link = autoAttach(s.collection.programs.get('count_getppid')!, spec)!;
+      for (let k = 0; k < 10; k++) void process.ppid;
+      link.close();
+      assert.equal(s.bss.total, 30n);
+      const entries = [...s.maps.calls.entries()];
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0]![0].pid, process.pid);
+      assert.equal(entries[0]![1], 30n);
+      assert.equal(s.progs.xdp_count!.testRun({ data: new Uint8Array(64) }).retval, 2);
+      assert.equal(s.data.runs, 6);
+      s.data.current_mode = 'MODE_OFF';
+      assert.equal(s.progs.xdp_count!.testRun({ data: new Uint8Array(64) }).retval, 1, 'XDP_DROP after .data changed');
+      assert.equal(s.data.runs, 7);
+      assert.throws(() => s.progs.xdp_bad, /xdp_bad was not loaded/);
+    } finally {
+      s.close();
+    }
+  });
+});
