@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KernelError, TsbpfError } from '../../src/errors.js';
-import { cpuListMembers } from '../../src/link/perf-sampling.js';
+import { attachPerfSampling, cpuListMembers } from '../../src/link/perf-sampling.js';
 import { attachSocketFilter } from '../../src/link/socket-filter.js';
 import { autoAttach } from '../../src/load/auto-attach.js';
 import { Collection } from '../../src/load/collection.js';
@@ -120,6 +120,27 @@ test('perf_event: auto-attached to cpu-clock on every online CPU, the program fi
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(bss().samples, samples, 'no sample after the link closed');
   }
+  assert.equal(openFds(), before);
+});
+
+test('perf_event sampling: wrong program type, no CPU, a CPU that does not exist; nothing left open', { skip: canBpf() }, () => {
+  using c = Collection.load(readFileSync(OBJECT));
+  const before = openFds();
+  assert.throws(
+    () => attachPerfSampling(c.programs.get('count_packets')!),
+    (e: unknown) =>
+      e instanceof TsbpfError && /^program count_packets: perf event sampling needs type perf_event/.test(e.message),
+  );
+  const prog = c.programs.get('count_samples')!;
+  assert.throws(
+    () => attachPerfSampling(prog, { cpus: [] }),
+    (e: unknown) => e instanceof TsbpfError && /no CPU to sample on/.test(e.message),
+  );
+  // The first CPU attaches, the second (far beyond any machine's) fails: the first is undone.
+  assert.throws(
+    () => attachPerfSampling(prog, { cpus: [0, 100_000] }),
+    (e: unknown) => e instanceof KernelError && /CPU 100000/.test(e.message),
+  );
   assert.equal(openFds(), before);
 });
 
