@@ -29,12 +29,14 @@ export interface CandidateGroup {
 export interface CandidateSource {
   /**
    * Types whose essential name (see {@link essentialName}) equals `essentialName`, of BTF kind
-   * `kind` (exactly that kind, nothing resolved: struct, union, enum, enum64, int, fwd, typedef,
-   * func...), grouped by object, objects in the source's order, types in ID order. A module's
-   * group holds only the module's own types, never those of its base. Objects without a
-   * candidate may be left out.
+   * `kind` or, given a list, of any of its kinds (exactly those, nothing resolved: struct,
+   * union, enum, enum64, int, fwd, typedef, func...), grouped by object, objects in the
+   * source's order, types in ID order. A module's group holds only the module's own types,
+   * never those of its base. Objects without a candidate may be left out. Ask for all the kinds
+   * a local type may match at once (`['enum', 'enum64']`): a source that searches modules only
+   * when vmlinux has no candidate must see vmlinux's candidates of every kind to decide.
    */
-  candidates(essentialName: string, kind: TypeKind): readonly CandidateGroup[];
+  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[]): readonly CandidateGroup[];
 }
 
 const UNDERSCORE = 0x5f;
@@ -109,11 +111,15 @@ function groupsOf(spec: Spec): KindGroups {
 
 /**
  * The own types of `spec` (not its base's) that are candidates for `essential` of BTF kind
- * `kind`, in ID order: those whose essential name is `essential` (named `essential` itself, or
+ * `kind` (or of any kind of a list), in ID order: those whose essential name is `essential` (named `essential` itself, or
  * `essential___flavour`; libbpf's rule). The names of the kind's records are compared as bytes
  * in place: nothing of the spec is validated, indexed by name or decoded but the types returned.
  */
-export function candidatesIn(spec: Spec, essential: string, kind: TypeKind): Type[] {
+export function candidatesIn(spec: Spec, essential: string, kind: TypeKind | readonly TypeKind[]): Type[] {
+  if (typeof kind !== 'string') {
+    const all = kind.flatMap((k) => candidatesIn(spec, essential, k));
+    return kind.length > 1 ? all.sort((a, b) => a.id - b.id) : all;
+  }
   if (essential === '') return [];
   const kindNo = kindNumber(kind);
   if (kindNo === 0) return [];
@@ -183,7 +189,7 @@ function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
 export function specCandidateSource(objects: readonly CandidateObject[]): CandidateSource {
   const list = [...objects];
   return {
-    candidates(essential: string, kind: TypeKind): CandidateGroup[] {
+    candidates(essential: string, kind: TypeKind | readonly TypeKind[]): CandidateGroup[] {
       const out: CandidateGroup[] = [];
       for (const object of list) {
         const types = candidatesIn(object.spec, essential, kind);

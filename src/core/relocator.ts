@@ -144,12 +144,10 @@ export class CoreRelocator {
     const kinds: TypeKind[] = localType.kind === 'enum' || localType.kind === 'enum64' ? ['enum', 'enum64'] : [localType.kind];
     // Group by object, in the source's order; within an object, ID order across both enum kinds.
     const byObject = new Map<CandidateObject, Type[]>();
-    for (const kind of kinds) {
-      for (const g of this.source.candidates(essential, kind)) {
-        const list = byObject.get(g.object);
-        if (list) list.push(...g.types);
-        else byObject.set(g.object, [...g.types]);
-      }
+    for (const g of this.source.candidates(essential, kinds.length === 1 ? kinds[0]! : kinds)) {
+      const list = byObject.get(g.object);
+      if (list) list.push(...g.types);
+      else byObject.set(g.object, [...g.types]);
     }
     let groups = [...byObject].map(([object, types]) => ({ object, types: types.sort((a, b) => a.id - b.id) }));
     if (this.policy === 'vmlinux-first') {

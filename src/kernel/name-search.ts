@@ -38,6 +38,13 @@ export interface TypeMatch {
 /** How many searches scan the raw bytes before the string index is built. */
 const INDEX_AFTER = 3;
 
+/**
+ * How many essential names (CO-RE candidates) are searched for in the raw bytes before the
+ * string index is built: a scan of every module's strings costs milliseconds, the index of
+ * every string of 4,000 modules about half a second.
+ */
+const INDEX_ESSENTIAL_AFTER = 16;
+
 /** Every string of vmlinux (table 0) and of the modules (tables 1...), and vmlinux's names. */
 interface SearchIndex {
   index: StringIndex;
@@ -58,6 +65,8 @@ export class NameSearch {
   readonly #cache: ModuleCache;
   readonly #objectId: (object: string) => number | undefined;
   #searches = 0;
+  #essentialSearches = 0;
+  #targetedWalks = 0;
   #generation = -1;
   #index: SearchIndex | undefined;
   #baseRefs: Map<number, string[]> | undefined;
@@ -90,7 +99,7 @@ export class NameSearch {
     const vm = cache.vmlinux();
     const needle = needleOf(name);
     const out: TypeMatch[] = [];
-    // With a kind, vmlinux's matches come from the per-kind name hash CO-RE builds anyway: no
+    // With a kind, vmlinux's matches come from the per-kind name scan CO-RE uses anyway: no
     // scan of every record and no index over every string for a load's few attach targets.
     const byKind = kind !== undefined && kindNumber(kind) !== 0;
     let index: SearchIndex | undefined;
@@ -159,15 +168,18 @@ export class NameSearch {
   /**
    * The modules that may hold a type named `essential` or `essential___<flavour>`, in name
    * order: those whose own strings hold such a name, and those whose records are named by one
-   * of vmlinux's such strings.
+   * of vmlinux's such strings. The first few names are searched for in the raw string sections
+   * (each module's read once and kept); after {@link INDEX_ESSENTIAL_AFTER} names, every string
+   * is indexed once, which pays only when many names are asked for (the `all` policy).
    */
   modulesForEssentialName(essential: string): string[] {
     this.#sync();
-    // No modules (a kernel built without them): nothing to index.
+    // No modules (a kernel built without them): nothing to search.
     if (this.#cache.listing().size === 0) return [];
+    if (this.#index === undefined && this.#essentialSearches++ < INDEX_ESSENTIAL_AFTER) {
+      return this.#scanForEssentialName(essential);
+    }
     const out = new Map<string, number[]>();
-    // CO-RE asks for many names in a row: index every string at once rather than scan the raw
-    // sections for each name.
     const index = this.#stringIndex();
     const needle = needleOf(essential);
     const baseOffsets: number[] = [];
@@ -184,6 +196,22 @@ export class NameSearch {
     return [...out.keys()].sort(byName);
   }
 
+  /** {@link modulesForEssentialName} by a byte search of each string section, nothing indexed. */
+  #scanForEssentialName(essential: string): string[] {
+    const cache = this.#cache;
+    const exact = needleOf(essential);
+    const flavoured = needleOf(`${essential}___`).subarray(0, -1);
+    const holds = (strings: Uint8Array): number[] =>
+      stringOffsets(strings, exact).concat(flavouredOffsets(strings, flavoured, essential));
+    const out = new Map<string, number[]>();
+    for (const m of cache.names()) {
+      const strings = cache.strings(cache.entry(m));
+      if (strings && holds(strings).length > 0) out.set(m, []);
+    }
+    this.#addBaseReferrers(holds(cache.vmlinux().strings.bytes), out);
+    return [...out.keys()].sort(byName);
+  }
+
   #entryOrUndefined(name: string): ModuleEntry | undefined {
     try {
       return this.#cache.entry(name);
@@ -192,10 +220,23 @@ export class NameSearch {
     }
   }
 
-  /** Adds the modules whose records are named by one of vmlinux's strings at `baseOffsets`. */
+  /**
+   * Adds the modules whose records are named by one of vmlinux's strings at `baseOffsets`. The
+   * first time, each module's records are checked for these offsets alone; after that, every
+   * module's references to vmlinux's strings are indexed once.
+   */
   #addBaseReferrers(baseOffsets: readonly number[], into: Map<string, number[]>): void {
     if (baseOffsets.length === 0) return;
     // The name is also a vmlinux string: modules may name their own types by its offset.
+    if (this.#baseRefs === undefined && this.#targetedWalks++ === 0) {
+      const wanted = new Set(baseOffsets);
+      for (const m of this.#cache.names()) {
+        if (into.has(m)) continue;
+        const named = this.#baseNames(m, (off) => wanted.has(off));
+        if (named === 'any' || (named !== undefined && named.size > 0)) into.set(m, []);
+      }
+      return;
+    }
     const refs = this.#baseReferences();
     for (const off of baseOffsets) for (const m of refs.get(off) ?? []) if (!into.has(m)) into.set(m, []);
     for (const m of refs.get(-1) ?? []) if (!into.has(m)) into.set(m, []);
@@ -278,44 +319,49 @@ export class NameSearch {
         else refs.set(off, [m]);
       };
       for (const m of cache.names()) {
-        const entry = cache.entry(m);
-        let offsets: Set<number> | undefined;
-        if (entry.spec) {
-          offsets = new Set();
-          const section = entry.spec.section;
-          for (let i = 0; i < section.count; i++) {
-            const off = section.nameOff(i);
-            if (off !== 0 && off < limit) offsets.add(off);
-          }
-        } else {
-          const blob = cache.blob(entry, false);
-          if (!blob) continue;
-          const h = blob.header;
-          let types: Uint8Array;
-          try {
-            types = blob.blob().subarray(h.typeOff, h.typeOff + h.typeLen);
-          } catch {
-            // Unreadable now: decoding will report it, if the module is ever needed.
-            add(-1, m);
-            continue;
-          }
-          const found = new Set<number>();
-          let walked: boolean;
-          try {
-            walked = walkRecords(types, h.littleEndian, (_, nameOff) => {
-              if (nameOff !== 0 && nameOff < limit) found.add(nameOff);
-            });
-          } catch {
-            walked = false;
-          }
-          offsets = walked ? found : undefined;
-        }
-        if (offsets === undefined) add(-1, m);
-        else for (const off of offsets) add(off, m);
+        const offsets = this.#baseNames(m, (off) => off < limit);
+        if (offsets === 'any') add(-1, m);
+        else if (offsets !== undefined) for (const off of offsets) add(off, m);
       }
       this.#baseRefs = refs;
     }
     return this.#baseRefs;
+  }
+
+  /**
+   * The name offsets (other than 0) of the records of module `m` that `keep` accepts; `'any'`
+   * when its records cannot be walked (it may use any), `undefined` when it cannot be read.
+   */
+  #baseNames(m: string, keep: (off: number) => boolean): Set<number> | 'any' | undefined {
+    const cache = this.#cache;
+    const entry = cache.entry(m);
+    const found = new Set<number>();
+    if (entry.spec) {
+      const section = entry.spec.section;
+      for (let i = 0; i < section.count; i++) {
+        const off = section.nameOff(i);
+        if (off !== 0 && keep(off)) found.add(off);
+      }
+      return found;
+    }
+    const blob = cache.blob(entry, false);
+    if (!blob) return undefined;
+    const h = blob.header;
+    let types: Uint8Array;
+    try {
+      types = blob.blob().subarray(h.typeOff, h.typeOff + h.typeLen);
+    } catch {
+      // Unreadable now: decoding will report it, if the module is ever needed.
+      return 'any';
+    }
+    try {
+      const walked = walkRecords(types, h.littleEndian, (_, nameOff) => {
+        if (nameOff !== 0 && keep(nameOff)) found.add(nameOff);
+      });
+      return walked ? found : 'any';
+    } catch {
+      return 'any';
+    }
   }
 }
 
@@ -334,6 +380,23 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
     if (same) return i;
   }
   return -1;
+}
+
+/**
+ * The offsets in a string section of the strings that start with `prefix` (`essential___`)
+ * and whose essential name is `essential`.
+ */
+function flavouredOffsets(section: Uint8Array, prefix: Uint8Array, essential: string): number[] {
+  const out: number[] = [];
+  const hay = Buffer.isBuffer(section) ? section : Buffer.from(section.buffer, section.byteOffset, section.byteLength);
+  for (let p = hay.indexOf(prefix); p >= 0; p = hay.indexOf(prefix, p + 1)) {
+    if (p > 0 && hay[p - 1] !== 0) continue;
+    let end = hay.indexOf(0, p + prefix.byteLength);
+    if (end < 0) end = hay.byteLength;
+    const name = UTF8.decode(hay.subarray(p, end));
+    if (name.slice(0, essentialNameLength(name)) === essential) out.push(p);
+  }
+  return out;
 }
 
 /** Orders names by code unit (byte order for ASCII names), whatever the locale. */

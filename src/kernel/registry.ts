@@ -274,7 +274,7 @@ export class KernelRegistry implements CandidateSource {
    * `essentialName`, of BTF kind `kind`, in vmlinux and then in every module that may hold one
    * (modules are decoded only when their strings hold the name).
    */
-  candidates(essentialName: string, kind: TypeKind): readonly CandidateGroup[] {
+  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[]): readonly CandidateGroup[] {
     this.#noticeChanges();
     return this.#candidates(essentialName, kind, 'always');
   }
@@ -283,7 +283,7 @@ export class KernelRegistry implements CandidateSource {
   candidateSource(options: CandidateSourceOptions = {}): CandidateSource {
     const policy = options.modules ?? 'always';
     return {
-      candidates: (essentialName: string, kind: TypeKind) => {
+      candidates: (essentialName: string, kind: TypeKind | readonly TypeKind[]) => {
         this.#noticeChanges();
         return this.#candidates(essentialName, kind, policy);
       },
@@ -399,7 +399,11 @@ export class KernelRegistry implements CandidateSource {
     return new FdArray(this.#handles, snapshot);
   }
 
-  #candidates(essential: string, kind: TypeKind, policy: 'always' | 'if-none-in-vmlinux'): CandidateGroup[] {
+  #candidates(
+    essential: string,
+    kind: TypeKind | readonly TypeKind[],
+    policy: 'always' | 'if-none-in-vmlinux',
+  ): CandidateGroup[] {
     const out: CandidateGroup[] = [];
     const vm = this.vmlinux();
     const own = candidatesIn(vm, essential, kind);

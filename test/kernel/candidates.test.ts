@@ -97,6 +97,42 @@ for (const k of kernels) {
       );
     });
 
+    test('many names: byte scans, then the string index, both equal a plain spec list', () => {
+      const r = new KernelRegistry({ dir });
+      const list = plain();
+      const vmStrings = loadSpec(k.vmlinux).strings.end;
+      // Module types named by their own strings and by vmlinux's (split BTF shares its base's
+      // strings), and flavoured ones: more names than are scanned before the index is built.
+      const names: [string, TypeKind][] = [['veth_rq', 'struct']];
+      for (const m of [...k.modules.keys(), 'zz_flavours'].sort()) {
+        const spec = r.module(m);
+        let own = 0;
+        let shared = 0;
+        for (let i = 0; i < spec.count && own + shared < 12; i++) {
+          const off = spec.section.nameOff(i);
+          const t = spec.typeById(spec.firstId + i)!;
+          if (off === 0 || !['struct', 'union', 'enum', 'typedef', 'func'].includes(t.kind)) continue;
+          if (off < vmStrings ? shared++ < 6 : own++ < 6) names.push([t.name.replace(/___.*/, ''), t.kind]);
+        }
+      }
+      assert.ok(names.length > 20, `${names.length} names`);
+      const fresh = new KernelRegistry({ dir });
+      for (const [name, kind] of names) {
+        assert.deepEqual(flat(fresh, name, kind), flat(list, name, kind), `${name} ${kind}`);
+      }
+    });
+
+    test("libbpf's policy decides over both enum kinds at once: vmlinux's enum keeps modules out", () => {
+      const r = new KernelRegistry({ dir });
+      const source = r.candidateSource({ modules: 'if-none-in-vmlinux' });
+      const both = source.candidates('bpf_map_type', ['enum', 'enum64']);
+      assert.deepEqual(
+        both.map((g) => g.object.name),
+        ['vmlinux'],
+      );
+      assert.equal(r.decodedModules, 0, 'no module searched for an enum64 vmlinux lacks');
+    });
+
     test('a module is validated once, through its spec', () => {
       const r = new KernelRegistry({ dir });
       const btrfs = r.module('btrfs');
