@@ -5,17 +5,18 @@
  * (object, type ID, name), the old and new value, or why nothing fits.
  * @module
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseHeader } from '../btf/header.js';
-import { btfSectionOf, isElf, loadSpecFromBytes } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
-import { type CandidateObject, type CandidateSource, specCandidateSource } from '../core/candidates.js';
-import { type AppliedFixup, readCoreObject, relocateObject } from '../core/object-relocations.js';
-import { type CandidatePolicy, CoreRelocator, type ModuleTypeIdPolicy } from '../core/relocator.js';
+import type { CandidateObject, CandidateSource } from '../core/candidates.js';
+import type { AppliedFixup, CoreObject } from '../core/object-relocations.js';
+import type { CandidatePolicy, ModuleTypeIdPolicy } from '../core/relocator.js';
 import { inObject, UsageError } from '../errors.js';
-import { KernelRegistry } from '../kernel/registry.js';
-import { readBytes } from '../kernel/spec-file.js';
+import { readBytes, SYSFS_BTF_DIR } from '../kernel/btf-file.js';
 import type { Command, GlobalOptions, Io } from './command.js';
+
+// What a run needs is imported when it runs, and only what its options need: a cold process
+// (the usual way to run a CLI) then loads only that, which is most of its time.
 
 const USAGE = `Usage: tsbpf core explain OBJ [--btf FILE]... [--btf-dir DIR] [--candidates vmlinux-first|all]
                          [--module-type-ids id|poison] [--json]
@@ -95,27 +96,46 @@ function readFile(path: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Whether raw or ELF-wrapped BTF is split (its string section does not start with the empty name). */
-function isSplit(bytes: Uint8Array): boolean {
-  const raw = isElf(bytes) ? btfSectionOf(bytes) : bytes;
-  const h = parseHeader(raw);
-  return h.strLen > 0 && raw[h.strOff] !== 0;
-}
-
 /** An object's name from its file: `vmlinux.btf` → `vmlinux`, `/sys/kernel/btf/veth` → `veth`. */
 function objectName(path: string): string {
   return basename(path).replace(/\.(btf|raw)$/, '');
 }
 
-/** Where target types come from, per the options. */
-function targetSource(args: ExplainArgs, options: GlobalOptions): { source: CandidateSource; what: string } {
-  if (args.btf.length === 0) {
-    const registry = new KernelRegistry({ dir: options.btfDir, strict: options.strict });
-    // The registry decodes a module only when its strings hold the name searched for, and with
-    // libbpf's rule searches no module at all when vmlinux has a candidate.
-    const modules = args.candidates === 'all' ? 'always' : 'if-none-in-vmlinux';
-    return { source: registry.candidateSource({ modules }), what: registry.source };
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
+}
+
+/** Where target types come from, per the options. */
+async function targetSource(args: ExplainArgs, options: GlobalOptions): Promise<CandidateSource> {
+  // The registry decodes a module only when its strings hold the name searched for, and with
+  // libbpf's rule searches no module at all when vmlinux has a candidate.
+  const modules = args.candidates === 'all' ? 'always' : 'if-none-in-vmlinux';
+  if (args.btf.length === 0) {
+    const dir = options.btfDir ?? SYSFS_BTF_DIR;
+    if (options.btfDir !== undefined || isDirectory(dir)) {
+      // A directory needs none of the registry's live parts (object IDs, handles, bpf()).
+      const { directoryCandidateSource } = await import('../kernel/core-candidates.js');
+      return directoryCandidateSource(dir, { strict: options.strict, modules });
+    }
+    // No /sys/kernel/btf: the running kernel's BTF objects, through the registry.
+    const { KernelRegistry } = await import('../kernel/registry.js');
+    return new KernelRegistry({ strict: options.strict }).candidateSource({ modules });
+  }
+  const [{ parseHeader }, { btfSectionOf, isElf, loadSpecFromBytes }, { specCandidateSource }] = await Promise.all([
+    import('../btf/header.js'),
+    import('../btf/load.js'),
+    import('../core/candidates.js'),
+  ]);
+  /** Whether raw or ELF-wrapped BTF is split (its string section does not start with the empty name). */
+  const isSplit = (bytes: Uint8Array): boolean => {
+    const raw = isElf(bytes) ? btfSectionOf(bytes) : bytes;
+    const h = parseHeader(raw);
+    return h.strLen > 0 && raw[h.strOff] !== 0;
+  };
   const files = args.btf.map((path) => ({ path, bytes: readFile(path) }));
   const split = files.map((f) => {
     try {
@@ -136,6 +156,7 @@ function targetSource(args: ExplainArgs, options: GlobalOptions): { source: Cand
     }
     objects.push({ name: objectName(f.path), spec: base });
   } else if (options.btfDir !== undefined) {
+    const { KernelRegistry } = await import('../kernel/registry.js');
     base = new KernelRegistry({ dir: options.btfDir, strict: options.strict }).vmlinux();
     objects.push({ name: 'vmlinux', spec: base });
   } else {
@@ -160,7 +181,7 @@ function targetSource(args: ExplainArgs, options: GlobalOptions): { source: Cand
       throw inObject(err, o.name);
     }
   }
-  return { source: specCandidateSource(objects), what: args.btf.join(', ') };
+  return specCandidateSource(objects);
 }
 
 /** A JSON number, or a decimal string beyond 2^53. */
@@ -208,16 +229,20 @@ function textLines(a: AppliedFixup): string[] {
 /** `tsbpf core explain`. */
 export const coreExplain: Command = {
   usage: USAGE,
-  run(argv: string[], options: GlobalOptions, io: Io): number {
+  async run(argv: string[], options: GlobalOptions, io: Io): Promise<number> {
     const args = parseArgs(argv);
     const bytes = readFile(args.object);
-    let object: ReturnType<typeof readCoreObject>;
+    const [{ readCoreObject, relocateObject }, { CoreRelocator }] = await Promise.all([
+      import('../core/object-relocations.js'),
+      import('../core/relocator.js'),
+    ]);
+    let object: CoreObject;
     try {
       object = readCoreObject(bytes);
     } catch (err) {
       throw inObject(err, args.object);
     }
-    const { source } = targetSource(args, options);
+    const source = await targetSource(args, options);
     const relocator = new CoreRelocator(object.btf, source, { candidates: args.candidates, moduleTypeIds: args.moduleTypeIds });
     if (options.json) {
       const applied = relocateObject(object, relocator);

@@ -11,7 +11,7 @@ import { fileKind } from '../io/input-file.js';
 import { ioError } from '../io/io-error.js';
 import { type ModuleBlob, readModuleFile } from './module-blob.js';
 import { moduleNameOf } from './module-name.js';
-import { SYSFS_BTF_DIR } from './spec-file.js';
+import { SYSFS_BTF_DIR } from './btf-file.js';
 
 /** The file name of the base BTF in a kernel BTF directory. */
 export const VMLINUX = 'vmlinux';

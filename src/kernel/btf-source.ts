@@ -1,7 +1,7 @@
 /**
  * Where a registry's kernel BTF comes from: a directory laid out like `/sys/kernel/btf` (the
- * running kernel's, or any other), the running kernel's BTF objects read by ID, or specs already
- * in memory (a vmlinux the caller opened, modules built in code or read from elsewhere, a merged
+ * running kernel's, or any other), the running kernel's BTF objects read by ID (in
+ * object-source.ts, which alone loads the syscall layer), or specs already in memory (a vmlinux the caller opened, modules built in code or read from elsewhere, a merged
  * blob). A source opens vmlinux, lists modules, and reads a module's bytes; it caches nothing
  * but vmlinux's spec, which it can tell has changed.
  * @module
@@ -10,10 +10,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSpecFromBytes } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
-import { inObject, NotFoundError, TsbpfError, UsageError } from '../errors.js';
+import { inObject, NotFoundError, UsageError } from '../errors.js';
 import { BtfDirectory } from './btf-directory.js';
-import { isKernelPublished, readBytes, SYSFS_BTF_DIR } from './btf-file.js';
-import { Handle } from './handle.js';
+import { isKernelPublished, readBytes } from './btf-file.js';
 import { blobFromBytes, type ModuleBlob } from './module-blob.js';
 import type { ObjectSnapshot } from './object-snapshot.js';
 
@@ -64,10 +63,18 @@ export function byName(a: string, b: string): number {
 }
 
 /**
- * A directory laid out like `/sys/kernel/btf`: `vmlinux` and one file per module. `onWarning`
- * hears of the entries the listing skips (see {@link BtfDirectory.modules}).
+ * Reads the running kernel's vmlinux BTF some faster way than its sysfs file, given a walk of
+ * the BTF objects; `undefined` to read the file. See `runningVmlinux` in object-source.ts.
  */
-export function directorySource(path: string, onWarning?: (message: string) => void): BtfSource {
+export type RunningVmlinux = (objects: ObjectSnapshot | undefined, file: string) => Uint8Array | undefined;
+
+/**
+ * A directory laid out like `/sys/kernel/btf`: `vmlinux` and one file per module. `onWarning`
+ * hears of the entries the listing skips (see {@link BtfDirectory.modules}). `running`, when
+ * given, reads a kernel-published vmlinux instead of its file (the registry passes it; without
+ * it, nothing of the syscall layer is loaded or used).
+ */
+export function directorySource(path: string, onWarning?: (message: string) => void, running?: RunningVmlinux): BtfSource {
   const directory = new BtfDirectory(path, onWarning);
   let vmlinux: Spec | undefined;
   let stamp: string | undefined;
@@ -80,7 +87,7 @@ export function directorySource(path: string, onWarning?: (message: string) => v
       const file = directory.vmlinuxPath;
       stamp = fileStamp(file);
       const published = isKernelPublished(file);
-      const bytes = (published ? runningVmlinux(objects, file) : undefined) ?? readBytes(file);
+      const bytes = (published ? running?.(objects, file) : undefined) ?? readBytes(file);
       try {
         vmlinux = loadSpecFromBytes(bytes, undefined, { name: 'vmlinux', kernelVerified: published });
       } catch (err) {
@@ -99,83 +106,6 @@ export function directorySource(path: string, onWarning?: (message: string) => v
     },
     readModule: (m) => directory.readModule(m.name, m.file),
     moduleStamp: (m) => (m.file === undefined ? undefined : fileStamp(join(directory.path, m.file))),
-  };
-}
-
-/**
- * The running kernel's vmlinux BTF fetched from its BTF object, when a walk saw it: the same
- * bytes as `/sys/kernel/btf/vmlinux`, in one copy (`BPF_OBJ_GET_INFO_BY_FD`) where sysfs hands
- * them out a page per read (1,400 reads of a 5.5 MB file). `undefined` (read the file) when
- * there is no walk or the object cannot be read, or its size is not the file's.
- */
-function runningVmlinux(objects: ObjectSnapshot | undefined, file: string): Uint8Array | undefined {
-  const info = objects?.vmlinux;
-  if (info === undefined) return undefined;
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    return undefined;
-  }
-  if (info.size !== size) return undefined;
-  let h: Handle | undefined;
-  try {
-    h = Handle.fromId(info.id);
-    const bytes = h.bytes();
-    return bytes.byteLength === size ? bytes : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    h?.close();
-  }
-}
-
-/** The running kernel's BTF objects, read by ID (for kernels without `/sys/kernel/btf`). */
-export function objectSource(): BtfSource {
-  let vmlinux: Spec | undefined;
-  const snapshotOf = (objects: ObjectSnapshot | undefined): ObjectSnapshot => {
-    if (!objects) throw new TsbpfError('kernel BTF objects: no walk of their IDs was passed (the registry is not live)');
-    return objects;
-  };
-  return {
-    description: 'kernel BTF objects',
-    directory: undefined,
-    vmlinux(objects) {
-      if (vmlinux) return vmlinux;
-      const snap = snapshotOf(objects);
-      const info = snap.vmlinux;
-      if (!info) {
-        throw new NotFoundError(`${SYSFS_BTF_DIR} does not exist and ${snap.diagnostic ?? 'no BTF object named vmlinux'}`);
-      }
-      const h = Handle.fromId(info.id);
-      try {
-        vmlinux = h.spec(undefined, { name: 'vmlinux' });
-      } finally {
-        h.close();
-      }
-      return vmlinux;
-    },
-    vmlinuxChanged: () => false,
-    forgetVmlinux() {
-      vmlinux = undefined;
-    },
-    modules(objects) {
-      const names = [...snapshotOf(objects).modules.keys()].sort(byName);
-      return new Map(names.map((name) => [name, { name, file: undefined, spec: undefined }]));
-    },
-    readModule(m, id) {
-      if (id === undefined) throw new NotFoundError(`module ${m.name}: no BTF object`);
-      const h = Handle.fromId(id);
-      const origin = `BTF object ${id}`;
-      try {
-        return blobFromBytes(m.name, origin, h.bytes());
-      } catch (err) {
-        throw inObject(err, origin);
-      } finally {
-        h.close();
-      }
-    },
-    moduleStamp: () => undefined,
   };
 }
 

@@ -20,18 +20,20 @@
  * @module
  */
 import type { Spec } from '../btf/spec.js';
-import type { Type, TypeKind } from '../btf/types.js';
-import { type CandidateGroup, type CandidateObject, type CandidateSource, candidatesIn } from '../core/candidates.js';
+import type { TypeKind } from '../btf/types.js';
+import type { CandidateGroup, CandidateSource } from '../core/candidates.js';
 import { AmbiguousError, KernelError, NotFoundError, UsageError } from '../errors.js';
 import { type AttachTarget, attachNaming, attachTarget } from './attach-target.js';
 import type { BtfDirectory } from './btf-directory.js';
-import { type BtfSource, directorySource, memorySource, objectSource } from './btf-source.js';
+import { type BtfSource, directorySource, memorySource } from './btf-source.js';
+import { CoreCandidateSearch, type ModulePolicy } from './core-candidates.js';
 import { DeclTagIndex } from './decl-tags.js';
 import { FdArray } from './fd-array.js';
 import { ModuleCache, type RegistryWarning } from './module-cache.js';
 import { type ModuleHandle, ModuleHandles } from './module-handles.js';
 import { NameSearch, type TypeMatch } from './name-search.js';
 import { ObjectSnapshot } from './object-snapshot.js';
+import { objectSource, runningVmlinux } from './object-source.js';
 import { parseQualifiedName } from './qualified-name.js';
 import { SYSFS_BTF_DIR } from './spec-file.js';
 
@@ -113,7 +115,7 @@ export class KernelRegistry implements CandidateSource {
   readonly #handles = new ModuleHandles();
   #objects: ObjectSnapshot | undefined;
   #walkWarned = false;
-  readonly #candidateObjects = new WeakMap<Spec, CandidateObject>();
+  readonly #core: CoreCandidateSearch;
   readonly #declTags = new Map<string, { generation: number; index: DeclTagIndex }>();
 
   /**
@@ -127,8 +129,10 @@ export class KernelRegistry implements CandidateSource {
       source = memorySource(options.vmlinux, options.modules);
       this.live = false;
     } else {
-      const dir = directorySource(options.dir ?? SYSFS_BTF_DIR, (message) =>
-        this.#cache.warn({ module: undefined, message, error: undefined }),
+      const dir = directorySource(
+        options.dir ?? SYSFS_BTF_DIR,
+        (message) => this.#cache.warn({ module: undefined, message, error: undefined }),
+        runningVmlinux,
       );
       if (options.dir === undefined && !dir.directory!.exists()) {
         // No sysfs BTF: the running kernel's objects are the only source.
@@ -147,6 +151,7 @@ export class KernelRegistry implements CandidateSource {
       onWarning: options.onWarning,
     });
     this.#search = new NameSearch(this.#cache, (object) => this.#walk()?.idOf(object));
+    this.#core = new CoreCandidateSearch(this.#cache, this.#search);
   }
 
   /** A registry over specs in memory: vmlinux (or a merged blob) and modules split on it. */
@@ -399,38 +404,8 @@ export class KernelRegistry implements CandidateSource {
     return new FdArray(this.#handles, snapshot);
   }
 
-  #candidates(
-    essential: string,
-    kind: TypeKind | readonly TypeKind[],
-    policy: 'always' | 'if-none-in-vmlinux',
-  ): CandidateGroup[] {
-    const out: CandidateGroup[] = [];
-    const vm = this.vmlinux();
-    const own = candidatesIn(vm, essential, kind);
-    if (own.length > 0) out.push({ object: this.#candidateObject(vm), types: own });
-    if (policy === 'if-none-in-vmlinux' && out.length > 0) return out;
-    for (const m of this.#search.modulesForEssentialName(essential)) {
-      let spec: Spec | undefined;
-      try {
-        spec = this.#cache.spec(this.#cache.entry(m), false);
-      } catch (err) {
-        if (err instanceof NotFoundError) continue;
-        throw err;
-      }
-      if (!spec) continue;
-      const types: Type[] = candidatesIn(spec, essential, kind);
-      if (types.length > 0) out.push({ object: this.#candidateObject(spec), types });
-    }
-    return out;
-  }
-
-  #candidateObject(spec: Spec): CandidateObject {
-    let o = this.#candidateObjects.get(spec);
-    if (!o) {
-      o = { name: spec.name, spec };
-      this.#candidateObjects.set(spec, o);
-    }
-    return o;
+  #candidates(essential: string, kind: TypeKind | readonly TypeKind[], policy: ModulePolicy): CandidateGroup[] {
+    return this.#core.candidates(essential, kind, policy);
   }
 
   /** For the running kernel: re-walks when the set of BTF object IDs changed since the last walk. */

@@ -12,6 +12,7 @@ import { type DeclTag, KIND_BY_NUMBER, type TypeKind } from '../../src/btf/types
 import { type CandidateSource, specCandidateSource } from '../../src/core/candidates.js';
 import { UsageError } from '../../src/errors.js';
 import { BtfAttachType } from '../../src/kernel/attach-target.js';
+import { directoryCandidateSource } from '../../src/kernel/core-candidates.js';
 import { KernelRegistry } from '../../src/kernel/registry.js';
 import { kernelFixtures } from '../fixtures.js';
 import { kernelDir } from './support.js';
@@ -119,6 +120,29 @@ for (const k of kernels) {
       const fresh = new KernelRegistry({ dir });
       for (const [name, kind] of names) {
         assert.deepEqual(flat(fresh, name, kind), flat(list, name, kind), `${name} ${kind}`);
+      }
+    });
+
+    test('a directory candidate source (no registry) equals a plain spec list, under both policies', () => {
+      const list = plain();
+      const all = directoryCandidateSource(dir);
+      const first = directoryCandidateSource(dir, { modules: 'if-none-in-vmlinux' });
+      for (const [name, kind] of [
+        ['veth_rq', 'struct'],
+        ['task_struct', 'struct'],
+        ['nf_conn', 'struct'],
+        ['xfs_inode', 'struct'],
+        ['tsbpf_only_here', 'struct'],
+        ['no_such_type_anywhere', 'struct'],
+      ] as const) {
+        const expected = flat(list, name, kind);
+        assert.deepEqual(flat(all, name, kind), expected, `${name} ${kind}`);
+        const vmlinuxOnly = expected.filter(([o]) => o === 'vmlinux');
+        assert.deepEqual(
+          flat(first, name, kind),
+          vmlinuxOnly.length > 0 ? vmlinuxOnly : expected,
+          `${name} ${kind} (vmlinux first)`,
+        );
       }
     });
 
