@@ -8,24 +8,19 @@ import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutput } from '../io/output-file.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
-import { parseWriterArgs } from './writer-args.js';
+import { parseWriterArgs, writerOptions } from './writer-args.js';
 
-const USAGE = `Usage: tsbpf btf dedup <IN> [base <B>] -o <OUT>
-       tsbpf -B <B> btf dedup <IN> out <OUT>
+const USAGE = `Usage: tsbpf btf dedup <IN> [-B <BASE>] -o <OUT>
 
 Deduplicates the types of a BTF file (raw BTF or an ELF's .BTF) the way libbpf's btf__dedup
 does. Split BTF (a module's) is deduplicated against its base: types the base already has are
 replaced by references to it. OUT is written only if the whole write succeeds; it may be
-'-' (standard output) or a device, but never IN or B.
+'-' (standard output) or a device, but never IN or BASE.
 
 Prints one line: types before, types after, bytes (on standard error when OUT is standard
 output).
 
-Options:
-  base, --base, -B <B>   base BTF of split input
-  -o, --output <OUT>     where to write (also: out <OUT>)
-  -h, --help             this help
-`;
+${writerOptions('BASE', 'OUT')}`;
 
 export const btfDedup: Command = {
   usage: USAGE,

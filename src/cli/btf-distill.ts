@@ -12,10 +12,9 @@ import { writeOutputs } from '../io/output-file.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import type { Command } from './command.js';
-import { parseWriterArgs } from './writer-args.js';
+import { parseWriterArgs, writerOptions } from './writer-args.js';
 
-const USAGE = `Usage: tsbpf btf distill <MODULE> [base <VMLINUX>] out <DIR|PREFIX>
-       tsbpf -B <VMLINUX> btf distill <MODULE> -o <DIR|PREFIX>
+const USAGE = `Usage: tsbpf btf distill <MODULE> [-B <VMLINUX>] -o <DIR|PREFIX>
 
 Splits a module's BTF into a distilled base, holding only the vmlinux types the module
 needs (named ints, floats, enums, and structs and unions without their members), and new
@@ -30,11 +29,7 @@ not at all; neither may be MODULE or VMLINUX.
 
 Prints one line: types and bytes of the distilled base and of the new split BTF.
 
-Options:
-  base, --base, -B <VMLINUX>   the base the module was built on
-  -o, --output <DIR|PREFIX>    where to write (also: out <DIR|PREFIX>)
-  -h, --help                   this help
-`;
+${writerOptions('VMLINUX', 'DIR|PREFIX')}`;
 
 /** The output prefix: `out` itself, or `out/<module>` when `out` is a directory. */
 function prefixFor(out: string, input: string): string {
@@ -51,7 +46,7 @@ export const btfDistill: Command = {
   async run(args, options, io) {
     const parsed = parseWriterArgs('distill', args, options);
     if (parsed.inputs.length !== 1) throw new UsageError('btf distill: want exactly one input <MODULE>');
-    if (parsed.out === undefined) throw new UsageError('btf distill: missing out <DIR|PREFIX>');
+    if (parsed.out === undefined) throw new UsageError('btf distill: missing -o <DIR|PREFIX>');
     const input = parsed.inputs[0]!;
     const prefix = prefixFor(parsed.out, input);
     const splitPath = `${prefix}.btf`;

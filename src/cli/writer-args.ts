@@ -1,10 +1,25 @@
 /**
- * Argument parsing shared by the commands that write BTF (`merge`, `dedup`): positional inputs,
- * a base (`base <B>`, `--base <B>`, or the global `-B`) and an output (`out <OUT>`, `-o <OUT>`).
+ * The one grammar of the commands that write BTF (`merge`, `dedup`, `distill`): positional
+ * inputs, a base (`-B`/`--base <B>`, the global option, anywhere) and an output
+ * (`-o`/`--output <OUT>`). The keywords `base <B>` and `out <OUT>` of earlier releases are
+ * still read, but no help shows them.
  * @module
  */
 import { UsageError } from '../errors.js';
 import type { GlobalOptions } from './command.js';
+
+/** The options every writer command's help lists, the same way. */
+export function writerOptions(base: string, out: string, extra: readonly (readonly [string, string])[] = []): string {
+  const line = ([left, text]: readonly [string, string]) => `${left.padEnd(27)} ${text}\n`;
+  return `Options:\n${[
+    [`  -B, --base <${base}>`, 'the base BTF (vmlinux) the input was built on'] as const,
+    [`  -o, --output <${out}>`, 'where to write'] as const,
+    ...extra,
+    ['  -h, --help', 'this help'] as const,
+  ]
+    .map(line)
+    .join('')}`;
+}
 
 /** What a writer command was asked to do. */
 export interface WriterArgs {

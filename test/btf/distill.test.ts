@@ -226,6 +226,6 @@ describe('tsbpf btf distill', () => {
     assert.match(h.stdout, /Usage: tsbpf btf distill <MODULE>/);
     const missingOut = await cli('btf', 'distill', '/nonexistent');
     assert.notEqual(missingOut.code, 0);
-    assert.match(missingOut.stderr, /out/);
+    assert.match(missingOut.stderr, /missing -o </);
   });
 });

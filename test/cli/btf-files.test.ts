@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { distillBase } from '../../src/btf/distill.js';
@@ -149,6 +149,43 @@ describe('opening BTF files', { skip }, () => {
       `tsbpf: warning: ${dir}/"bad-\\xff": skipped: the file name is not valid UTF-8`,
       `tsbpf: warning: ${dir}/fifo: skipped: not a regular file (a FIFO)`,
     ]);
+  });
+
+  test("merge skips a directory's subdirectories and broken modules with a warning, and counts them", async () => {
+    const dir = mkdtempSync(join(tempDir(), 'merge-broken-'));
+    writeFileSync(join(dir, 'vmlinux'), bookworm!.vmlinux);
+    writeFileSync(join(dir, 'veth'), bookworm!.modules.get('veth')!);
+    writeFileSync(join(dir, 'xfs'), bookworm!.modules.get('xfs')!);
+    writeFileSync(join(dir, 'other-veth'), other!.modules.get('veth')!);
+    const bad = new Uint8Array(bookworm!.modules.get('veth')!);
+    new DataView(bad.buffer).setUint32(24 + 4, 0xffffffff, true);
+    writeFileSync(join(dir, 'junk'), bad);
+    mkdirSync(join(dir, 'subdir'));
+    const out = join(dir, 'merged.btf');
+    const r = await cli('btf', 'merge', dir, '-o', out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^merged 2 inputs \(3 skipped, 2 of them broken BTF\): /);
+    const lines = r.stderr.split('\n');
+    assert.equal(lines.length, 3, r.stderr);
+    assert.ok(
+      lines.some((l) => l === `tsbpf: warning: ${dir}/subdir: skipped: a directory (only the files of ${dir} are modules)`),
+    );
+    assert.ok(lines.some((l) => l.startsWith(`tsbpf: warning: ${dir}/junk: `) && l.endsWith(' (skipped)')));
+    assert.ok(lines.some((l) => l.startsWith(`tsbpf: warning: ${dir}/other-veth: `) && l.includes('another vmlinux')));
+    // What was merged is what the two good modules give alone.
+    const alone = join(tempDir(), 'merge-good-only.btf');
+    const good = await cli('btf', 'merge', '-B', join(dir, 'vmlinux'), join(dir, 'veth'), join(dir, 'xfs'), '-o', alone);
+    assert.equal(good.code, 0, good.stderr);
+    assert.deepEqual(readFileSync(out), readFileSync(alone));
+    // --strict: the first broken module is an error; and a module named on the command line must be good.
+    for (const argv of [
+      ['btf', 'merge', dir, '-o', join(tempDir(), 'strict.btf'), '--strict'],
+      ['btf', 'merge', '-B', join(dir, 'vmlinux'), join(dir, 'veth'), join(dir, 'junk'), '-o', join(tempDir(), 'named.btf')],
+    ]) {
+      const e = await cli(...argv);
+      assert.equal(e.code, 1, argv.join(' '));
+      assert.doesNotMatch(e.stderr, /warning: .*(junk|other-veth)/, argv.join(' '));
+    }
   });
 
   test('a --btf-dir of many broken files gives a few warnings and a count', async () => {

@@ -58,6 +58,31 @@ describe('outputs never replace inputs', { skip }, () => {
     assert.deepEqual(snapshot(dir), before);
   });
 
+  test('the writers share one grammar: one usage line each, -B and -o, the same options text', async () => {
+    const helps = await Promise.all(['merge', 'dedup', 'distill'].map(async (c) => (await cli('btf', c, '--help')).stdout));
+    for (const h of helps) {
+      assert.equal(h.split('\n').filter((l) => /^\s*(Usage: )?tsbpf /.test(l)).length, 1, h);
+      assert.match(h, /^Usage: tsbpf btf \w+ .*\[-B <\w+>\] -o <[\w|]+>/);
+      assert.match(
+        h,
+        /\n {2}-B, --base <\w+> +the base BTF \(vmlinux\) the input was built on\n {2}-o, --output <[\w|]+> +where to write\n/,
+      );
+      assert.doesNotMatch(h, /also: |^ +base,|\bout <[A-Z]/m);
+    }
+    // The options are spelt the same by each: -B/--base/--base=, -o/--output/--output=.
+    const dir = scratch();
+    for (const [i, argv] of [
+      ['btf', 'dedup', join(dir, 'veth'), '-B', join(dir, 'vmlinux'), '-o', join(dir, 'a')],
+      ['btf', 'dedup', join(dir, 'veth'), `--base=${join(dir, 'vmlinux')}`, `--output=${join(dir, 'b')}`],
+      ['-B', join(dir, 'vmlinux'), 'btf', 'dedup', join(dir, 'veth'), '--output', join(dir, 'c')],
+    ].entries()) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 0, `${i}: ${r.stderr}`);
+    }
+    assert.deepEqual(readFileSync(join(dir, 'b')), readFileSync(join(dir, 'a')));
+    assert.deepEqual(readFileSync(join(dir, 'c')), readFileSync(join(dir, 'a')));
+  });
+
   test('every writer refuses an output that is a hard link or a symlink to its module or its base', async () => {
     const dir = scratch();
     const vm = join(dir, 'vmlinux');
