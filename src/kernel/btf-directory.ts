@@ -9,9 +9,9 @@ import { NotFoundError } from '../errors.js';
 import { displayName, displayPath, isMangledPath, utf8 } from '../io/display-path.js';
 import { fileKind } from '../io/input-file.js';
 import { ioError } from '../io/io-error.js';
+import { SYSFS_BTF_DIR } from './btf-file.js';
 import { type ModuleBlob, readModuleFile } from './module-blob.js';
 import { moduleNameOf } from './module-name.js';
-import { SYSFS_BTF_DIR } from './btf-file.js';
 
 /** The file name of the base BTF in a kernel BTF directory. */
 export const VMLINUX = 'vmlinux';
