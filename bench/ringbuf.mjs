@@ -13,7 +13,8 @@
  * tsbpf's modes: `consume` (a callback over the mapping, nothing copied: what libbpf's callback
  * gets), `wait + consume` (the poll(2) on a worker thread first, as libbpf's __poll does its
  * epoll_wait), `drain` (each record copied), `takeBatch` (ring only: one copy per batch and a
- * view per record) and `for await` (the async iterator).
+ * view per record), `for await` (the async iterator, per record) and `for await batches()` (the
+ * async iterator of batches).
  * Needs root and a built dist/ (npm run build).
  *
  *   node bench/ringbuf.mjs [records-per-run] [runs] [iters] [warmup] [ring|perf|both]
@@ -128,6 +129,15 @@ if (which !== 'perf') {
       }
       return n;
     },
+    'for await batches()': async () => {
+      let n = 0;
+      for await (const batch of reader.batches()) {
+        for (const r of batch) acc[0] += r[0] + r.byteLength;
+        n += batch.length;
+        if (n === expected) break;
+      }
+      return n;
+    },
   });
   reader.close();
   prog.close();
@@ -161,6 +171,15 @@ if (which !== 'ring') {
       for await (const s of reader) {
         acc[0] += s.data[0] + s.data.byteLength;
         if (++n === expected) break;
+      }
+      return n;
+    },
+    'for await batches()': async () => {
+      let n = 0;
+      for await (const batch of reader.batches()) {
+        for (const s of batch) acc[0] += s.data[0] + s.data.byteLength;
+        n += batch.length;
+        if (n === expected) break;
       }
       return n;
     },

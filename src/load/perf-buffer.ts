@@ -372,6 +372,22 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
     }
   }
 
+  /**
+   * The samples as they arrive, a batch at a time (up to `maxSamples`, never empty), until
+   * {@link PerfBufferReader.close}: one `await` per batch rather than per sample. Waits (off the
+   * JavaScript thread) only when every buffer is empty.
+   *
+   * @throws As {@link PerfBufferReader.consume}.
+   */
+  async *batches(maxSamples = 4096): AsyncGenerator<PerfSample[], void, undefined> {
+    while (!this.#closed) {
+      const batch: PerfSample[] = [];
+      this.drain((s) => batch.push(s), maxSamples);
+      if (batch.length === 0) await this.wait();
+      else yield batch;
+    }
+  }
+
   /** Removes the buffers from the map, unmaps and closes them. The map stays open. */
   close(): void {
     if (this.#closed) return;

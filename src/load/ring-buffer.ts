@@ -14,6 +14,7 @@
  * - `for await (const record of reader)`: records copied out in batches (one copy of a run of
  *   records, then views into it); when the ring is empty the reader waits in `poll(2)` on the map
  *   fd on a worker thread (or, where the syscall door has no `waitReadable`, on a timer).
+ *   `for await (const batch of reader.batches())` is the same with one `await` per batch.
  *
  * ## Memory ordering
  *
@@ -353,6 +354,21 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
         if (k === count) this.#release(batch.end, count);
         else this.#release(batch.start + (spans[3 * k + 2] as number), k + 1);
       }
+    }
+  }
+
+  /**
+   * The records as they arrive, a batch at a time (what {@link RingBufferReader.takeBatch}
+   * returns, never empty), until {@link RingBufferReader.close}: one `await` per batch rather
+   * than per record. Waits (off the JavaScript thread) only when the ring is empty.
+   *
+   * @throws {@link TsbpfError} when a header claims more bytes than were produced (a corrupt ring).
+   */
+  async *batches(maxBytes = this.#batchBytes): AsyncGenerator<Uint8Array[], void, undefined> {
+    while (!this.#closed) {
+      const batch = this.takeBatch(maxBytes);
+      if (batch.length === 0) await this.wait();
+      else yield batch;
     }
   }
 

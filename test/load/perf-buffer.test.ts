@@ -163,8 +163,13 @@ test('perf buffer: drain and the iterator copy; stopping early leaves the rest',
   for (let r = 0; r < 40; r++) {
     run(prog);
     const kept: Uint8Array[] = [];
-    if (r % 2 === 0) reader.drain((s) => kept.push(s.data));
-    else {
+    if (r % 3 === 0) reader.drain((s) => kept.push(s.data));
+    else if (r % 3 === 1) {
+      for await (const batch of reader.batches(4)) {
+        for (const s of batch) kept.push(s.data);
+        if (kept.length === 6) break;
+      }
+    } else {
       for await (const s of reader) {
         kept.push(s.data);
         if (kept.length === 6) break;
