@@ -19,7 +19,6 @@ import { refuseOutputOverInput } from '../io/file-identity.js';
 import { ioError } from '../io/io-error.js';
 import { writeOutput } from '../io/output-file.js';
 import { openBtfFile, readBytes } from '../kernel/btf-file.js';
-import { KernelRegistry } from '../kernel/registry.js';
 import type { Command, GlobalOptions, Io } from './command.js';
 
 const USAGE = `Usage: tsbpf gen min_core_btf INPUT OUTPUT OBJECT... [--candidates vmlinux-first|all]
@@ -125,6 +124,8 @@ function isDirectory(path: string): boolean {
 /** The target BTF per INPUT: the base, the candidate source, and whether OUTPUT is a directory. */
 async function target(args: Args, options: GlobalOptions): Promise<{ base: Spec; source: CandidateSource; split: boolean }> {
   if (isDirectory(args.input)) {
+    // The registry (and the syscall layer behind it) is loaded only for a directory.
+    const { KernelRegistry } = await import('../kernel/registry.js');
     const registry = new KernelRegistry({ dir: args.input, strict: options.strict });
     const modules = args.candidates === 'all' ? 'always' : 'if-none-in-vmlinux';
     return { base: registry.vmlinux(), source: registry.candidateSource({ modules }), split: true };

@@ -67,6 +67,32 @@ describe('tsbpf gen min_core_btf', () => {
     for (const object of [kinds, execsnoop]) assert.deepEqual(await explain(object, out), await explain(object, dir), object);
   });
 
+  it('takes a merged blob on -B VMLINUX as the modules, and core explain decides on its output as on the blob', async () => {
+    const dir = btfDir();
+    const blob = fresh('modules.btf');
+    const merged = await cli('btf', 'merge', '--base', join(dir, 'vmlinux'), dir, '-o', blob);
+    assert.equal(merged.code, 0, merged.stderr);
+    const out = fresh('min-blob');
+    const r = await cli('-B', join(dir, 'vmlinux'), 'gen', 'min_core_btf', blob, out, kinds);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ['modules', 'vmlinux']);
+    const full = await cli('--json', 'core', 'explain', kinds, '--btf', join(dir, 'vmlinux'), '--btf', blob);
+    const min = await cli('--json', 'core', 'explain', kinds, '--btf-dir', out);
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(min.code, 0, min.stderr);
+    const strip = (text: string) =>
+      (
+        JSON.parse(text) as {
+          relocations: { kind: string; target: { object: string; name: string } | null; new: unknown; poison: boolean }[];
+        }
+      ).relocations.map((x) => [x.kind, x.target?.object, x.target?.name, x.kind === 'target_type_id' ? null : x.new, x.poison]);
+    assert.deepEqual(strip(min.stdout), strip(full.stdout));
+    assert.ok(
+      strip(min.stdout).some((x) => x[1] === 'modules'),
+      'a relocation reaches a module type',
+    );
+  });
+
   it('refuses an OUTPUT that exists, and leaves it as it was', async () => {
     const input = fresh('vmlinux');
     writeFileSync(input, k.vmlinux);
