@@ -22,6 +22,7 @@ import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from '../obj/object
 import { btfLoad } from '../sys/btf.js';
 import type { FD } from '../sys/fd.js';
 import { MapType } from '../sys/map-type.js';
+import { ProgType } from '../sys/prog-type.js';
 import type { Value } from './btf-value.js';
 import { encodeValueInto } from './btf-value.js';
 import { sharedKernelBtf } from './kernel-btf.js';
@@ -418,8 +419,9 @@ function loadObjectBtf(spec: ObjectSpec, features: BtfFeatures | undefined): FD 
   }
 }
 
+/** Program types whose load names a BTF attach target (tracing and lsm by name; ext its program). */
 function needsTarget(type: number): boolean {
-  return type === 26 || type === 29 || type === 28; // tracing, lsm, ext
+  return type === ProgType.TRACING || type === ProgType.LSM || type === ProgType.EXT;
 }
 
 /** The running machine's byte order: what the kernel reads func_info and line_info in. */
