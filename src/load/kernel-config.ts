@@ -8,18 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { NotFoundError } from '../errors.js';
+import { parseKconfig } from '../obj/kconfig.js';
 
 let config: Map<string, string> | undefined;
-
-/** Parses kernel config text: `CONFIG_X=value` lines (`# CONFIG_Y is not set` is absence). */
-export function parseKernelConfig(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^(CONFIG_\w+)=(.*)$/.exec(line.trim());
-    if (m !== null) out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
 
 /** The release string (`uname -r`). */
 export function kernelRelease(): string {
@@ -27,17 +18,18 @@ export function kernelRelease(): string {
 }
 
 /**
- * The running kernel's configuration, read once, or `undefined` when neither source exists.
+ * The running kernel's configuration, read once (parsed by obj's {@link parseKconfig}), or
+ * `undefined` when neither source exists.
  */
 export function kernelConfig(): Map<string, string> | undefined {
   if (config !== undefined) return config;
   if (existsSync('/proc/config.gz')) {
-    config = parseKernelConfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8'));
+    config = parseKconfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8'));
     return config;
   }
   const boot = `/boot/config-${kernelRelease()}`;
   if (existsSync(boot)) {
-    config = parseKernelConfig(readFileSync(boot, 'utf8'));
+    config = parseKconfig(readFileSync(boot, 'utf8'));
     return config;
   }
   return undefined;
