@@ -5,19 +5,23 @@
  * @module
  */
 import type { TypeKind } from '../btf/types.js';
+import { AttachType } from '../sys/attach-type.js';
 import type { Handle } from './handle.js';
 import type { ModuleHandle } from './module-handles.js';
 import type { TypeMatch } from './name-search.js';
 
-/** `enum bpf_attach_type` values of the BTF-based attach types (include/uapi/linux/bpf.h). */
+/**
+ * The BTF-based attach types under their uapi names: the numbers are sys/attach-type's
+ * {@link AttachType} (one table of `enum bpf_attach_type`).
+ */
 export const BtfAttachType = {
-  BPF_TRACE_RAW_TP: 23,
-  BPF_TRACE_FENTRY: 24,
-  BPF_TRACE_FEXIT: 25,
-  BPF_MODIFY_RETURN: 26,
-  BPF_LSM_MAC: 27,
-  BPF_TRACE_ITER: 28,
-  BPF_LSM_CGROUP: 43,
+  BPF_TRACE_RAW_TP: AttachType.TRACE_RAW_TP,
+  BPF_TRACE_FENTRY: AttachType.TRACE_FENTRY,
+  BPF_TRACE_FEXIT: AttachType.TRACE_FEXIT,
+  BPF_MODIFY_RETURN: AttachType.MODIFY_RETURN,
+  BPF_LSM_MAC: AttachType.LSM_MAC,
+  BPF_TRACE_ITER: AttachType.TRACE_ITER,
+  BPF_LSM_CGROUP: AttachType.LSM_CGROUP,
 } as const;
 
 /** How a program's attach type names its target in BTF. */
@@ -33,16 +37,16 @@ export interface AttachNaming {
  * `find_attach_btf_id`): raw tracepoints by typedef `btf_trace_<name>`, LSM hooks by function
  * `bpf_lsm_<name>`, iterators by function `bpf_iter_<name>`, everything else (fentry, fexit,
  * fmod_ret, freplace) by the function's own name.
- * @param attachType - an `enum bpf_attach_type` value (see {@link BtfAttachType}).
+ * @param attachType - an `enum bpf_attach_type` value (see {@link AttachType}).
  */
 export function attachNaming(attachType: number): AttachNaming {
   switch (attachType) {
-    case BtfAttachType.BPF_TRACE_RAW_TP:
+    case AttachType.TRACE_RAW_TP:
       return { prefix: 'btf_trace_', kind: 'typedef' };
-    case BtfAttachType.BPF_LSM_MAC:
-    case BtfAttachType.BPF_LSM_CGROUP:
+    case AttachType.LSM_MAC:
+    case AttachType.LSM_CGROUP:
       return { prefix: 'bpf_lsm_', kind: 'func' };
-    case BtfAttachType.BPF_TRACE_ITER:
+    case AttachType.TRACE_ITER:
       return { prefix: 'bpf_iter_', kind: 'func' };
     default:
       return { prefix: '', kind: 'func' };
