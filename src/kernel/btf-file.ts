@@ -11,6 +11,7 @@ import { loadSpec, loadSplitSpec, type Spec } from '../btf/spec.js';
 import { describeMisfit, splitBaseMisfit } from '../btf/split-base-fit.js';
 import { isElf } from '../elf/magic.js';
 import { BtfError, inObject, UsageError } from '../errors.js';
+import { compressionOf } from '../io/compressed-input.js';
 import { displayPath } from '../io/display-path.js';
 import { fileIdentity } from '../io/file-identity.js';
 import { readInput } from '../io/input-file.js';
@@ -224,6 +225,14 @@ export async function openBtfFile(path: string, options: OpenBtfFileOptions = {}
   } catch (err) {
     // A relocation fault names the distilled type: it is about the module and base both.
     if (err instanceof UsageError) throw err;
+    const packed = err instanceof BtfError && err.offset === 0 ? compressionOf(bytes) : undefined;
+    if (packed !== undefined) {
+      throw new BtfError(
+        `${packed}-compressed, not BTF: decompress it first`,
+        { object: displayPath(path), offset: 0 },
+        { cause: err },
+      );
+    }
     if (!base) throw inObject(err, displayPath(path));
     throw inSplitFile(err, path, baseName, { bytes: isElf(bytes) ? await splitSectionOf(bytes) : bytes, base });
   }
