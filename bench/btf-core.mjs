@@ -38,6 +38,12 @@ const o = tsbpf(['parse', vmlinux, '20']);
 row('open vmlinux (median of 20, warm)', o.ms, p.ms);
 row('open vmlinux (first, cold)', o.first_ms, p.first_ms);
 
+// libbpf 1.1's btf__parse checks the structure only; tsbpf's figure adds the kernel verifier's
+// rules (format level), and the loadable level's on top.
+const ov = tsbpf(['validate', vmlinux, '10']);
+row('open + validate vmlinux (median of 10)', ov.ms, p.ms);
+row('  + loadable level (resolve replay, load rules)', ov.ms + ov.loadable_ms, p.ms);
+
 const namesFile = join(dir, 'names');
 writeNamesFile(vmlinux, namesFile, 1000);
 const pf = runPeer('find-names', [vmlinux, namesFile]);

@@ -5,10 +5,11 @@
  *   node bench/ts/core.mjs parse <btf-file> [iters]
  *   node bench/ts/core.mjs find-names <btf-file> <names-file>
  *   node bench/ts/core.mjs parse-split-all <dir>
+ *   node bench/ts/core.mjs validate <btf-file> [iters]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSpec, loadSplitSpec } from '../../dist/btf/index.js';
+import { loadSpec, loadSplitSpec, validateLoadable } from '../../dist/btf/index.js';
 
 const [cmd, ...args] = process.argv.slice(2);
 const now = () => performance.now();
@@ -68,7 +69,29 @@ if (cmd === 'parse') {
       peak_rss_kb: peakRssKb(),
     }),
   );
+} else if (cmd === 'validate') {
+  // Open and validate as the kernel's verifier would: the format level, then the loadable level.
+  const [file, itersArg = '10'] = args;
+  const format = [];
+  const loadable = [];
+  for (let i = 0; i < Number(itersArg); i++) {
+    const t0 = now();
+    const spec = loadSpec(readFileSync(file));
+    spec.validate();
+    const t1 = now();
+    validateLoadable(spec);
+    loadable.push(now() - t1);
+    format.push(t1 - t0);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'validate',
+      ms: median(format.slice(1)),
+      first_ms: format[0],
+      loadable_ms: median(loadable.slice(1)),
+    }),
+  );
 } else {
-  console.error('usage: core.mjs parse|find-names|parse-split-all ...');
+  console.error('usage: core.mjs parse|find-names|parse-split-all|validate ...');
   process.exit(2);
 }

@@ -48,8 +48,13 @@ export function isRegularInt(data: number): boolean {
 /** Read access to any type of a spec or its bases, by ID. */
 export class TypeView {
   private readonly arraySizes = new Map<number, number>();
+  private readonly first: number;
+  private readonly memo: Float64Array;
 
-  constructor(private readonly spec: Spec) {}
+  constructor(private readonly spec: Spec) {
+    this.first = spec.firstId;
+    this.memo = new Float64Array(spec.section.count);
+  }
 
   /** Kind of `id`; `Kind.Unknown` for void. */
   kind(id: number): number {
@@ -85,6 +90,20 @@ export class TypeView {
    * -2 when an array's size overflows 32 bits.
    */
   sizeOf(id: number): number {
+    // Own types' sizes are memoized (offset by 3, 0 meaning not yet known): prototypes share a
+    // few parameter types many times over.
+    const local = id - this.first;
+    if (local >= 0 && local < this.memo.length) {
+      const m = this.memo[local]!;
+      if (m !== 0) return m - 3;
+      const size = this.computeSize(id);
+      this.memo[local] = size + 3;
+      return size;
+    }
+    return this.computeSize(id);
+  }
+
+  private computeSize(id: number): number {
     const t = this.strip(id);
     switch (this.kind(t)) {
       case Kind.Int:

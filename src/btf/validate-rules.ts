@@ -111,7 +111,7 @@ export type BtfRuleId = keyof typeof BTF_RULES;
 export function ruleError(rule: BtfRuleId, detail: string, typeId?: number, offset?: number, arg?: number): BtfRuleError {
   const r: BtfRule = BTF_RULES[rule];
   const kernel =
-    r.kernel === undefined ? '' : ` (kernel: "${arg !== undefined ? r.kernel.replace('N', String(arg)) : r.kernel}")`;
+    r.kernel === undefined ? '' : ` (kernel: "${arg !== undefined ? r.kernel.replace(/N$/, String(arg)) : r.kernel}")`;
   const where: { typeId?: number; offset?: number } = {};
   if (typeId !== undefined) where.typeId = typeId;
   if (offset !== undefined) where.offset = offset;
