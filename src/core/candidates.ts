@@ -36,7 +36,16 @@ export interface CandidateSource {
    * a local type may match at once (`['enum', 'enum64']`): a source that searches modules only
    * when vmlinux has no candidate must see vmlinux's candidates of every kind to decide.
    */
-  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[]): readonly CandidateGroup[];
+  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[], hint?: CandidateHint): readonly CandidateGroup[];
+}
+
+/** What the asker will do with the candidates, so that a source may spare work. */
+export interface CandidateHint {
+  /**
+   * Only the main object's (vmlinux's) candidates will be used when it has any (libbpf's rule):
+   * a source may then leave the modules unsearched.
+   */
+  readonly vmlinuxFirst?: boolean;
 }
 
 const UNDERSCORE = 0x5f;
@@ -189,9 +198,10 @@ function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
 export function specCandidateSource(objects: readonly CandidateObject[]): CandidateSource {
   const list = [...objects];
   return {
-    candidates(essential: string, kind: TypeKind | readonly TypeKind[]): CandidateGroup[] {
+    candidates(essential: string, kind: TypeKind | readonly TypeKind[], hint?: CandidateHint): CandidateGroup[] {
       const out: CandidateGroup[] = [];
       for (const object of list) {
+        if (hint?.vmlinuxFirst && object.spec.base !== undefined && out.some((g) => g.object.spec.base === undefined)) break;
         const types = candidatesIn(object.spec, essential, kind);
         if (types.length > 0) out.push({ object, types });
       }

@@ -7,6 +7,7 @@
 
 export {
   type CandidateGroup,
+  type CandidateHint,
   type CandidateObject,
   type CandidateSource,
   essentialName,
@@ -16,6 +17,7 @@ export {
 export {
   type AppliedFixup,
   type CoreObject,
+  coreObjectOf,
   type ObjectFunction,
   type ObjectRelocation,
   readCoreObject,

@@ -144,7 +144,8 @@ export class CoreRelocator {
     const kinds: TypeKind[] = localType.kind === 'enum' || localType.kind === 'enum64' ? ['enum', 'enum64'] : [localType.kind];
     // Group by object, in the source's order; within an object, ID order across both enum kinds.
     const byObject = new Map<CandidateObject, Type[]>();
-    for (const g of this.source.candidates(essential, kinds.length === 1 ? kinds[0]! : kinds)) {
+    const hint = { vmlinuxFirst: this.policy === 'vmlinux-first' };
+    for (const g of this.source.candidates(essential, kinds.length === 1 ? kinds[0]! : kinds, hint)) {
       const list = byObject.get(g.object);
       if (list) list.push(...g.types);
       else byObject.set(g.object, [...g.types]);

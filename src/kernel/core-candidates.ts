@@ -87,5 +87,8 @@ export function directoryCandidateSource(dir: string, options: DirectoryCandidat
   cache = new ModuleCache(source, { strict: options.strict ?? false, objects: () => undefined, onWarning: options.onWarning });
   const search = new CoreCandidateSearch(cache, new NameSearch(cache, () => undefined));
   const policy = options.modules ?? 'always';
-  return { candidates: (essential, kinds) => search.candidates(essential, kinds, policy) };
+  return {
+    candidates: (essential, kinds, hint) =>
+      search.candidates(essential, kinds, hint?.vmlinuxFirst ? 'if-none-in-vmlinux' : policy),
+  };
 }

@@ -21,7 +21,7 @@
  */
 import type { Spec } from '../btf/spec.js';
 import type { TypeKind } from '../btf/types.js';
-import type { CandidateGroup, CandidateSource } from '../core/candidates.js';
+import type { CandidateGroup, CandidateHint, CandidateSource } from '../core/candidates.js';
 import { AmbiguousError, KernelError, NotFoundError, UsageError } from '../errors.js';
 import { type AttachTarget, attachNaming, attachTarget } from './attach-target.js';
 import type { BtfDirectory } from './btf-directory.js';
@@ -83,7 +83,9 @@ export interface CandidateSourceOptions {
   /**
    * When modules are searched for CO-RE candidates: `'always'` (vmlinux's candidates, then every
    * module's, as cilium/ebpf does) or `'if-none-in-vmlinux'` (modules only when vmlinux has no
-   * candidate, as libbpf does). Default `'always'`.
+   * candidate, as libbpf does). Default `'always'`; a question that carries the
+   * `vmlinuxFirst` hint (a `CoreRelocator` with its default policy asks so) is answered
+   * as `'if-none-in-vmlinux'`, since the module candidates would be dropped anyway.
    */
   modules?: 'always' | 'if-none-in-vmlinux';
 }
@@ -279,18 +281,18 @@ export class KernelRegistry implements CandidateSource {
    * `essentialName`, of BTF kind `kind`, in vmlinux and then in every module that may hold one
    * (modules are decoded only when their strings hold the name).
    */
-  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[]): readonly CandidateGroup[] {
+  candidates(essentialName: string, kind: TypeKind | readonly TypeKind[], hint?: CandidateHint): readonly CandidateGroup[] {
     this.#noticeChanges();
-    return this.#candidates(essentialName, kind, 'always');
+    return this.#candidates(essentialName, kind, hint?.vmlinuxFirst ? 'if-none-in-vmlinux' : 'always');
   }
 
   /** A {@link CandidateSource} with a choice of when modules are searched. */
   candidateSource(options: CandidateSourceOptions = {}): CandidateSource {
     const policy = options.modules ?? 'always';
     return {
-      candidates: (essentialName: string, kind: TypeKind | readonly TypeKind[]) => {
+      candidates: (essentialName: string, kind: TypeKind | readonly TypeKind[], hint?: CandidateHint) => {
         this.#noticeChanges();
-        return this.#candidates(essentialName, kind, policy);
+        return this.#candidates(essentialName, kind, hint?.vmlinuxFirst ? 'if-none-in-vmlinux' : policy);
       },
     };
   }
@@ -310,7 +312,8 @@ export class KernelRegistry implements CandidateSource {
       declTags: (value) => this.#declTagIndex(value),
       fdArray: () => this.#fdArray(),
       objectId: (object) => this.#walk()?.idOf(object),
-      candidates: (essentialName, kind) => this.#candidates(essentialName, kind, policy),
+      candidates: (essentialName, kind, hint) =>
+        this.#candidates(essentialName, kind, hint?.vmlinuxFirst ? 'if-none-in-vmlinux' : policy),
     };
   }
 

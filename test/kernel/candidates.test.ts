@@ -146,6 +146,26 @@ for (const k of kernels) {
       }
     });
 
+    test('the vmlinuxFirst hint (a default CoreRelocator asks with it) spares the modules', () => {
+      const r = new KernelRegistry({ dir });
+      assert.deepEqual(
+        flat({ candidates: (n, k) => r.candidates(n, k, { vmlinuxFirst: true }) }, 'nf_conn', 'struct').map(([o]) => o),
+        ['vmlinux'],
+      );
+      assert.equal(r.decodedModules, 0, 'no module decoded for a name vmlinux has');
+      assert.deepEqual(
+        flat(r.snapshot(), 'nf_conn', 'struct').map(([o]) => o),
+        ['vmlinux', 'zz_flavours'],
+        'without the hint, every module as before',
+      );
+      const list = plain();
+      assert.deepEqual(
+        flat({ candidates: (n, k) => list.candidates(n, k, { vmlinuxFirst: true }) }, 'veth_rq', 'struct'),
+        flat(list, 'veth_rq', 'struct'),
+        'modules still answer when vmlinux has none',
+      );
+    });
+
     test("libbpf's policy decides over both enum kinds at once: vmlinux's enum keeps modules out", () => {
       const r = new KernelRegistry({ dir });
       const source = r.candidateSource({ modules: 'if-none-in-vmlinux' });
