@@ -6,10 +6,12 @@
  *   node bench/ts/core.mjs find-names <btf-file> <names-file>
  *   node bench/ts/core.mjs parse-split-all <dir>
  *   node bench/ts/core.mjs validate <btf-file> [iters]
+ *   node bench/ts/core.mjs walk <btf-file> [iters]
+ *   node bench/ts/core.mjs merge <dir>
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSpec, loadSplitSpec, validateLoadable } from '../../dist/btf/index.js';
+import { loadSpec, loadSplitSpec, merge, validateLoadable } from '../../dist/btf/index.js';
 
 const [cmd, ...args] = process.argv.slice(2);
 const now = () => performance.now();
@@ -91,7 +93,48 @@ if (cmd === 'parse') {
       loadable_ms: median(loadable.slice(1)),
     }),
   );
+} else if (cmd === 'walk') {
+  // Every type of the file through the model (allTypes(): each type inflated with its members,
+  // parameters and names), on a freshly opened spec each time: the first walk of the process,
+  // then the median of the rest.
+  const [file, itersArg = '5'] = args;
+  const bytes = readFileSync(file);
+  const runs = [];
+  let types = 0;
+  for (let i = 0; i < Number(itersArg); i++) {
+    const spec = loadSpec(bytes);
+    const t0 = now();
+    types = 0;
+    for (const t of spec.allTypes()) if (t.id > 0) types++;
+    runs.push(now() - t0);
+  }
+  console.log(JSON.stringify({ bench: 'walk', types, first_ms: runs[0], ms: median(runs.slice(1)), peak_rss_kb: peakRssKb() }));
+} else if (cmd === 'merge') {
+  // Like bench/c/merge: every module of the directory onto its vmlinux, then deduplicated; the
+  // library's merge() with its default validation of each module.
+  const [dir] = args;
+  const t0 = now();
+  const base = loadSpec(readFileSync(join(dir, 'vmlinux')));
+  const modules = readdirSync(dir)
+    .filter((f) => f !== 'vmlinux' && !f.startsWith('.'))
+    .sort()
+    .map((name) => ({ name, spec: loadSplitSpec(readFileSync(join(dir, name)), base) }));
+  const t1 = now();
+  const r = merge(base, modules);
+  const t2 = now();
+  console.log(
+    JSON.stringify({
+      bench: 'merge',
+      modules: modules.length,
+      types_before: r.typesBefore,
+      types_after: r.typesAfter,
+      parse_ms: t1 - t0,
+      merge_ms: t2 - t1,
+      ms: t2 - t0,
+      peak_rss_kb: peakRssKb(),
+    }),
+  );
 } else {
-  console.error('usage: core.mjs parse|find-names|parse-split-all|validate ...');
+  console.error('usage: core.mjs parse|find-names|parse-split-all|validate|walk|merge ...');
   process.exit(2);
 }

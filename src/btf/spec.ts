@@ -76,8 +76,12 @@ export class Spec implements TypeResolver {
       throw new BtfError('split BTF and its base differ in byte order', { offset: 0 });
     }
     this.firstId = base ? base.nextId : 1;
+    // A plain Uint8Array view even when the caller gave a Node Buffer: each name read takes a
+    // subarray of the string section, and a Buffer's subarray is a Buffer, several times dearer
+    // to make (a tenth of a walk over every type of vmlinux).
+    const plain = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.strings = new StringTable(
-      bytes.subarray(this.header.strOff, this.header.strOff + this.header.strLen),
+      plain.subarray(this.header.strOff, this.header.strOff + this.header.strLen),
       base?.strings,
       this.header.strOff,
     );

@@ -15,14 +15,22 @@ export interface TypeResolver {
   typeById(id: number): Type | undefined;
 }
 
+/*
+ * Fields are `declare`d and assigned in constructors rather than written as class fields or
+ * constructor parameter properties: with ES2022 class fields each one is first defined as
+ * `undefined` by a per-class initializer and then assigned, and walking every type of vmlinux
+ * (some 600,000 objects with members and parameters) spent a sixth of its time there. The own
+ * properties and their order are those class fields gave.
+ */
+
 /** Fields every type has. */
 abstract class TypeBase {
   /** Type ID in its spec (0 only for `void`). */
-  readonly id: number;
+  declare readonly id: number;
   /** Name; '' when anonymous. */
-  readonly name: string;
+  declare readonly name: string;
   /** @internal resolves references. */
-  protected readonly resolver: TypeResolver;
+  declare protected readonly resolver: TypeResolver;
 
   constructor(id: number, name: string, resolver: TypeResolver) {
     this.id = id;
@@ -49,26 +57,31 @@ abstract class TypeBase {
 
 /** `void`: type ID 0. */
 export class Void extends TypeBase {
-  readonly kind = 'void';
+  declare readonly kind: 'void';
+  constructor(id: number, name: string, resolver: TypeResolver) {
+    super(id, name, resolver);
+    this.kind = 'void';
+  }
 }
 
 /** INT. */
 export class Int extends TypeBase {
-  readonly kind = 'int';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    /** Size in bytes. */
-    readonly size: number,
-    /** `BTF_INT_ENCODING` bits: 1 signed, 2 char, 4 bool. */
-    readonly encoding: number,
-    /** `BTF_INT_OFFSET`: bit offset of the value within `size`. */
-    readonly bitOffset: number,
-    /** `BTF_INT_BITS`: number of value bits. */
-    readonly bits: number,
-  ) {
+  /** Size in bytes. */
+  declare readonly size: number;
+  /** `BTF_INT_ENCODING` bits: 1 signed, 2 char, 4 bool. */
+  declare readonly encoding: number;
+  /** `BTF_INT_OFFSET`: bit offset of the value within `size`. */
+  declare readonly bitOffset: number;
+  /** `BTF_INT_BITS`: number of value bits. */
+  declare readonly bits: number;
+  declare readonly kind: 'int';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, encoding: number, bitOffset: number, bits: number) {
     super(id, name, resolver);
+    this.size = size;
+    this.encoding = encoding;
+    this.bitOffset = bitOffset;
+    this.bits = bits;
+    this.kind = 'int';
   }
   get signed(): boolean {
     return (this.encoding & 1) !== 0;
@@ -83,14 +96,11 @@ export class Int extends TypeBase {
 
 /** Kinds that are one reference to another type and nothing else. */
 abstract class RefType extends TypeBase {
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    /** ID of the referenced type. */
-    readonly typeId: number,
-  ) {
+  /** ID of the referenced type. */
+  declare readonly typeId: number;
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver);
+    this.typeId = typeId;
   }
   /** The referenced type. @throws {BtfError} if the ID dangles. */
   get type(): Type {
@@ -100,27 +110,51 @@ abstract class RefType extends TypeBase {
 
 /** PTR. */
 export class Pointer extends RefType {
-  readonly kind = 'ptr';
+  declare readonly kind: 'ptr';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'ptr';
+  }
 }
 /** TYPEDEF. */
 export class Typedef extends RefType {
-  readonly kind = 'typedef';
+  declare readonly kind: 'typedef';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'typedef';
+  }
 }
 /** VOLATILE. */
 export class Volatile extends RefType {
-  readonly kind = 'volatile';
+  declare readonly kind: 'volatile';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'volatile';
+  }
 }
 /** CONST. */
 export class Const extends RefType {
-  readonly kind = 'const';
+  declare readonly kind: 'const';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'const';
+  }
 }
 /** RESTRICT. */
 export class Restrict extends RefType {
-  readonly kind = 'restrict';
+  declare readonly kind: 'restrict';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'restrict';
+  }
 }
 /** TYPE_TAG: an attribute on the referenced type; `name` is the tag's value. */
 export class TypeTag extends RefType {
-  readonly kind = 'type_tag';
+  declare readonly kind: 'type_tag';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
+    super(id, name, resolver, typeId);
+    this.kind = 'type_tag';
+  }
   get value(): string {
     return this.name;
   }
@@ -128,16 +162,16 @@ export class TypeTag extends RefType {
 
 /** ARRAY. */
 export class ArrayType extends TypeBase {
-  readonly kind = 'array';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly typeId: number,
-    readonly indexTypeId: number,
-    readonly nelems: number,
-  ) {
+  declare readonly typeId: number;
+  declare readonly indexTypeId: number;
+  declare readonly nelems: number;
+  declare readonly kind: 'array';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number, indexTypeId: number, nelems: number) {
     super(id, name, resolver);
+    this.typeId = typeId;
+    this.indexTypeId = indexTypeId;
+    this.nelems = nelems;
+    this.kind = 'array';
   }
   get type(): Type {
     return this.ref(this.typeId);
@@ -149,15 +183,20 @@ export class ArrayType extends TypeBase {
 
 /** A member of a struct or union. */
 export class Member {
-  constructor(
-    private readonly resolver: TypeResolver,
-    readonly name: string,
-    readonly typeId: number,
-    /** Offset from the start of the struct, in bits. */
-    readonly bitOffset: number,
-    /** Width of a bitfield in bits; 0 for a plain member. */
-    readonly bitfieldSize: number,
-  ) {}
+  declare private readonly resolver: TypeResolver;
+  declare readonly name: string;
+  declare readonly typeId: number;
+  /** Offset from the start of the struct, in bits. */
+  declare readonly bitOffset: number;
+  /** Width of a bitfield in bits; 0 for a plain member. */
+  declare readonly bitfieldSize: number;
+  constructor(resolver: TypeResolver, name: string, typeId: number, bitOffset: number, bitfieldSize: number) {
+    this.resolver = resolver;
+    this.name = name;
+    this.typeId = typeId;
+    this.bitOffset = bitOffset;
+    this.bitfieldSize = bitfieldSize;
+  }
   get type(): Type {
     const t = this.resolver.typeById(this.typeId);
     if (!t) throw new BtfError(`member '${this.name}' references type [${this.typeId}], which does not exist`);
@@ -166,16 +205,15 @@ export class Member {
 }
 
 abstract class Composite extends TypeBase {
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly size: number,
-    readonly members: readonly Member[],
-    /** The kind_flag: member offsets carry bitfield sizes. */
-    readonly kindFlag: boolean,
-  ) {
+  declare readonly size: number;
+  declare readonly members: readonly Member[];
+  /** The kind_flag: member offsets carry bitfield sizes. */
+  declare readonly kindFlag: boolean;
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, members: readonly Member[], kindFlag: boolean) {
     super(id, name, resolver);
+    this.size = size;
+    this.members = members;
+    this.kindFlag = kindFlag;
   }
   /** The member with this name, searched only at this level (not in anonymous members). */
   member(name: string): Member | undefined {
@@ -184,11 +222,19 @@ abstract class Composite extends TypeBase {
 }
 /** STRUCT. */
 export class Struct extends Composite {
-  readonly kind = 'struct';
+  declare readonly kind: 'struct';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, members: readonly Member[], kindFlag: boolean) {
+    super(id, name, resolver, size, members, kindFlag);
+    this.kind = 'struct';
+  }
 }
 /** UNION. */
 export class Union extends Composite {
-  readonly kind = 'union';
+  declare readonly kind: 'union';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, members: readonly Member[], kindFlag: boolean) {
+    super(id, name, resolver, size, members, kindFlag);
+    this.kind = 'union';
+  }
 }
 
 /** One enumerator of an ENUM. */
@@ -204,59 +250,56 @@ export interface Enum64Value {
 
 /** ENUM (up to 32-bit values). */
 export class Enum extends TypeBase {
-  readonly kind = 'enum';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly size: number,
-    /** kind_flag: the values are signed. */
-    readonly signed: boolean,
-    readonly values: readonly EnumValue[],
-  ) {
+  declare readonly size: number;
+  /** kind_flag: the values are signed. */
+  declare readonly signed: boolean;
+  declare readonly values: readonly EnumValue[];
+  declare readonly kind: 'enum';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, signed: boolean, values: readonly EnumValue[]) {
     super(id, name, resolver);
+    this.size = size;
+    this.signed = signed;
+    this.values = values;
+    this.kind = 'enum';
   }
 }
 
 /** ENUM64 (64-bit values). */
 export class Enum64 extends TypeBase {
-  readonly kind = 'enum64';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly size: number,
-    readonly signed: boolean,
-    readonly values: readonly Enum64Value[],
-  ) {
+  declare readonly size: number;
+  declare readonly signed: boolean;
+  declare readonly values: readonly Enum64Value[];
+  declare readonly kind: 'enum64';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, signed: boolean, values: readonly Enum64Value[]) {
     super(id, name, resolver);
+    this.size = size;
+    this.signed = signed;
+    this.values = values;
+    this.kind = 'enum64';
   }
 }
 
 /** FWD: a struct or union declared but not defined here. */
 export class Fwd extends TypeBase {
-  readonly kind = 'fwd';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly fwdKind: 'struct' | 'union',
-  ) {
+  declare readonly fwdKind: 'struct' | 'union';
+  declare readonly kind: 'fwd';
+  constructor(id: number, name: string, resolver: TypeResolver, fwdKind: 'struct' | 'union') {
     super(id, name, resolver);
+    this.fwdKind = fwdKind;
+    this.kind = 'fwd';
   }
 }
 
 /** FUNC: a function, whose `type` is its FUNC_PROTO. */
 export class Func extends TypeBase {
-  readonly kind = 'func';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly typeId: number,
-    readonly linkage: Linkage | number,
-  ) {
+  declare readonly typeId: number;
+  declare readonly linkage: Linkage | number;
+  declare readonly kind: 'func';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number, linkage: Linkage | number) {
     super(id, name, resolver);
+    this.typeId = typeId;
+    this.linkage = linkage;
+    this.kind = 'func';
   }
   get type(): Type {
     return this.ref(this.typeId);
@@ -271,11 +314,14 @@ export class Func extends TypeBase {
 
 /** One parameter of a FUNC_PROTO. */
 export class Param {
-  constructor(
-    private readonly resolver: TypeResolver,
-    readonly name: string,
-    readonly typeId: number,
-  ) {}
+  declare private readonly resolver: TypeResolver;
+  declare readonly name: string;
+  declare readonly typeId: number;
+  constructor(resolver: TypeResolver, name: string, typeId: number) {
+    this.resolver = resolver;
+    this.name = name;
+    this.typeId = typeId;
+  }
   get type(): Type {
     const t = this.resolver.typeById(this.typeId);
     if (!t) throw new BtfError(`parameter '${this.name}' references type [${this.typeId}], which does not exist`);
@@ -285,16 +331,15 @@ export class Param {
 
 /** FUNC_PROTO. A trailing parameter with type 0 and no name marks a variadic function. */
 export class FuncProto extends TypeBase {
-  readonly kind = 'func_proto';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly returnTypeId: number,
-    /** All wire params, including the variadic marker if any. */
-    readonly rawParams: readonly Param[],
-  ) {
+  declare readonly returnTypeId: number;
+  /** All wire params, including the variadic marker if any. */
+  declare readonly rawParams: readonly Param[];
+  declare readonly kind: 'func_proto';
+  constructor(id: number, name: string, resolver: TypeResolver, returnTypeId: number, rawParams: readonly Param[]) {
     super(id, name, resolver);
+    this.returnTypeId = returnTypeId;
+    this.rawParams = rawParams;
+    this.kind = 'func_proto';
   }
   get returnType(): Type {
     return this.ref(this.returnTypeId);
@@ -312,15 +357,14 @@ export class FuncProto extends TypeBase {
 
 /** VAR: a global variable. */
 export class Var extends TypeBase {
-  readonly kind = 'var';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly typeId: number,
-    readonly linkage: Linkage | number,
-  ) {
+  declare readonly typeId: number;
+  declare readonly linkage: Linkage | number;
+  declare readonly kind: 'var';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number, linkage: Linkage | number) {
     super(id, name, resolver);
+    this.typeId = typeId;
+    this.linkage = linkage;
+    this.kind = 'var';
   }
   get type(): Type {
     return this.ref(this.typeId);
@@ -336,43 +380,39 @@ export interface VarSecinfo {
 
 /** DATASEC: a section of global variables. */
 export class Datasec extends TypeBase {
-  readonly kind = 'datasec';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly size: number,
-    readonly vars: readonly VarSecinfo[],
-  ) {
+  declare readonly size: number;
+  declare readonly vars: readonly VarSecinfo[];
+  declare readonly kind: 'datasec';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number, vars: readonly VarSecinfo[]) {
     super(id, name, resolver);
+    this.size = size;
+    this.vars = vars;
+    this.kind = 'datasec';
   }
 }
 
 /** FLOAT. */
 export class Float extends TypeBase {
-  readonly kind = 'float';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly size: number,
-  ) {
+  declare readonly size: number;
+  declare readonly kind: 'float';
+  constructor(id: number, name: string, resolver: TypeResolver, size: number) {
     super(id, name, resolver);
+    this.size = size;
+    this.kind = 'float';
   }
 }
 
 /** DECL_TAG: an attribute on a declaration; `name` is the tag's value. */
 export class DeclTag extends TypeBase {
-  readonly kind = 'decl_tag';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    readonly typeId: number,
-    /** -1 for the declaration itself, else the member or parameter index. */
-    readonly componentIdx: number,
-  ) {
+  declare readonly typeId: number;
+  /** -1 for the declaration itself, else the member or parameter index. */
+  declare readonly componentIdx: number;
+  declare readonly kind: 'decl_tag';
+  constructor(id: number, name: string, resolver: TypeResolver, typeId: number, componentIdx: number) {
     super(id, name, resolver);
+    this.typeId = typeId;
+    this.componentIdx = componentIdx;
+    this.kind = 'decl_tag';
   }
   get type(): Type {
     return this.ref(this.typeId);
@@ -384,15 +424,13 @@ export class DeclTag extends TypeBase {
 
 /** A kind newer than this library, described only by the blob's layout section. */
 export class UnknownKind extends TypeBase {
-  readonly kind = 'unknown';
-  constructor(
-    id: number,
-    name: string,
-    resolver: TypeResolver,
-    /** The wire kind number. */
-    readonly kindNumber: number,
-  ) {
+  /** The wire kind number. */
+  declare readonly kindNumber: number;
+  declare readonly kind: 'unknown';
+  constructor(id: number, name: string, resolver: TypeResolver, kindNumber: number) {
     super(id, name, resolver);
+    this.kindNumber = kindNumber;
+    this.kind = 'unknown';
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { Kind } from '../kinds.js';
 import type { Spec } from '../spec.js';
+import { longestString } from '../string-bounds.js';
 import type { StringTable } from '../strings.js';
 import type { ChunkSink } from './byte-writer.js';
 
@@ -45,6 +46,8 @@ export class DumpBuffer {
   /** This spec's own string table, and the offset it starts at (non-zero for split BTF). */
   readonly strs: Uint8Array;
   readonly strStart: number;
+  /** The longest string of {@link strs} ({@link longestString}), looked up once rather than per name. */
+  readonly strsLongest: number;
   readonly strings: StringTable;
   private readonly sink: ChunkSink;
   private readonly later: number;
@@ -67,6 +70,7 @@ export class DumpBuffer {
     this.strings = spec.strings;
     this.strs = spec.strings.bytes;
     this.strStart = spec.strings.start;
+    this.strsLongest = longestString(this.strs);
   }
 
   /** Hands `buf[0, p)` to the sink; the caller continues at 0. */

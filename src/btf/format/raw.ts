@@ -79,16 +79,18 @@ const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
 function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   let s = d.strs;
   let i = off - d.strStart;
+  let longest = d.strsLongest;
   if (i < 0 || i >= s.length) {
     // A base's string (split BTF), or an offset past every table (an unvalidated spec).
     const t = d.strings.tableOf(off);
     if (!t) return put(b, p, INVALID);
     s = t.bytes;
     i = off - t.start;
+    longest = longestString(s);
   }
   const limit = d.nameLimit;
   // Bounded by the longest string validation saw, should the bytes have changed since.
-  const stop = i + longestString(s);
+  const stop = i + longest;
   for (let c = s[i]!; c > 0 && i < stop; c = s[++i]!) {
     if (p >= limit) {
       d.flush(p);

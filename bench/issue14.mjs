@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+/**
+ * Every row of the speed table (dumps, find, merge, walk, reopen, all modules' memory) in one
+ * run: tsbpf beside its peer, as ratios (tsbpf / peer: below 1 means tsbpf is faster or smaller).
+ *
+ *   node bench/issue14.mjs [--vmlinux /sys/kernel/btf/vmlinux] [--modules .cache/kernels/bookworm/btf]
+ *                          [--iters 5] [--find veth_xmit] [--merge-count 20]
+ *
+ * Whole-process rows run tsbpf's CLI and the peer command alternately, `--iters` times each,
+ * under GNU time, and report medians of wall-clock and of CPU (user + system, every thread of the
+ * process): on a shared machine CPU time is the steadier of the two, and the load average at the
+ * start and end of the run is printed with the table. Library rows run in a child process of their
+ * own (bench/ts/core.mjs) beside the libbpf harnesses (bench/c). Needs `npm run build`, bpftool,
+ * a C compiler with libbpf-dev, and for the module rows a BTF directory
+ * (`bash scripts/fetch-kernels.sh bookworm`).
+ *
+ * The walk row has no peer on this machine: it is set against cilium/ebpf's published
+ * IterateVmlinux figure (132 ms, measured on another CPU), so only its order of magnitude holds.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPeers, runPeer } from './peers.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
+};
+const vmlinux = opt('--vmlinux', '/sys/kernel/btf/vmlinux');
+const modulesDir = opt('--modules', join(root, '.cache/kernels/bookworm/btf'));
+const iters = Number(opt('--iters', '5'));
+const findName = opt('--find', 'veth_xmit');
+const mergeCount = Number(opt('--merge-count', '20'));
+const cli = join(root, 'dist/cli/main.js');
+const core = join(root, 'bench/ts/core.mjs');
+const CILIUM_ITERATE_VMLINUX_MS = 132;
+
+if (!existsSync(cli)) {
+  console.error('issue14: dist/cli/main.js does not exist (npm run build)');
+  process.exit(2);
+}
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+const loadBefore = load();
+buildPeers();
+const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-issue14-'));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One run of `cmd` under GNU time, stdout to `out` (a path, or /dev/null): wall s, CPU s, peak RSS KiB. */
+function timed(cmd, out) {
+  const report = join(scratch, 'time');
+  const fd = openSync(out, 'w');
+  let r;
+  try {
+    r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', report, ...cmd], { stdio: ['ignore', fd, 'pipe'] });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
+  const [wall, user, sys, rss] = readFileSync(report, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall: wall * 1000, cpu: (user + sys) * 1000, rss };
+}
+
+/** tsbpf's command and the peer's, alternately, `iters` times each after one unmeasured run each. */
+function sideBySide(ours, theirs, out) {
+  const a = [];
+  const b = [];
+  for (let i = 0; i <= iters; i++) {
+    const x = timed(ours, out);
+    const y = timed(theirs, out);
+    if (i > 0) {
+      a.push(x);
+      b.push(y);
+    }
+  }
+  const m = (runs, k) => median(runs.map((r) => r[k]));
+  return { ours: { wall: m(a, 'wall'), cpu: m(a, 'cpu') }, theirs: { wall: m(b, 'wall'), cpu: m(b, 'cpu') } };
+}
+
+const rows = [];
+const fmt = (ms, unit) =>
+  unit === 'MB' ? `${ms.toFixed(0)} MB` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+function row(work, peer, ours, theirs, unit = 'ms') {
+  rows.push({ work, tsbpf: fmt(ours, unit), peer: `${peer} ${fmt(theirs, unit)}`, ratio: `${(ours / theirs).toFixed(2)}x` });
+}
+function rowsOf(work, peer, r) {
+  row(`${work}: wall`, peer, r.ours.wall, r.theirs.wall);
+  row(`${work}: CPU`, peer, r.ours.cpu, r.theirs.cpu);
+}
+
+const node = process.execPath;
+const file = join(scratch, 'out');
+rowsOf(
+  'dump format c > file',
+  'bpftool',
+  sideBySide(
+    [node, cli, 'btf', 'dump', 'file', vmlinux, 'format', 'c'],
+    ['bpftool', 'btf', 'dump', 'file', vmlinux, 'format', 'c'],
+    file,
+  ),
+);
+rowsOf(
+  'dump format raw > /dev/null',
+  'bpftool',
+  sideBySide(
+    [node, cli, 'btf', 'dump', 'file', vmlinux, 'format', 'raw'],
+    ['bpftool', 'btf', 'dump', 'file', vmlinux, 'format', 'raw'],
+    '/dev/null',
+  ),
+);
+rowsOf(
+  'dump format raw > file',
+  'bpftool',
+  sideBySide(
+    [node, cli, 'btf', 'dump', 'file', vmlinux, 'format', 'raw'],
+    ['bpftool', 'btf', 'dump', 'file', vmlinux, 'format', 'raw'],
+    file,
+  ),
+);
+rowsOf(
+  '-j dump > file',
+  'bpftool',
+  sideBySide([node, cli, '-j', 'btf', 'dump', 'file', vmlinux], ['bpftool', '-j', 'btf', 'dump', 'file', vmlinux], file),
+);
+
+const haveModules = existsSync(join(modulesDir, 'vmlinux'));
+if (haveModules) {
+  const peerFind = join(root, 'bench/c/bin/find-in-modules');
+  rowsOf(
+    `find ${findName} among the modules, new process`,
+    'libbpf parse-all',
+    sideBySide([node, cli, 'btf', 'find', findName, '--btf-dir', modulesDir], [peerFind, modulesDir, findName], '/dev/null'),
+  );
+}
+
+/** Runs bench/ts/core.mjs in a child and returns its JSON line. */
+function tsbpf(args) {
+  const r = spawnSync(node, [core, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`core.mjs ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+if (haveModules) {
+  // The first `mergeCount` modules by name, beside their vmlinux, in a directory of their own.
+  const dir = join(scratch, 'merge');
+  spawnSync('mkdir', [dir]);
+  symlinkSync(join(modulesDir, 'vmlinux'), join(dir, 'vmlinux'));
+  const names = readdirSync(modulesDir)
+    .filter((f) => f !== 'vmlinux' && !f.startsWith('.'))
+    .sort()
+    .slice(0, mergeCount);
+  for (const n of names) symlinkSync(join(modulesDir, n), join(dir, n));
+  const ours = [];
+  const theirs = [];
+  for (let i = 0; i < iters; i++) {
+    ours.push(tsbpf(['merge', dir]).ms);
+    theirs.push(runPeer('merge', [dir]).ms);
+  }
+  row(
+    `merge() of ${names.length} modules with validation (parse + merge + dedup)`,
+    'libbpf add + dedup',
+    median(ours),
+    median(theirs),
+  );
+}
+
+const walk = tsbpf(['walk', vmlinux, String(Math.max(3, iters))]);
+row(
+  'walk every type of vmlinux (allTypes()), first in process',
+  'cilium/ebpf (published)',
+  walk.first_ms,
+  CILIUM_ITERATE_VMLINUX_MS,
+);
+row('walk every type of vmlinux (allTypes()), later', 'cilium/ebpf (published)', walk.ms, CILIUM_ITERATE_VMLINUX_MS);
+
+const po = tsbpf(['parse', vmlinux, '20']);
+const pp = runPeer('parse', [vmlinux, '20']);
+row('open vmlinux again in the process (warm, median of 20)', 'libbpf btf__parse', po.ms, pp.ms);
+row('open vmlinux first in the process (cold)', 'libbpf btf__parse', po.first_ms, pp.first_ms);
+
+if (haveModules) {
+  const os = tsbpf(['parse-split-all', modulesDir]);
+  const ps = runPeer('parse-split-all', [modulesDir]);
+  row(`open every module (${os.modules}) on vmlinux: time`, 'libbpf', os.ms, ps.ms);
+  row(`open every module (${os.modules}) on vmlinux: peak RSS`, 'libbpf', os.peak_rss_kb / 1024, ps.peak_rss_kb / 1024, 'MB');
+} else {
+  console.error(`the module rows need ${modulesDir}/vmlinux (bash scripts/fetch-kernels.sh bookworm)`);
+}
+
+rmSync(scratch, { recursive: true, force: true });
+console.log(
+  `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}); load average ${loadBefore} at the start, ${load()} at the end`,
+);
+console.log(`whole-process rows: median of ${iters} alternating runs each; ratio = tsbpf / peer`);
+console.table(rows);
