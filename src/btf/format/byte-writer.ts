@@ -72,6 +72,14 @@ export class ByteWriter {
   /** Appends `src[start, end)`. */
   bytes(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);
+    if (end - start <= 64) {
+      // Names, mostly: a loop costs less than making a subarray to hand to set().
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) b[p++] = src[i]!;
+      this.pos = p;
+      return;
+    }
     this.buf.set(src.subarray(start, end), this.pos);
     this.pos += end - start;
   }

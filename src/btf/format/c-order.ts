@@ -282,9 +282,13 @@ function visitChild(tasks: number[], top: number, st: Uint8Array, child: number,
 function markReferenced(t: CTypeTable): Uint8Array {
   const ref = new Uint8Array(t.count);
   const w = t.words;
+  const starts = t.starts;
+  const kinds = t.kinds;
   for (let id = 1; id < t.count; id++) {
-    const body = t.body(id);
-    switch (t.kind(id)) {
+    const head = starts[id]!;
+    const body = head + 3;
+    const kind = kinds[id]!;
+    switch (kind) {
       case Kind.Volatile:
       case Kind.Const:
       case Kind.Restrict:
@@ -294,7 +298,7 @@ function markReferenced(t: CTypeTable): Uint8Array {
       case Kind.Var:
       case Kind.DeclTag:
       case Kind.TypeTag:
-        ref[t.sizeOrType(id)] = 1;
+        ref[w[head + 2]!] = 1;
         break;
       case Kind.Array:
         ref[w[body]!] = 1;
@@ -303,13 +307,13 @@ function markReferenced(t: CTypeTable): Uint8Array {
       case Kind.Struct:
       case Kind.Union:
       case Kind.Datasec: {
-        const n = t.vlen(id);
-        const field = t.kind(id) === Kind.Datasec ? 0 : 1;
+        const n = infoVlen(w[head + 1]!);
+        const field = kind === Kind.Datasec ? 0 : 1;
         for (let j = 0; j < n; j++) ref[w[body + j * 3 + field]!] = 1;
         break;
       }
       case Kind.FuncProto: {
-        const n = t.vlen(id);
+        const n = infoVlen(w[head + 1]!);
         for (let j = 0; j < n; j++) ref[w[body + j * 2 + 1]!] = 1;
         break;
       }

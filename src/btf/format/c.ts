@@ -441,7 +441,8 @@ class CWriter {
       const raw = words[m + 2]!;
       let bits = memberBitfieldSize(raw, kflag);
       const off = memberBitOffset(raw, kflag) | 0;
-      this.padding(end, off, packed ? 1 : t.alignOf(type), afterBitfield && bits !== 0, level + 1);
+      // Most members follow the previous one directly: no padding, and no alignment to look up.
+      if (end < off) this.padding(end, off, packed ? 1 : t.alignOf(type), afterBitfield && bits !== 0, level + 1);
       w.byte(10);
       w.ascii(inner);
       this.declaration(type, words[m]!, level + 1);
