@@ -36,15 +36,19 @@ export class NameCounter {
    */
   next(off: number): number {
     const t = this.t;
-    const bytes = t.bytesOf(off);
-    const start = t.localOffset(off);
-    const limit = start + t.longestAt(off);
-    // FNV-1a over the bytes up to the NUL (or the longest string validation saw).
+    // FNV-1a over the bytes up to the NUL (or the longest string validation saw); an offset
+    // outside every section hashes as the empty name.
     let h = 0x811c9dc5 | 0;
-    for (let i = start; i < limit; i++) {
-      const c = bytes[i]!;
-      if (c === 0) break;
-      h = Math.imul(h ^ c, 0x01000193);
+    const table = t.tableIndex(off);
+    if (table >= 0) {
+      const bytes = t.tableBytes[table]!;
+      const start = off - t.tableStarts[table]!;
+      const limit = start + t.longest[table]!;
+      for (let i = start; i < limit; i++) {
+        const c = bytes[i]!;
+        if (c === 0) break;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
     }
     const mask = this.offs.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {

@@ -32,7 +32,11 @@ export class CTypeTable {
   /** The string sections of the spec and its bases, the root's first. */
   private readonly stringTables: StringTable[] = [];
   /** Each string table's longest string ({@link longestString}), measured once, in table order. */
-  private readonly longest: number[] = [];
+  readonly longest: number[] = [];
+  /** Each string table's bytes, in table order (see {@link tableIndex}). */
+  readonly tableBytes: Uint8Array[] = [];
+  /** The offset each string table starts at, in table order. */
+  readonly tableStarts: number[] = [];
   private readonly names = new Map<number, string>();
   /** Each type's own name, once looked up. */
   private readonly typeNames: (string | undefined)[];
@@ -42,7 +46,11 @@ export class CTypeTable {
     this.count = spec.nextId;
     this.stringEnd = spec.strings.end;
     for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.stringTables.unshift(st);
-    for (const st of this.stringTables) this.longest.push(longestString(st.bytes));
+    for (const st of this.stringTables) {
+      this.longest.push(longestString(st.bytes));
+      this.tableBytes.push(st.bytes);
+      this.tableStarts.push(st.start);
+    }
     this.typeNames = new Array(this.count);
     const records = chainRecords(spec);
     this.words = records.words;
@@ -122,8 +130,11 @@ export class CTypeTable {
     return '';
   }
 
-  /** Index in {@link stringTables} of the section holding offset `off`, or -1. */
-  private tableIndex(off: number): number {
+  /**
+   * Index of the string section holding offset `off` (into {@link tableBytes},
+   * {@link tableStarts} and {@link longest}), or -1 when no section holds it.
+   */
+  tableIndex(off: number): number {
     const tables = this.stringTables;
     for (let i = tables.length - 1; i >= 0; i--) {
       const t = tables[i]!;
@@ -132,35 +143,16 @@ export class CTypeTable {
     return -1;
   }
 
-  /** The bytes of the string section holding offset `off` (empty for an offset out of range). */
-  bytesOf(off: number): Uint8Array {
-    const i = this.tableIndex(off);
-    return i < 0 ? EMPTY : this.stringTables[i]!.bytes;
-  }
-
-  /** Where offset `off` lies in {@link bytesOf}`(off)`. */
-  localOffset(off: number): number {
-    const i = this.tableIndex(off);
-    return i < 0 ? 0 : off - this.stringTables[i]!.start;
-  }
-
-  /**
-   * The longest string of the section holding offset `off`, as measured while its bytes were
-   * as validation saw them: loops over a name stop there, should the bytes have changed since.
-   */
-  longestAt(off: number): number {
-    const i = this.tableIndex(off);
-    return i < 0 ? 0 : this.longest[i]!;
-  }
-
   /** Whether the strings at offsets `a` and `b` have the same bytes. */
   sameName(a: number, b: number): boolean {
     if (a === b) return true;
-    const ba = this.bytesOf(a);
-    const bb = this.bytesOf(b);
-    let i = this.localOffset(a);
-    let j = this.localOffset(b);
-    const end = i + Math.min(this.longestAt(a), this.longestAt(b)) + 1;
+    const ta = this.tableIndex(a);
+    const tb = this.tableIndex(b);
+    const ba = ta < 0 ? EMPTY : this.tableBytes[ta]!;
+    const bb = tb < 0 ? EMPTY : this.tableBytes[tb]!;
+    let i = ta < 0 ? 0 : a - this.tableStarts[ta]!;
+    let j = tb < 0 ? 0 : b - this.tableStarts[tb]!;
+    const end = i + Math.min(ta < 0 ? 0 : this.longest[ta]!, tb < 0 ? 0 : this.longest[tb]!) + 1;
     for (; i < end; i++, j++) {
       const c = ba[i] ?? 0;
       if (c !== (bb[j] ?? 0)) return false;

@@ -185,10 +185,12 @@ class CWriter {
   /** Writes the string at offset `off` (already checked), byte for byte. */
   private putName(off: number): void {
     const t = this.t;
-    const bytes = t.bytesOf(off);
-    const start = t.localOffset(off);
+    const table = t.tableIndex(off);
+    if (table < 0) return;
+    const bytes = t.tableBytes[table]!;
+    const start = off - t.tableStarts[table]!;
     // Bounded by the longest string validation saw, should the bytes have changed since.
-    const limit = start + t.longestAt(off);
+    const limit = start + t.longest[table]!;
     let end = start;
     while (end < limit && bytes[end] !== 0) end++;
     this.w.bytes(bytes, start, end);
