@@ -285,8 +285,8 @@ function isModOrTypedef(kind: number): boolean {
 /** Wraps `source` to learn which spec each object name stands for. */
 function recordingSource(source: CandidateSource, seen: Map<string, CandidateObject>): CandidateSource {
   return {
-    candidates(essential, kind): readonly CandidateGroup[] {
-      const groups = source.candidates(essential, kind);
+    candidates(essential, kind, hint): readonly CandidateGroup[] {
+      const groups = source.candidates(essential, kind, hint);
       for (const g of groups) {
         const known = seen.get(g.object.name);
         if (known !== undefined && known.spec !== g.object.spec) {
