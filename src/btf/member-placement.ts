@@ -7,11 +7,13 @@
  * a size (no functions, forward declarations, variables or sections by value).
  *
  * Runs after every record passed its own checks (IDs are in range), over the spec's own structs
- * and unions; referenced types may be the base's. Sizes of arrays are computed without recursion.
+ * and unions; referenced types may be the base's. Types and sizes are read through the
+ * {@link TypeView} the reference checks use (arrays sized without recursion).
  * @module
  */
 import { Kind } from './kinds.js';
 import type { Spec } from './spec.js';
+import { isRegularInt, TypeView } from './validate-references.js';
 import { type BtfRuleId, ruleError } from './validate-rules.js';
 import {
   infoKflag,
@@ -26,21 +28,21 @@ import {
 
 /** The kernel's pointer size on every BTF-capable 64-bit target. */
 const POINTER_SIZE = 8;
-const U32_MAX = 0xffffffff;
 
 /**
  * Checks the members of every own struct and union of `spec`.
+ * @param view - the reader of types and sizes, shared with the other reference checks.
  * @throws {BtfError} naming the struct's ID and the member's offset in the blob.
  */
-export function checkMemberPlacement(spec: Spec): void {
-  new Placement(spec).run();
+export function checkMemberPlacement(spec: Spec, view: TypeView = new TypeView(spec)): void {
+  new Placement(spec, view).run();
 }
 
 class Placement {
-  /** Sizes of arrays already computed, by type ID. */
-  private readonly arraySizes = new Map<number, number>();
-
-  constructor(private readonly spec: Spec) {}
+  constructor(
+    private readonly spec: Spec,
+    private readonly v: TypeView,
+  ) {}
 
   run(): void {
     const s = this.spec.section;
@@ -55,86 +57,6 @@ class Placement {
     }
   }
 
-  private info(id: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.info(id - o.firstId);
-  }
-  private sizeOrType(id: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.sizeOrType(id - o.firstId);
-  }
-  private u32(id: number, byte: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.u32(id - o.firstId, byte);
-  }
-
-  /** Follows typedefs and qualifiers (not pointers); a valid spec has no loops among them. */
-  private resolve(id: number): number {
-    let cur = id;
-    for (let steps = 0; cur !== 0 && steps <= this.spec.nextId; steps++) {
-      const k = infoKind(this.info(cur));
-      if (k !== Kind.Typedef && k !== Kind.Const && k !== Kind.Volatile && k !== Kind.Restrict && k !== Kind.TypeTag) {
-        return cur;
-      }
-      cur = this.sizeOrType(cur);
-    }
-    return cur;
-  }
-
-  /** Size in bytes of a resolved type ID, -1 if it has none, -2 if it overflows 32 bits. */
-  private sizeOf(id: number): number {
-    if (id === 0) return -1;
-    switch (infoKind(this.info(id))) {
-      case Kind.Int:
-      case Kind.Enum:
-      case Kind.Enum64:
-      case Kind.Struct:
-      case Kind.Union:
-      case Kind.Float:
-        return this.sizeOrType(id);
-      case Kind.Ptr:
-        return POINTER_SIZE;
-      case Kind.Array:
-        return this.arraySize(id);
-      default:
-        return -1;
-    }
-  }
-
-  /** Total size of an array: walks down to the first element type whose size is known, then back. */
-  private arraySize(id: number): number {
-    const known = this.arraySizes.get(id);
-    if (known !== undefined) return known;
-    const path: number[] = [];
-    let cur = id;
-    let size: number;
-    for (;;) {
-      path.push(cur);
-      const elem = this.resolve(this.u32(cur, 0));
-      const k = elem === 0 ? Kind.Unknown : infoKind(this.info(elem));
-      if (k !== Kind.Array) {
-        size = this.sizeOf(elem);
-        break;
-      }
-      const memo = this.arraySizes.get(elem);
-      if (memo !== undefined) {
-        size = memo;
-        break;
-      }
-      if (path.length > this.spec.nextId) {
-        size = -1;
-        break;
-      }
-      cur = elem;
-    }
-    for (let i = path.length - 1; i >= 0; i--) {
-      const nelems = this.u32(path[i]!, 8);
-      if (size >= 0) size = nelems * size > U32_MAX ? -2 : nelems * size;
-      this.arraySizes.set(path[i]!, size);
-    }
-    return size;
-  }
-
   private member(i: number, structSize: number, kflag: boolean, j: number): void {
     const s = this.spec.section;
     const structId = this.spec.firstId + i;
@@ -145,20 +67,17 @@ class Placement {
     const raw = s.u32(i, j * 12 + 8);
     const bitOff = memberBitOffset(raw, kflag);
     const bitfield = memberBitfieldSize(raw, kflag);
-    const type = this.resolve(s.u32(i, j * 12 + 4));
-    const kind = type === 0 ? Kind.Unknown : infoKind(this.info(type));
+    const type = this.v.strip(s.u32(i, j * 12 + 4));
+    const kind = this.v.kind(type);
     const byteOff = Math.floor(bitOff / 8);
     const exceeds = (bytesEnd: number): void => {
       if (bytesEnd > structSize)
         fail('member-exceeds', `at bit ${bitOff} exceeds the ${structSize}-byte struct (ends at byte ${bytesEnd})`);
     };
     if (kind === Kind.Int) {
-      const data = this.u32(type, 0);
+      const data = this.v.u32(type, 0);
       if (kflag) {
-        // Regular as the kernel has it: no bit offset, and a whole power-of-two byte count of bits.
-        const nb = intBits(data);
-        const regular = intBitOffset(data) === 0 && nb % 8 === 0 && [1, 2, 4, 8, 16].includes(nb / 8);
-        if (!regular) fail('member-bitfield-base', 'is a bit-field of an integer that is itself a bit-field');
+        if (!isRegularInt(data)) fail('member-bitfield-base', 'is a bit-field of an integer that is itself a bit-field');
         let bits = bitfield;
         if (bits === 0) {
           if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);
@@ -178,7 +97,7 @@ class Placement {
     if (kind === Kind.Enum || kind === Kind.Enum64) {
       // In a struct with kind_flag the kernel takes every enum, ENUM64 too, as 32 bits wide
       // (btf_enum_check_kflag_member): no wider bit-field, and 4 bytes must fit when it is none.
-      const bits = kflag ? 32 : this.sizeOrType(type) * 8;
+      const bits = kflag ? 32 : this.v.sizeOrType(type) * 8;
       let width = bitfield;
       if (width === 0) {
         if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);
@@ -189,7 +108,8 @@ class Placement {
     }
     if (bitfield !== 0)
       fail('member-bitfield', `is a ${bitfield}-bit bit-field of a type that is neither an integer nor an enum`);
-    const size = this.sizeOf(type);
+    // A section is never a member, although the kernel gives it a size.
+    const size = kind === Kind.Datasec ? -1 : this.v.sizeOf(type);
     if (size === -2) fail('array-overflow', 'has an array type whose size overflows 32 bits');
     if (size < 0) fail('member-type', `has type [${type}], which has no size`);
     if (bitOff % 8 !== 0) fail('member-alignment', `at bit ${bitOff} is not byte aligned`);

@@ -159,10 +159,10 @@ export class TypeView {
 
 /**
  * Checks what every own type of `spec` refers to.
+ * @param v - the reader of types and sizes; the member placement checks reuse its sizes.
  * @throws {BtfRuleError} naming the referring type's ID.
  */
-export function checkReferences(spec: Spec): void {
-  const v = new TypeView(spec);
+export function checkReferences(spec: Spec, v: TypeView = new TypeView(spec)): void {
   const s = spec.section;
   for (let i = 0; i < s.count; i++) {
     const id = spec.firstId + i;

@@ -12,7 +12,7 @@ import { checkMemberPlacement } from './member-placement.js';
 import { kernelNameFault, quoteName } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
-import { checkReferences } from './validate-references.js';
+import { checkReferences, TypeView } from './validate-references.js';
 import { type BtfRuleId, ruleError } from './validate-rules.js';
 import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, intEncoding, memberBitOffset, TYPE_RECORD_SIZE } from './wire.js';
 
@@ -45,8 +45,9 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
     if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
   }
   checkLoops(spec);
-  checkReferences(spec);
-  checkMemberPlacement(spec);
+  const view = new TypeView(spec);
+  checkReferences(spec, view);
+  checkMemberPlacement(spec, view);
   // Measured now, while the bytes are as checked: name loops stop there if they change later.
   longestString(spec.strings.bytes);
 }
