@@ -151,99 +151,117 @@ class Marker {
   /**
    * Keeps type `id` and what it is made of: the target of typedefs and qualifiers, array
    * elements and index, prototype return and parameters, pointees when `follow`; not members.
+   * Walks an explicit stack, so chains of any depth are fine.
    */
   keepType(spec: Spec, id: number, follow: boolean): void {
-    if (id === 0) return;
-    const r = this.rec(spec, id);
-    const i = id - r.marks.spec.firstId;
-    const walked = follow ? WALKED_FOLLOW : WALKED_FOLLOW | WALKED_PLAIN;
-    if ((r.marks.types[i]! & walked) !== 0) return;
-    r.marks.types[i]! |= KEPT | (follow ? WALKED_FOLLOW : WALKED_PLAIN);
-    const { w, o, kind } = r;
-    const owner = r.marks.spec;
-    switch (kind) {
-      case Kind.Int:
-      case Kind.Float:
-      case Kind.Enum:
-      case Kind.Enum64:
-      case Kind.Struct:
-      case Kind.Union:
-      case Kind.Fwd:
-        return;
-      case Kind.Ptr:
-        if (follow) this.keepType(owner, w[o + 2]!, follow);
-        return;
-      case Kind.Const:
-      case Kind.Volatile:
-      case Kind.Restrict:
-      case Kind.Typedef:
-      case Kind.TypeTag:
-        this.keepType(owner, w[o + 2]!, follow);
-        return;
-      case Kind.Array:
-        this.keepType(owner, w[o + 3]!, follow);
-        this.keepType(owner, w[o + 4]!, follow);
-        return;
-      case Kind.FuncProto: {
-        this.keepType(owner, w[o + 2]!, follow);
-        const n = infoVlen(w[o + 1]!);
-        for (let k = 0; k < n; k++) this.keepType(owner, w[o + 4 + 2 * k]!, follow);
-        return;
+    const todo: [Spec, number][] = [[spec, id]];
+    const push = (owner: Spec, ref: number): void => {
+      if (ref !== 0) todo.push([owner, ref]);
+    };
+    for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+      const [from, id] = next;
+      if (id === 0) continue;
+      const r = this.rec(from, id);
+      const i = id - r.marks.spec.firstId;
+      const walked = follow ? WALKED_FOLLOW : WALKED_FOLLOW | WALKED_PLAIN;
+      if ((r.marks.types[i]! & walked) !== 0) continue;
+      r.marks.types[i]! |= KEPT | (follow ? WALKED_FOLLOW : WALKED_PLAIN);
+      const { w, o, kind } = r;
+      const owner = r.marks.spec;
+      switch (kind) {
+        case Kind.Int:
+        case Kind.Float:
+        case Kind.Enum:
+        case Kind.Enum64:
+        case Kind.Struct:
+        case Kind.Union:
+        case Kind.Fwd:
+          break;
+        case Kind.Ptr:
+          if (follow) push(owner, w[o + 2]!);
+          break;
+        case Kind.Const:
+        case Kind.Volatile:
+        case Kind.Restrict:
+        case Kind.Typedef:
+        case Kind.TypeTag:
+          push(owner, w[o + 2]!);
+          break;
+        case Kind.Array:
+          push(owner, w[o + 3]!);
+          push(owner, w[o + 4]!);
+          break;
+        case Kind.FuncProto: {
+          push(owner, w[o + 2]!);
+          const n = infoVlen(w[o + 1]!);
+          for (let k = 0; k < n; k++) push(owner, w[o + 4 + 2 * k]!);
+          break;
+        }
+        default:
+          throw new GenError(`type [${id}] of kind ${kind} cannot be part of a CO-RE relocation's target`);
       }
-      default:
-        throw new GenError(`type [${id}] of kind ${kind} cannot be part of a CO-RE relocation's target`);
     }
   }
 
-  /** Keeps type `id` for `type_matches`: every member, recursively, except behind pointers. */
+  /**
+   * Keeps type `id` for `type_matches`: every member, recursively, except behind pointers.
+   * Walks an explicit stack, so chains and nesting of any depth are fine.
+   */
   keepForMatch(spec: Spec, id: number, behindPointer: boolean): void {
-    if (id === 0) return;
-    const r = this.rec(spec, id);
-    const key = id * 2 + (behindPointer ? 1 : 0);
-    if (r.marks.matchWalks.has(key)) return;
-    r.marks.matchWalks.add(key);
-    this.keep(r, id);
-    const { w, o, kind } = r;
-    const owner = r.marks.spec;
-    switch (kind) {
-      case Kind.Int:
-      case Kind.Float:
-      case Kind.Enum:
-      case Kind.Enum64:
-        return;
-      case Kind.Struct:
-      case Kind.Union: {
-        if (behindPointer) return;
-        const n = infoVlen(w[o + 1]!);
-        for (let k = 0; k < n; k++) {
-          this.keepMember(owner, id, k);
-          this.keepForMatch(owner, w[o + 4 + 3 * k]!, false);
+    const todo: [Spec, number, boolean][] = [[spec, id, behindPointer]];
+    const push = (owner: Spec, ref: number, behind: boolean): void => {
+      if (ref !== 0) todo.push([owner, ref, behind]);
+    };
+    for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+      const [from, id, behind] = next;
+      if (id === 0) continue;
+      const r = this.rec(from, id);
+      const key = id * 2 + (behind ? 1 : 0);
+      if (r.marks.matchWalks.has(key)) continue;
+      r.marks.matchWalks.add(key);
+      this.keep(r, id);
+      const { w, o, kind } = r;
+      const owner = r.marks.spec;
+      switch (kind) {
+        case Kind.Int:
+        case Kind.Float:
+        case Kind.Enum:
+        case Kind.Enum64:
+          break;
+        case Kind.Struct:
+        case Kind.Union: {
+          if (behind) break;
+          const n = infoVlen(w[o + 1]!);
+          for (let k = 0; k < n; k++) {
+            this.keepMember(owner, id, k);
+            push(owner, w[o + 4 + 3 * k]!, false);
+          }
+          break;
         }
-        return;
+        case Kind.Const:
+        case Kind.Volatile:
+        case Kind.Restrict:
+        case Kind.Typedef:
+        case Kind.TypeTag:
+        case Kind.Fwd:
+          push(owner, w[o + 2]!, behind);
+          break;
+        case Kind.Ptr:
+          push(owner, w[o + 2]!, true);
+          break;
+        case Kind.Array:
+          push(owner, w[o + 3]!, false);
+          push(owner, w[o + 4]!, false);
+          break;
+        case Kind.FuncProto: {
+          push(owner, w[o + 2]!, false);
+          const n = infoVlen(w[o + 1]!);
+          for (let k = 0; k < n; k++) push(owner, w[o + 4 + 2 * k]!, false);
+          break;
+        }
+        default:
+          throw new GenError(`type [${id}] of kind ${kind} cannot be part of a CO-RE relocation's target`);
       }
-      case Kind.Const:
-      case Kind.Volatile:
-      case Kind.Restrict:
-      case Kind.Typedef:
-      case Kind.TypeTag:
-      case Kind.Fwd:
-        this.keepForMatch(owner, w[o + 2]!, behindPointer);
-        return;
-      case Kind.Ptr:
-        this.keepForMatch(owner, w[o + 2]!, true);
-        return;
-      case Kind.Array:
-        this.keepForMatch(owner, w[o + 3]!, false);
-        this.keepForMatch(owner, w[o + 4]!, false);
-        return;
-      case Kind.FuncProto: {
-        this.keepForMatch(owner, w[o + 2]!, false);
-        const n = infoVlen(w[o + 1]!);
-        for (let k = 0; k < n; k++) this.keepForMatch(owner, w[o + 4 + 2 * k]!, false);
-        return;
-      }
-      default:
-        throw new GenError(`type [${id}] of kind ${kind} cannot be part of a CO-RE relocation's target`);
     }
   }
 
