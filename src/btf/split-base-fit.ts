@@ -10,7 +10,7 @@
 import { parseHeader, viewOf } from './header.js';
 import type { Spec } from './spec.js';
 import { HOST_LE } from './type-table.js';
-import { BODY_AT, forEachStr, isKnownKind, recordWordsAt } from './wire.js';
+import { BODY_AT, forEachStr, infoKind, isKnownKind, recordWordsAt } from './wire.js';
 
 /** What {@link splitBaseMisfit} found. */
 export interface SplitBaseMisfit {
@@ -62,7 +62,7 @@ export function splitBaseMisfit(bytes: Uint8Array, base: Spec): SplitBaseMisfit 
   };
   const found: SplitBaseMisfit = { names: 0, inside: 0, past: 0 };
   for (let o = 0; o + 2 <= nWords; ) {
-    const kind = ((w[o + 1] as number) >>> 24) & 0x7f;
+    const kind = infoKind(w[o + 1] as number);
     if (!isKnownKind(kind)) break;
     const len = recordWordsAt(w, o);
     if (len < (BODY_AT[kind] as number) || o + len > nWords) break;
