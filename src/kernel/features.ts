@@ -12,32 +12,13 @@ import { Builder } from '../btf/builder.js';
 import { loadSpec, type Spec } from '../btf/spec.js';
 import type { Type } from '../btf/types.js';
 import { KernelError, NotSupportedError } from '../errors.js';
+import type { BtfFeatures } from '../obj/btf-sanitize.js';
 import { btfLoad } from '../sys/btf.js';
 import { linkTypeSince } from '../sys/link-type.js';
 import { mapCreate } from '../sys/map.js';
 import { MapType, mapTypeSince } from '../sys/map-type.js';
 import { progLoad } from '../sys/prog.js';
 import { ProgType, progTypeSince } from '../sys/prog-type.js';
-
-/** BTF kinds and flags the kernel accepts in BPF_BTF_LOAD. */
-export interface BtfFeatures {
-  /** FUNC and FUNC_PROTO (Linux 5.0). */
-  func: boolean;
-  /** FUNC with global linkage (Linux 5.6). */
-  funcGlobal: boolean;
-  /** VAR and DATASEC (Linux 5.2). */
-  datasec: boolean;
-  /** DATASEC names starting with `?`, as libbpf's optional sections (Linux 6.4). */
-  qmarkDatasec: boolean;
-  /** FLOAT (Linux 5.13). */
-  float: boolean;
-  /** DECL_TAG (Linux 5.16). */
-  declTag: boolean;
-  /** TYPE_TAG (Linux 5.17). */
-  typeTag: boolean;
-  /** ENUM64 (Linux 6.0). */
-  enum64: boolean;
-}
 
 /** What the running kernel supports, as plain data. */
 export interface KernelFeatures {
