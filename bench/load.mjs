@@ -71,7 +71,7 @@ function tsbpfOnce(path, profile) {
   }
   const programs = {};
   for (const p of profile.disable ?? []) programs[p] = { autoload: false };
-  const coll = Collection.load({ spec, bytes }, { programs });
+  const coll = Collection.load({ spec }, { programs });
   let attached = 0;
   for (const [name, prog] of coll.programs) {
     const link = autoAttach(

@@ -92,8 +92,7 @@ export class Collection implements Disposable {
   }
 
   /**
-   * Loads an object (ELF bytes, or a spec read with `loadObject`; CO-RE works from the spec, so
-   * `bytes` beside it is no longer needed).
+   * Loads an object (ELF bytes, or a spec read with `loadObject`).
    * Nothing is left open when it fails.
    *
    * @throws {@link ObjectError} for an object that cannot be read or linked;
@@ -101,12 +100,9 @@ export class Collection implements Disposable {
    *   {@link NotFoundError} for an extern, kfunc or attach target in no BTF object;
    *   {@link CoreError} for a CO-RE relocation that cannot be resolved.
    */
-  static load(object: Uint8Array | { spec: ObjectSpec; bytes?: Uint8Array }, options: CollectionOptions = {}): Collection {
-    // A Node Buffer's slice() is a view, not a copy: the object reader, which edits copies of
-    // sections, is given a plain Uint8Array.
-    const given = object instanceof Uint8Array ? object : object.bytes;
-    const bytes = given !== undefined && Object.getPrototypeOf(given) !== Uint8Array.prototype ? new Uint8Array(given) : given;
-    const spec = object instanceof Uint8Array ? loadObject(bytes as Uint8Array, options.name) : object.spec;
+  static load(object: Uint8Array | { spec: ObjectSpec }, options: CollectionOptions = {}): Collection {
+    // loadObject reads a Node Buffer as it reads a plain Uint8Array, and never writes into it.
+    const spec = object instanceof Uint8Array ? loadObject(object, options.name) : object.spec;
     // One look at the kernel's BTF objects for the whole load, not one per lookup.
     const registry = (options.registry ?? sharedKernelBtf()).snapshot();
     const btfFd = loadObjectBtf(spec, options.btfFeatures);

@@ -55,7 +55,7 @@ async function underTsbpf(p: ToolProfile): Promise<Outcome> {
   for (const [name, fn] of Object.entries(p.attachTargets ?? {})) programs[name] = { ...programs[name], attachTo: fn };
   let coll: Collection;
   try {
-    coll = Collection.load({ spec, bytes }, { programs });
+    coll = Collection.load({ spec }, { programs });
   } catch (err) {
     return { loaded: false, attached: new Set(), filled: new Set(), rodata: undefined, error: (err as Error).message };
   }
