@@ -15,11 +15,12 @@ import { CoreRelocator } from '../core/relocator.js';
 import { KernelError, NotFoundError, ObjectError } from '../errors.js';
 import { kernelBtfFeatures } from '../kernel/features.js';
 import type { KernelRegistry, RegistryView } from '../kernel/registry.js';
-import { type BtfFeatures, kernelBtf } from '../obj/btf-sanitize.js';
+import { ALL_BTF_FEATURES, type BtfFeatures, kernelBtf, needsSanitizing } from '../obj/btf-sanitize.js';
 import { linkProgram } from '../obj/link.js';
 import { loadObject } from '../obj/load-object.js';
 import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from '../obj/object-spec.js';
 import { btfLoad } from '../sys/btf.js';
+import { Errno } from '../sys/errno.js';
 import type { FD } from '../sys/fd.js';
 import { MapType } from '../sys/map-type.js';
 import { ProgType } from '../sys/prog-type.js';
@@ -63,8 +64,9 @@ export interface CollectionOptions {
   /** Verifier log level for every program (0: only on failure). */
   logLevel?: number;
   /**
-   * BTF kinds the kernel accepts, which the object's BTF is rewritten for before BPF_BTF_LOAD
-   * (default: probed from the running kernel once per process).
+   * BTF kinds the kernel accepts, which the object's BTF is rewritten for before BPF_BTF_LOAD.
+   * Default: none rewritten at first, then, if the kernel refuses the BTF, the kinds probed from
+   * the running kernel (once per process).
    */
   btfFeatures?: BtfFeatures;
 }
@@ -404,11 +406,25 @@ export class Collection implements Disposable {
  * The object's BTF loaded into the kernel: fixed up, hidden subprograms made static and the
  * kinds the kernel lacks rewritten (as libbpf's sanitizing), or `undefined` when the object has
  * none or the kernel refuses it even so: as libbpf, maps and programs then load without it.
+ * Without `features` given, the kernel is first offered the BTF with no kind rewritten: a kernel
+ * that has every kind the object uses takes it, and the BTF features are probed (once per
+ * process) only after a refusal, to load the rewritten BTF instead.
  */
 function loadObjectBtf(spec: ObjectSpec, features: BtfFeatures | undefined): FD | undefined {
   if (spec.btfBytes === undefined) return undefined;
   try {
-    const bytes = kernelBtf(spec, features ?? kernelBtfFeatures());
+    if (features === undefined) {
+      const asIs = kernelBtf(spec, ALL_BTF_FEATURES);
+      if (asIs === undefined) return undefined;
+      try {
+        return btfLoad(asIs);
+      } catch (err) {
+        if (!(err instanceof KernelError) || err.errno === Errno.EPERM) return undefined;
+      }
+      features = kernelBtfFeatures();
+      if (!needsSanitizing(features)) return undefined; // refused as it is, and nothing to rewrite
+    }
+    const bytes = kernelBtf(spec, features);
     return bytes === undefined ? undefined : btfLoad(bytes);
   } catch {
     return undefined;

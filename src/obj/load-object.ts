@@ -36,11 +36,14 @@ export function loadObject(bytes: Uint8Array, name = 'object'): ObjectSpec {
 
   const btfSection = obj.elf.section('.BTF');
   const rawBtf = btfSection === undefined ? undefined : obj.elf.sectionData(btfSection);
+  // The BTF is validated once, after the fixups: they read raw records, bounds-checked, and only
+  // externs need the compiler's types first (collectExterns validates them on its first name
+  // lookup, so an object with externs is checked before and after).
   const original = rawBtf === undefined ? undefined : new Spec(rawBtf, undefined);
-  original?.validate();
   const externs = collectExterns(obj, original);
   const btfBytes = rawBtf === undefined ? undefined : fixupBtf(obj, rawBtf, externs);
   const btf = btfBytes === undefined ? undefined : new Spec(btfBytes, undefined);
+  btf?.validate();
   // Extern types were read from the original spec; point them at the fixed-up one.
   if (btf !== undefined) for (const e of externs) e.type = e.type === undefined ? undefined : btf.typeById(e.type.id);
 

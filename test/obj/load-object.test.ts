@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { formatRaw } from '../../src/btf/index.js';
+import { formatRaw, loadSpec } from '../../src/btf/index.js';
 import { parseElf } from '../../src/elf/index.js';
-import { ObjectError } from '../../src/errors.js';
+import { BtfError, ObjectError } from '../../src/errors.js';
 import { loadObject, MapType, type ObjectSpec, ProgramType } from '../../src/obj/index.js';
 import { readFixture, tempDir } from '../fixtures.js';
 import { libbpfMissing, libbpfOpen } from './oracle.js';
@@ -274,6 +274,35 @@ describe('obj: bad input', () => {
       () => loadObject(b),
       (e: unknown) => e instanceof ObjectError && e.map !== undefined && /unknown field 'max_entrieZ'/.test(e.message),
     );
+  });
+});
+
+describe('obj: the BTF is validated after its fixups', () => {
+  test('the BTF loadObject returns has been validated, once', () => {
+    for (const name of ['calls', 'maps', 'globals']) {
+      const o = open(name);
+      assert.equal(o.externs.length, 0);
+      assert.ok(o.btf!.validated);
+      assert.equal(o.btf!.validationRuns, 1, name);
+    }
+    const e = open('externs');
+    assert.ok(e.externs.length > 0 && e.btf!.validated);
+  });
+
+  test('a reference loop in the BTF of an object without externs is a BtfError', () => {
+    for (const name of ['calls', 'globals']) {
+      const b = objBytes(name).slice();
+      const section = parseElf(b).section('.BTF')!;
+      const spec = loadSpec(b.slice(section.offset, section.offset + section.size));
+      const ptr = [...spec.types()].find((t) => t.kind === 'ptr')!;
+      // The pointer points at itself: a loop no struct breaks, which the kernel refuses.
+      new DataView(b.buffer).setUint32(section.offset + spec.section.offset(ptr.id - 1) + 8, ptr.id, true);
+      assert.throws(
+        () => loadObject(b, name),
+        (e: unknown) => e instanceof BtfError && e.typeId !== undefined,
+        name,
+      );
+    }
   });
 });
 
