@@ -398,3 +398,41 @@ export class BtfRuleError extends BtfError {
     this.level = level;
   }
 }
+
+/** One of the types a {@link MultipleTypesError} lists. */
+export interface TypeCandidate {
+  /** The BTF object the type belongs to (`vmlinux`, a module's name); `''` when unnamed. */
+  readonly object: string;
+  /** The type's ID. */
+  readonly id: number;
+  /** The type's kind (`struct`, `var`, ...). */
+  readonly kind: string;
+}
+
+/**
+ * A type name that names several types where a lookup needed exactly one (cilium/ebpf's
+ * `ErrMultipleTypes`): `Spec.typeByName` without a kind on a name that a struct and a variable
+ * share, or a name that a module and vmlinux both define. The message leads with the object
+ * and the name and lists every candidate's ID and kind; `types` holds them as data.
+ */
+export class MultipleTypesError extends AmbiguousError {
+  override name = 'MultipleTypesError';
+  /** The name looked up. */
+  readonly typeName: string;
+  /** The kind asked for, if one was. */
+  readonly kind: string | undefined;
+  /** Every type of that name (and kind), in ID order. */
+  readonly types: readonly TypeCandidate[];
+
+  constructor(object: string, typeName: string, kind: string | undefined, types: readonly TypeCandidate[]) {
+    const what = kind === undefined ? 'types' : `${kind} types`;
+    const hint = kind === undefined ? 'pass a kind, or use' : 'use';
+    super(
+      `${object ? `${object}: ` : ''}'${typeName}' names ${types.length} ${what} (${hint} typesByName for all, anyTypeByName for the first)`,
+      types.map((t) => `${t.object ? `${t.object} ` : ''}[${t.id}] ${t.kind}`),
+    );
+    this.typeName = typeName;
+    this.kind = kind;
+    this.types = types;
+  }
+}

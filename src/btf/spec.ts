@@ -4,13 +4,14 @@
  * so the same ID always yields the same object. Split specs share their base's caches.
  * @module
  */
-import { BtfError } from '../errors.js';
+import { BtfError, MultipleTypesError } from '../errors.js';
+import { INSPECT, type InspectOptions, inspectAs } from '../internal/inspect.js';
 import { decodeType } from './decode.js';
 import { type Header, parseHeader, viewOf } from './header.js';
 import { NameIndex } from './name-index.js';
 import { StringTable } from './strings.js';
 import { TypeSection } from './type-section.js';
-import { type Type, type TypeKind, type TypeResolver, Void } from './types.js';
+import { type Type, type TypeKind, type TypeOfKind, type TypeResolver, Void } from './types.js';
 import { validateSpec } from './validate.js';
 
 /** Options for opening a spec. */
@@ -188,32 +189,84 @@ export class Spec implements TypeResolver {
 
   /**
    * Every type named `name`, optionally only of one kind, from the root base up through this
-   * spec, in ID order. Builds the name index on first use (and validates the spec).
+   * spec, in ID order. Builds the name index on first use (and validates the spec). Given a
+   * kind, the array's type is that kind's class.
+   * @throws {BtfError} if the spec (or a base) fails validation when the index is built.
    */
-  typesByName(name: string, kind?: TypeKind): Type[] {
+  typesByName<K extends TypeKind = TypeKind>(name: string, kind?: K): TypeOfKind<K>[] {
     checkName(name);
     const out = this.base ? this.base.typesByName(name, kind) : [];
     for (const i of this.nameIndex().lookup(name)) {
       const t = this.typeById(this.firstId + i)!;
-      if (kind === undefined || t.kind === kind) out.push(t);
+      if (kind === undefined || t.kind === kind) out.push(t as TypeOfKind<K>);
     }
     return out;
   }
 
-  /** Only this spec's own types named `name` (the base is not searched). */
-  ownTypesByName(name: string, kind?: TypeKind): Type[] {
+  /**
+   * Only this spec's own types named `name` (the base is not searched), optionally of one kind.
+   * @throws {BtfError} if the spec fails validation when the index is built.
+   */
+  ownTypesByName<K extends TypeKind = TypeKind>(name: string, kind?: K): TypeOfKind<K>[] {
     checkName(name);
-    const out: Type[] = [];
+    const out: TypeOfKind<K>[] = [];
     for (const i of this.nameIndex().lookup(name)) {
       const t = this.typeById(this.firstId + i)!;
-      if (kind === undefined || t.kind === kind) out.push(t);
+      if (kind === undefined || t.kind === kind) out.push(t as TypeOfKind<K>);
     }
     return out;
   }
 
-  /** The first type named `name` (of `kind`, if given), or `undefined`. */
-  typeByName(name: string, kind?: TypeKind): Type | undefined {
+  /**
+   * The one type named `name` (of `kind`, if given), or `undefined` if there is none; given a
+   * kind, typed as that kind's class (`typeByName('task_struct', 'struct')?.members`). Like
+   * cilium/ebpf's `TypeByName`, a name that several types share is an error, not a guess: in
+   * vmlinux a struct and a variable can share a name (`flush_tlb_info`), and a module can
+   * carry its own type of a name vmlinux also has. Pass a kind, or use {@link typesByName}
+   * (all of them) or {@link anyTypeByName} (the first).
+   * @throws {MultipleTypesError} listing every candidate's object, ID and kind when several
+   * types match. @throws {BtfError} if the spec fails validation when the index is built.
+   */
+  typeByName<K extends TypeKind = TypeKind>(name: string, kind?: K): TypeOfKind<K> | undefined {
+    const found = this.typesByName(name, kind);
+    if (found.length > 1) {
+      const types = found.map((t) => ({ object: t.spec.name, id: t.id, kind: t.kind }));
+      throw new MultipleTypesError(this.name, name, kind, types);
+    }
+    return found[0];
+  }
+
+  /**
+   * The first type named `name` (of `kind`, if given) in ID order, base first, or `undefined`:
+   * whichever of several same-named types comes first, with no word that there were others.
+   * For when any will do (the name is known to be unique, or all candidates are equivalent);
+   * otherwise use {@link typeByName}, which says when a name is ambiguous.
+   * @throws {BtfError} if the spec fails validation when the index is built.
+   */
+  anyTypeByName<K extends TypeKind = TypeKind>(name: string, kind?: K): TypeOfKind<K> | undefined {
     return this.typesByName(name, kind)[0];
+  }
+
+  /**
+   * The spec as plain data, for `JSON.stringify`: its name, ID range and its base's name. The
+   * bytes and types are left out (serialize types one by one, or use `formatJsonType`).
+   */
+  toJSON(): { name: string; firstId: number; count: number; base?: string } {
+    const out: { name: string; firstId: number; count: number; base?: string } = {
+      name: this.name,
+      firstId: this.firstId,
+      count: this.count,
+    };
+    if (this.base) out.base = this.base.name;
+    return out;
+  }
+
+  /**
+   * How `console.log` and `util.inspect` print the spec: its name, ID range and base, never its
+   * bytes and cached types. @internal Node calls it.
+   */
+  [INSPECT](depth: number, options: InspectOptions, inspect: unknown): string {
+    return inspectAs(`Spec${this.name ? ` ${this.name}` : ''}`, this.toJSON(), depth, options, inspect);
   }
 
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
+import { INSPECT, type InspectOptions, inspectAs } from '../internal/inspect.js';
 import type { Linkage } from './kinds.js';
 import type { Spec } from './spec.js';
 
@@ -45,6 +46,36 @@ abstract class TypeBase {
    */
   get spec(): Spec {
     return this.resolver as Spec;
+  }
+
+  /**
+   * The type as plain data, for `JSON.stringify`: `kind`, `id`, `name`, the kind's own fields
+   * (references as IDs, members and parameters as plain objects, ENUM64 values as decimal
+   * strings since JSON has no 64-bit integers) and `spec`, the name of the BTF object the type
+   * belongs to when it has one. Never the spec itself, so a type (or anything holding one)
+   * serializes without a circular-structure error.
+   */
+  toJSON(): TypeJson {
+    const out: TypeJson = { kind: (this as unknown as Type).kind, id: this.id, name: this.name };
+    const fields = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(this)) {
+      if (key === 'resolver' || key in out) continue;
+      out[key] = plainData(fields[key]);
+    }
+    const spec = (this.resolver as { name?: unknown }).name;
+    if (typeof spec === 'string' && spec !== '') out.spec = spec;
+    return out;
+  }
+
+  /**
+   * How `console.log` and `util.inspect` print the type: its class, ID and name, then its fields
+   * as {@link toJSON} gives them, never the whole spec behind it.
+   * @internal Node calls it; the key is `Symbol.for('nodejs.util.inspect.custom')`.
+   */
+  [INSPECT](depth: number, options: InspectOptions, inspect: unknown): string {
+    const { kind: _kind, id: _id, name: _name, ...rest } = this.toJSON();
+    const label = `${this.constructor.name} [${this.id}]${this.name ? ` ${this.name}` : ''}`;
+    return inspectAs(label, rest, depth, options, inspect);
   }
 
   /** Resolves a referenced type ID; throws only on a dangling ID, which validation reports first. */
@@ -197,10 +228,19 @@ export class Member {
     this.bitOffset = bitOffset;
     this.bitfieldSize = bitfieldSize;
   }
+  /** The member's type. @throws {BtfError} if the ID dangles. */
   get type(): Type {
     const t = this.resolver.typeById(this.typeId);
     if (!t) throw new BtfError(`member '${this.name}' references type [${this.typeId}], which does not exist`);
     return t;
+  }
+  /** The member as plain data, for `JSON.stringify`: its fields, the type as an ID. */
+  toJSON(): { name: string; typeId: number; bitOffset: number; bitfieldSize: number } {
+    return { name: this.name, typeId: this.typeId, bitOffset: this.bitOffset, bitfieldSize: this.bitfieldSize };
+  }
+  /** How Node prints the member: its fields, not the spec behind it. @internal */
+  [INSPECT](depth: number, options: InspectOptions, inspect: unknown): string {
+    return inspectAs('Member', this.toJSON(), depth, options, inspect);
   }
 }
 
@@ -322,10 +362,19 @@ export class Param {
     this.name = name;
     this.typeId = typeId;
   }
+  /** The parameter's type. @throws {BtfError} if the ID dangles. */
   get type(): Type {
     const t = this.resolver.typeById(this.typeId);
     if (!t) throw new BtfError(`parameter '${this.name}' references type [${this.typeId}], which does not exist`);
     return t;
+  }
+  /** The parameter as plain data, for `JSON.stringify`: its name and type ID. */
+  toJSON(): { name: string; typeId: number } {
+    return { name: this.name, typeId: this.typeId };
+  }
+  /** How Node prints the parameter: its fields, not the spec behind it. @internal */
+  [INSPECT](depth: number, options: InspectOptions, inspect: unknown): string {
+    return inspectAs('Param', this.toJSON(), depth, options, inspect);
   }
 }
 
@@ -460,5 +509,39 @@ export type Type =
 
 /** The `kind` strings of {@link Type}. */
 export type TypeKind = Type['kind'];
+
+/**
+ * The type class of a kind: `TypeOfKind<'struct'>` is {@link Struct}. Lookups given a kind
+ * (`spec.typeByName('task_struct', 'struct')`) return it, so no cast is needed.
+ */
+export type TypeOfKind<K extends TypeKind> = Extract<Type, { kind: K }>;
+
+/** A type as {@link Type.toJSON | toJSON} gives it: plain data, no spec behind it. */
+export interface TypeJson {
+  /** The kind, as {@link Type.kind}. */
+  kind: TypeKind;
+  /** The type ID in its spec. */
+  id: number;
+  /** The name; '' when anonymous. */
+  name: string;
+  /** The BTF object the type belongs to (`vmlinux`, a module's name), when its spec has a name. */
+  spec?: string;
+  /** The kind's own fields (`size`, `members`, `typeId`, ...). */
+  [field: string]: unknown;
+}
+
+/** `v` as JSON can hold it: objects with a `toJSON` through it, bigints as decimal strings. */
+function plainData(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return v.map(plainData);
+  if (v !== null && typeof v === 'object') {
+    const j = (v as { toJSON?: unknown }).toJSON;
+    if (typeof j === 'function') return j.call(v);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plainData(x);
+    return out;
+  }
+  return v;
+}
 
 export { KIND_BY_NUMBER, kindNumber } from './kinds.js';
