@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 /**
- * Every row of the speed table (dumps, find, merge, walk, reopen, all modules' memory) in one
- * run: tsbpf beside its peer, as ratios (tsbpf / peer: below 1 means tsbpf is faster or smaller).
+ * Every row of the speed table (dumps, start-up, find, merge, walk, reopen, all modules' memory)
+ * in one run: tsbpf beside its peer, as ratios (tsbpf / peer: below 1 means tsbpf is faster or
+ * smaller).
  *
  *   node bench/issue14.mjs [--vmlinux /sys/kernel/btf/vmlinux] [--modules .cache/kernels/bookworm/btf]
  *                          [--iters 5] [--find veth_xmit] [--merge-count 20]
  *
- * Whole-process rows run tsbpf's CLI and the peer command alternately, `--iters` times each,
- * under GNU time, and report medians of wall-clock and of CPU (user + system, every thread of the
- * process): on a shared machine CPU time is the steadier of the two, and the load average at the
+ * Whole-process rows run tsbpf's installed executable (dist/cli/bin.cjs) and the peer command
+ * alternately, `--iters` times each, and report medians of wall-clock and of CPU (user + system,
+ * every thread of the process, from bash's `times`): on a shared machine CPU time is the steadier of the two, and the load average at the
  * start and end of the run is printed with the table. Library rows run in a child process of their
  * own (bench/ts/core.mjs) beside the libbpf harnesses (bench/c). Needs `npm run build`, bpftool,
- * a C compiler with libbpf-dev, and for the module rows a BTF directory
+ * a C compiler with libbpf-dev, bash, and for the module rows a BTF directory
  * (`bash scripts/fetch-kernels.sh bookworm`).
  *
  * The walk row has no peer on this machine: it is set against cilium/ebpf's published
  * IterateVmlinux figure (132 ms, measured on another CPU), so only its order of magnitude holds.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +36,13 @@ const modulesDir = opt('--modules', join(root, '.cache/kernels/bookworm/btf'));
 const iters = Number(opt('--iters', '5'));
 const findName = opt('--find', 'veth_xmit');
 const mergeCount = Number(opt('--merge-count', '20'));
-const cli = join(root, 'dist/cli/main.js');
+// The executable `npm install` puts on the PATH: the bundle run with its code cache (src/cli/bin.cts).
+const cli = join(root, 'dist/cli/bin.cjs');
 const core = join(root, 'bench/ts/core.mjs');
 const CILIUM_ITERATE_VMLINUX_MS = 132;
 
 if (!existsSync(cli)) {
-  console.error('issue14: dist/cli/main.js does not exist (npm run build)');
+  console.error('issue14: dist/cli/bin.cjs does not exist (npm run build)');
   process.exit(2);
 }
 const load = () =>
@@ -56,19 +58,26 @@ const median = (xs) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** One run of `cmd` under GNU time, stdout to `out` (a path, or /dev/null): wall s, CPU s, peak RSS KiB. */
+/**
+ * One run of `cmd`, stdout to `out` (a path, or /dev/null): wall ms, CPU ms (user + system of the
+ * process and its threads and children, to the millisecond, from bash's `times`).
+ */
 function timed(cmd, out) {
-  const report = join(scratch, 'time');
-  const fd = openSync(out, 'w');
-  let r;
-  try {
-    r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', report, ...cmd], { stdio: ['ignore', fd, 'pipe'] });
-  } finally {
-    closeSync(fd);
-  }
+  const script = 'a=$EPOCHREALTIME; "$@" >"$OUT"; s=$?; b=$EPOCHREALTIME; times; echo "$a $b"; exit $s';
+  const r = spawnSync('bash', ['-c', script, 'bash', ...cmd], {
+    env: { ...process.env, OUT: out },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
-  const [wall, user, sys, rss] = readFileSync(report, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  return { wall: wall * 1000, cpu: (user + sys) * 1000, rss };
+  const lines = r.stdout.trim().split('\n');
+  const [a, b] = lines.pop().split(' ').map(Number);
+  const secs = (t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const [user, sys] = lines.pop().split(' ').map(secs);
+  return { wall: (b - a) * 1000, cpu: (user + sys) * 1000 };
 }
 
 /** tsbpf's command and the peer's, alternately, `iters` times each after one unmeasured run each. */
@@ -132,6 +141,20 @@ rowsOf(
   'bpftool',
   sideBySide([node, cli, '-j', 'btf', 'dump', 'file', vmlinux], ['bpftool', '-j', 'btf', 'dump', 'file', vmlinux], file),
 );
+
+// Start-up: commands that do little, set against Node's own start (`node -e 0`); what is above
+// it is tsbpf loading and compiling its code before the first byte.
+const kinds = join(root, 'test/fixtures/bpf/kinds.bpf.o');
+for (const args of [
+  ['--version'],
+  ['btf', 'dump', 'file', kinds],
+  ['core', 'explain', '--help'],
+  ['load', '--help'],
+  ['gen', 'min_core_btf', '--help'],
+]) {
+  const what = args.map((a) => (a === kinds ? 'kinds.bpf.o' : a)).join(' ');
+  rowsOf(`start-up: tsbpf ${what}`, 'node -e 0', sideBySide([node, cli, ...args], [node, '-e', '0'], '/dev/null'));
+}
 
 const haveModules = existsSync(join(modulesDir, 'vmlinux'));
 if (haveModules) {

@@ -57,7 +57,9 @@ function err(text: string): void {
   }
 }
 
-const code = await runCli(process.argv.slice(2), {
+// Not a top-level await: the installed executable runs this module bundled as a CommonJS script
+// (see bin.cts), where there is none.
+void runCli(process.argv.slice(2), {
   out,
   err: (line) => {
     err(`${statusShown ? CLEAR_LINE : ''}${line}\n`);
@@ -71,5 +73,6 @@ const code = await runCli(process.argv.slice(2), {
         },
       }
     : {}),
+}).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;
