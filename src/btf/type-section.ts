@@ -44,6 +44,95 @@ function hostWords(view: DataView, header: Header): Uint32Array {
   return words;
 }
 
+/**
+ * Word index of every record of `words`, in order: one walk, checking that each record's kind
+ * is known (or described by `layout`) and that its vlen items fit in the section.
+ *
+ * A free function rather than the constructor's loop, and with the rare cases in
+ * {@link recordWordsSlow}: opening every module of a kernel runs it thousands of times on short
+ * sections, and a loop inside a constructor was optimized on entry (OSR) and then thrown away at
+ * the code after it, over and over.
+ * @throws {BtfError} naming the type ID and offset of the first bad record.
+ */
+function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): Uint32Array {
+  const end = words.length;
+  // Records average six to seven words in kernel BTF: sized for that, grown when a blob of
+  // small records (many pointers and qualifiers) needs more.
+  let starts = new Uint32Array((end >>> 2) + 16);
+  let n = 0;
+  let w = 0;
+  for (;;) {
+    // The common case in a loop of its own, one exit test per record: each record's size
+    // depends on a word of the previous one, so the walk waits on memory and every extra test
+    // shows (vmlinux has some 130,000 records).
+    const cap = starts.length;
+    while (w <= end - 3 && n < cap) {
+      const info = words[w + 1] as number;
+      const kind = (info >>> 24) & 0x7f;
+      const size = (KNOWN_HEAD[kind] as number) + (info & 0xffffff) * (KNOWN_ITEM[kind] as number);
+      if (size === 0 || size > end - w) break;
+      starts[n++] = w;
+      w += size;
+    }
+    if (w === end) break;
+    if (n === cap) {
+      const grown = new Uint32Array(Math.min(cap * 2, Math.ceil(end / 3)));
+      grown.set(starts);
+      starts = grown;
+      continue;
+    }
+    // A kind the layout section sizes, or a fault.
+    starts[n] = w;
+    w += recordWordsSlow(words, w, layout, typeOff, firstId + n);
+    n++;
+  }
+  // Kept exactly as long as the count: thousands of module specs must not pin the slack.
+  return n === starts.length ? starts : starts.slice(0, n);
+}
+
+/** Words before the items ({@link BODY_AT}) of each kind this library knows, by kind number; 0 for the others. */
+const KNOWN_HEAD = new Uint8Array(128);
+/** Words per item ({@link ITEM_WORDS}) of each kind this library knows, by kind number. */
+const KNOWN_ITEM = new Uint8Array(128);
+for (let k = 0; k < 128; k++) {
+  if (!isKnownKind(k)) continue;
+  KNOWN_HEAD[k] = BODY_AT[k] as number;
+  KNOWN_ITEM[k] = ITEM_WORDS[k] as number;
+}
+
+/**
+ * Words of the record at word `w` for what the fast path of {@link indexRecords} leaves: kinds
+ * sized by the layout section, and every fault.
+ * @throws {BtfError} naming type `id` and the record's offset.
+ */
+function recordWordsSlow(words: Uint32Array, w: number, layout: readonly KindLayout[], typeOff: number, id: number): number {
+  const end = words.length;
+  const at = typeOff + w * 4;
+  if (end - w < 3) {
+    throw new BtfError(`record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: at });
+  }
+  const info = words[w + 1] as number;
+  const kind = infoKind(info);
+  const vlen = infoVlen(info);
+  let size: number;
+  if (isKnownKind(kind)) {
+    size = ((BODY_AT[kind] as number) + vlen * (ITEM_WORDS[kind] as number)) * 4;
+  } else {
+    const l = layout[kind];
+    if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: at });
+    size = TYPE_RECORD_SIZE + l.infoSize + vlen * l.elemSize;
+    if (size % 4 !== 0)
+      throw new BtfError(`layout of kind ${kind} gives a record of ${size} bytes, not whole words`, {
+        typeId: id,
+        offset: at,
+      });
+  }
+  if (w * 4 + size > end * 4) {
+    throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
+  }
+  return size >>> 2;
+}
+
 /** The type records of one BTF blob (not its base's), indexed by local position. */
 export class TypeSection {
   readonly littleEndian: boolean;
@@ -67,45 +156,9 @@ export class TypeSection {
     this.littleEndian = header.littleEndian;
     this.typeOff = header.typeOff;
     this.layout = header.layoutLen > 0 ? parseLayout(view, header) : [];
-    const words = hostWords(view, header);
-    this.words = words;
-    const end = words.length;
-    // Every record is at least 3 words, which bounds the count: no growing and copying.
-    const starts = new Uint32Array(Math.ceil(end / 3));
-    let n = 0;
-    let w = 0;
-    while (w < end) {
-      const id = firstId + n;
-      const at = header.typeOff + w * 4;
-      if (end - w < 3) {
-        throw new BtfError(`record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: at });
-      }
-      const info = words[w + 1]!;
-      const kind = infoKind(info);
-      const vlen = infoVlen(info);
-      let size: number;
-      if (isKnownKind(kind)) {
-        size = (BODY_AT[kind]! + vlen * ITEM_WORDS[kind]!) * 4;
-      } else {
-        const l = this.layout[kind];
-        if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: at });
-        size = TYPE_RECORD_SIZE + l.infoSize + vlen * l.elemSize;
-        if (size % 4 !== 0)
-          throw new BtfError(`layout of kind ${kind} gives a record of ${size} bytes, not whole words`, {
-            typeId: id,
-            offset: at,
-          });
-      }
-      if (w * 4 + size > end * 4) {
-        throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
-      }
-      starts[n++] = w;
-      w += size >>> 2;
-    }
-    // The bound above overestimates about threefold; keep only what is used (a copy of 4n bytes)
-    // so that thousands of module specs do not pin the slack.
-    this.starts = starts.slice(0, n);
-    this.count = n;
+    this.words = hostWords(view, header);
+    this.starts = indexRecords(this.words, this.layout, header.typeOff, firstId);
+    this.count = this.starts.length;
   }
 
   /** Absolute byte offset of the i-th record. */
