@@ -53,12 +53,7 @@ export class StringSet {
     while (cap * 3 < strings * 4) cap <<= 1;
     this.slots = emptySlots(cap);
     if (base) {
-      for (let off = 0; off < base.byteLength; ) {
-        let end = base.indexOf(0, off);
-        if (end < 0) end = base.byteLength;
-        this.insertNew(off, hashBytes(base, off, end), base, off, end, true);
-        off = end + 1;
-      }
+      this.filled = seedSlots(this.slots, base);
     } else {
       this.used = 1;
       this.insertNew(0, hashBytes(this.own, 0, 0), this.own, 0, 0, true);
@@ -236,6 +231,52 @@ export class StringSet {
     }
     this.slots = next;
   }
+}
+
+/**
+ * Puts every string of the base section `base` in `slots` (empty, and sized so that they fit
+ * at most three quarters full), the first of equal strings winning; returns how many slots it
+ * filled. One pass over the bytes hashes each string as it goes and probes once: a merge of
+ * modules on vmlinux starts here, with some 200,000 strings, and adding them one at a time
+ * (find the NUL, hash, look up, then probe again to insert) was a third of its time.
+ */
+function seedSlots(slots: Int32Array, base: Uint8Array): number {
+  const mask = (slots.length >>> 1) - 1;
+  const n = base.byteLength;
+  let filled = 0;
+  let start = 0;
+  let h = FNV_OFFSET;
+  for (let i = 0; i <= n; i++) {
+    // The section ends with a NUL; should it not, its last string runs to the end.
+    const c = i < n ? (base[i] as number) : 0;
+    if (c !== 0) {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      continue;
+    }
+    if (i === n && start === n) break;
+    const hash = h | 0;
+    for (let j = hash & mask; ; j = (j + 1) & mask) {
+      const off = slots[2 * j] as number;
+      if (off === EMPTY) {
+        slots[2 * j] = start;
+        slots[2 * j + 1] = hash;
+        filled++;
+        break;
+      }
+      if (slots[2 * j + 1] === hash && sameString(base, off, start, i)) break;
+    }
+    start = i + 1;
+    h = FNV_OFFSET;
+  }
+  return filled;
+}
+
+/** Whether the NUL-terminated string at `bytes[off]` is `bytes[start, end)`. */
+function sameString(bytes: Uint8Array, off: number, start: number, end: number): boolean {
+  const len = end - start;
+  if (off + len >= bytes.byteLength || bytes[off + len] !== 0) return false;
+  for (let k = 0; k < len; k++) if (bytes[off + k] !== bytes[start + k]) return false;
+  return true;
 }
 
 /** A table of `cap` empty slots (two words each). */
