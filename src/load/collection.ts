@@ -27,7 +27,7 @@ import { ProgType } from '../sys/prog-type.js';
 import type { Value } from './btf-value.js';
 import { encodeValueInto } from './btf-value.js';
 import { sharedKernelBtf } from './kernel-btf.js';
-import { kallsymsAddress, kernelConfig, linuxKernelVersion } from './kernel-config.js';
+import { kallsymsAddress, kernelKconfigData, linuxKernelVersion } from './kernel-config.js';
 import { KfuncTable } from './kfunc-table.js';
 import { BpfMap } from './map.js';
 import { possibleCpus } from './possible-cpus.js';
@@ -156,7 +156,7 @@ export class Collection implements Disposable {
       if (m.data !== undefined || m.origin === 'kconfig') {
         const data = m.data !== undefined ? m.data.slice() : new Uint8Array(m.valueSize);
         if (m.origin === 'rodata' && options.constants !== undefined) this.#rewriteConstants(m, data, options.constants);
-        if (m.origin === 'kconfig') fillKconfig(data, kconfig);
+        if (m.origin === 'kconfig') data.set(kernelKconfigData(kconfig, spec.littleEndian).subarray(0, data.length));
         map.update(0, data);
         if (m.readOnly) map.freeze();
       }
@@ -445,39 +445,4 @@ function funcInfoBytes(records: readonly KernelFuncInfo[]): Uint8Array | undefin
 
 function lineInfoBytes(records: readonly KernelLineInfo[]): Uint8Array | undefined {
   return records.length === 0 ? undefined : encodeLineInfo(records, HOST_LITTLE_ENDIAN);
-}
-
-const TRISTATE: Record<string, number> = { y: 1, m: 2, n: 0 };
-
-/** Writes each `.kconfig` extern's value at its offset (absent options stay zero). */
-function fillKconfig(data: Uint8Array, externs: readonly ExternSpec[]): void {
-  const config = kernelConfig();
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (const e of externs) {
-    if (e.offset + e.size > data.byteLength) continue;
-    if (e.essentialName === 'LINUX_KERNEL_VERSION') {
-      writeUint(view, e.offset, e.size, BigInt(linuxKernelVersion()));
-      continue;
-    }
-    const raw = config?.get(e.essentialName);
-    if (raw === undefined) {
-      if (!e.weak && config !== undefined && !e.essentialName.startsWith('CONFIG_')) {
-        throw new ObjectError(`kconfig extern ${e.name}: unknown`, { section: '.kconfig' });
-      }
-      continue;
-    }
-    if (raw in TRISTATE) writeUint(view, e.offset, e.size, BigInt(TRISTATE[raw]!));
-    else if (raw.startsWith('"')) {
-      const s = new TextEncoder().encode(raw.slice(1, -1));
-      data.set(s.subarray(0, Math.max(0, e.size - 1)), e.offset);
-    } else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(raw)) writeUint(view, e.offset, e.size, BigInt(raw));
-  }
-}
-
-function writeUint(view: DataView, offset: number, size: number, v: bigint): void {
-  let u = BigInt.asUintN(size * 8, v);
-  for (let i = 0; i < size; i++) {
-    view.setUint8(offset + i, Number(u & 0xffn));
-    u >>= 8n;
-  }
 }

@@ -58,4 +58,34 @@ describe('obj: the .kconfig map filled from a kernel configuration', () => {
     assert.equal(data[e('CONFIG_BPF_SYSCALL').offset], 1);
     assert.equal(new DataView(data.buffer).getInt32(e('CONFIG_HZ').offset, true), Number(config.get('CONFIG_HZ') ?? 0));
   });
+
+  test("a configuration libbpf refuses is refused: a CONFIG_ line without '=' or without a value", () => {
+    assert.throws(
+      () => parseKconfig('CONFIG_A=y\nCONFIG_B\n', '/boot/config-x'),
+      (x: unknown) => x instanceof ObjectError && /\/boot\/config-x line 2: 'CONFIG_B' has no '='/.test(x.message),
+    );
+    assert.throws(() => parseKconfig('CONFIG_A=\n'), /line 1: 'CONFIG_A=' has no value/);
+    // Other lines are not values, whatever they hold; the first line of a name wins, as in libbpf.
+    const c = parseKconfig('# CONFIG_A is not set\n  CONFIG_B\nCONFIG_A=y\nCONFIG_A=n\n');
+    assert.deepEqual([...c], [['CONFIG_A', 'y']]);
+  });
+
+  test('virtual externs take numbers and booleans; unknown names are errors unless weak', () => {
+    const data = kconfigData(o.externs, true, parseKconfig('CONFIG_BPF_SYSCALL=yes'), { LINUX_KERNEL_VERSION: true });
+    assert.equal(new DataView(data.buffer).getUint32(e('LINUX_KERNEL_VERSION').offset, true), 1, 'a boolean as 1');
+    assert.equal(data[e('CONFIG_BPF_SYSCALL').offset], 1, "libbpf reads the first character: 'yes' is y");
+    const named = (name: string, weak: boolean) => o.externs.map((x) => (x.name === 'CONFIG_HZ' ? { ...x, name, weak } : x));
+    const config = parseKconfig('CONFIG_BPF_SYSCALL=y');
+    assert.throws(
+      () => kconfigData(named('HZ', true), true, config, virtuals),
+      (x: unknown) => x instanceof ObjectError && x.symbol === 'HZ' && /CONFIG_\* or LINUX_\*/.test(x.message),
+    );
+    assert.throws(
+      () => kconfigData(named('LINUX_HZ', false), true, config, virtuals),
+      (x: unknown) => x instanceof ObjectError && x.symbol === 'LINUX_HZ',
+    );
+    const weak = kconfigData(named('LINUX_HZ', true), true, config, virtuals);
+    assert.equal(new DataView(weak.buffer).getInt32(e('CONFIG_HZ').offset, true), 0);
+    assert.throws(() => kconfigData(o.externs, true, config, { LINUX_KERNEL_VERSION: 1n << 32n }), /does not fit 4 bytes/);
+  });
 });
