@@ -7,7 +7,7 @@
  * | ------------------ | -------------------------------------------------------------------- |
  * | `tsbpf`            | every error class, and the entry points most programs start from     |
  * | `tsbpf/asm`        | pure BPF instructions: decode, encode, assemble, disassemble         |
- * | `tsbpf/btf`        | the pure BTF core: decode, look up, validate, format, build, merge   |
+ * | `tsbpf/btf`        | BTF: open (`openSpec`, and `openSpecFile` under Node), look up, validate, format, build, merge |
  * | `tsbpf/core`       | pure CO-RE: candidates, decisions, explanations, patching            |
  * | `tsbpf/elf`        | the pure ELF reader                                                  |
  * | `tsbpf/kernel`     | kernel BTF: the registry of vmlinux and module BTF, handles, loading |
@@ -34,7 +34,7 @@
  * @module
  */
 
-export { loadSpecFromBytes } from './btf/load.js';
+export { loadSpecFromBytes, type OpenSpecOptions, openSpec } from './btf/load.js';
 export { BtfRelocationError, type RelocationFault } from './btf/relocate.js';
 export { loadSpec, loadSplitSpec, Spec, type SpecOptions } from './btf/spec.js';
 export type { Type, TypeKind } from './btf/types.js';
@@ -48,7 +48,7 @@ export {
   type RegistryWarning,
   type TypeMatch,
 } from './kernel/registry.js';
-export { loadSpecFile, type SpecFileOptions } from './kernel/spec-file.js';
+export { loadSpecFile, type OpenSpecFileOptions, openSpecFile, type SpecFileOptions } from './kernel/spec-file.js';
 export { Link } from './link/link.js';
 export { Collection, type CollectionOptions } from './load/collection.js';
 export { BpfMap } from './load/map.js';

@@ -17,7 +17,7 @@ interface PackageJson {
   name: string;
   main: string;
   types: string;
-  exports: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
@@ -39,10 +39,24 @@ describe('package.json exports', () => {
     for (const [key, target] of Object.entries(pkg.exports)) {
       if (key === './package.json') continue;
       const folder = key === '.' ? '' : `${key.slice(2)}/`;
-      assert.equal(target, `./dist/${folder}index.js`, `exports[${key}]`);
+      if (typeof target === 'string') {
+        assert.equal(target, `./dist/${folder}index.js`, `exports[${key}]`);
+      } else {
+        // A pure folder whose Node face adds file functions: src/entry/<folder>.ts under the
+        // `node` condition, the folder's own index everywhere else.
+        assert.deepEqual(
+          target,
+          { node: `./dist/entry/${key.slice(2)}.js`, default: `./dist/${folder}index.js` },
+          `exports[${key}]`,
+        );
+        assert.ok(existsSync(join(ROOT, 'src', 'entry', `${key.slice(2)}.ts`)), `src/entry/${key.slice(2)}.ts for ${key}`);
+      }
       assert.ok(existsSync(join(ROOT, 'src', folder, 'index.ts')), `src/${folder}index.ts for ${key}`);
     }
     assert.equal(`./${pkg.main}`, pkg.exports['.']);
+    // The two faces of tsbpf/btf differ only by what needs Node.
+    const pure = readFileSync(join(ROOT, 'src', 'btf', 'index.ts'), 'utf8');
+    assert.doesNotMatch(pure, /openSpecFile/);
     assert.equal(pkg.types, pkg.main.replace(/\.js$/, '.d.ts'));
   });
 
@@ -139,6 +153,9 @@ describe('installed from the packed tarball', {
       describe: string;
     };
     for (const s of subpaths) assert.ok((result.exports[s] ?? []).length > 0, `${s} exports nothing`);
+    // Under Node, tsbpf/btf is the pure core plus the path opener.
+    assert.ok(result.exports[`${pkg.name}/btf`]?.includes('openSpecFile'), 'tsbpf/btf lacks openSpecFile under Node');
+    assert.ok(result.exports[`${pkg.name}/btf`]?.includes('openSpec'), 'tsbpf/btf lacks openSpec');
     for (const name of errorClasses) {
       assert.ok(result.exports[pkg.name]?.includes(name), `${name} is not exported from '${pkg.name}'`);
       assert.equal(result.errors[name], true, `${name} extends TsbpfError`);

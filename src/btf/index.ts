@@ -29,7 +29,7 @@ export {
   sizeOf,
   trySizeOf,
 } from './layout.js';
-export { btfSectionOf, isElf, loadSpecFromBytes } from './load.js';
+export { btfSectionOf, isElf, loadSpecFromBytes, type OpenSpecOptions, openSpec } from './load.js';
 export { type MarshalOptions, type MarshalSpecOptions, marshalSpec, marshalTable } from './marshal.js';
 export { type MergeInput, type MergeOptions, type MergeResult, merge } from './merge.js';
 export {

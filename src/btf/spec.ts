@@ -4,6 +4,7 @@
  * so the same ID always yields the same object. Split specs share their base's caches.
  * @module
  */
+import { isElf } from '../elf/magic.js';
 import { BtfError, MultipleTypesError } from '../errors.js';
 import { INSPECT, type InspectOptions, inspectAs } from '../internal/inspect.js';
 import { decodeType } from './decode.js';
@@ -20,6 +21,7 @@ export interface SpecOptions {
    * The blob was produced and verified by the running kernel (a `/sys/kernel/btf` file, or a
    * kernel BTF object's info): the kernel's own BTF verifier has already run the checks
    * {@link Spec.validate} would, so it is skipped. Never set this for BTF from files or objects.
+   * @internal set by the kernel layer, which knows where the bytes came from.
    */
   kernelVerified?: boolean;
   /**
@@ -60,13 +62,18 @@ export class Spec implements TypeResolver {
   private validations = 0;
   private readonly voidType: Void;
 
-  /** Use {@link loadSpec} or {@link loadSplitSpec}. @internal */
+  /** Use `openSpec` (or `openSpecFile`), which also read ELF files. @internal */
   constructor(bytes: Uint8Array, base: Spec | undefined, options: SpecOptions = {}) {
     if (base !== undefined && !(base instanceof Spec)) {
       throw new BtfError(`the base of split BTF must be a Spec (from loadSpec), not ${describeArgument(base)}`);
     }
     if (options === null || typeof options !== 'object') {
       throw new BtfError(`options must be an object, not ${describeArgument(options)}`);
+    }
+    if (isElf(bytes)) {
+      throw new BtfError('an ELF file, not raw BTF (magic 0x457f): open it with openSpec, which reads its .BTF section', {
+        offset: 0,
+      });
     }
     this.bytes = bytes;
     this.name = options.name ?? '';
@@ -319,7 +326,10 @@ export class Spec implements TypeResolver {
 }
 
 /**
- * Opens base BTF (such as vmlinux, or a BPF object's `.BTF`).
+ * Opens raw base BTF (such as vmlinux, or a BPF object's `.BTF` section).
+ * @deprecated Use `openSpec(bytes, options)` from `tsbpf/btf`, which opens raw BTF and ELF
+ * files alike. (Inside tsbpf this raw-only form opens raw BTF without loading the ELF reader.)
+ *
  * The bytes are not copied: they must not change while the spec is in use (copy them first, with
  * `bytes.slice()`, if the caller's buffer will be reused). Changed bytes give errors or garbage,
  * never a hang.
@@ -330,8 +340,12 @@ export function loadSpec(bytes: Uint8Array | ArrayBuffer, options: SpecOptions =
 }
 
 /**
- * Opens split BTF (such as a kernel module's) on top of `base`: type IDs continue after the
+ * Opens raw split BTF (such as a kernel module's) on top of `base`: type IDs continue after the
  * base's, string offsets after the base's string section.
+ * @deprecated Use `openSpec(bytes, { base })` from `tsbpf/btf`, which opens raw BTF and ELF
+ * files alike and relocates a distilled base. (Inside tsbpf this raw-only form opens raw BTF
+ * without loading the ELF reader.)
+ *
  * As with {@link loadSpec}, the bytes are not copied and must not change while the spec is in use.
  * @throws {BtfError} if malformed; a wrong base is reported at validation.
  */

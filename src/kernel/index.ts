@@ -25,4 +25,4 @@ export {
   type RegistryOptions,
   type RegistryView,
 } from './registry.js';
-export { loadSpecFile, type SpecFileOptions, SYSFS_BTF_DIR } from './spec-file.js';
+export { loadSpecFile, type OpenSpecFileOptions, openSpecFile, type SpecFileOptions, SYSFS_BTF_DIR } from './spec-file.js';
