@@ -21,9 +21,10 @@ export class NameCounter {
 
   constructor(table: CTypeTable) {
     this.t = table;
-    // Room for as many names as there are types before the first growth.
+    // Room for a name per four types before the first growth (vmlinux has about one tag name
+    // and one typedef name or enumerator per six types): zeroed memory costs page faults.
     let size = 1024;
-    while (size < 2 * table.count) size *= 2;
+    while (size < table.count / 2) size *= 2;
     this.offs = new Int32Array(size);
     this.hashes = new Int32Array(size);
     this.counts = new Int32Array(size);

@@ -29,18 +29,28 @@ const AFTER_FUNC_PROTO = 4;
  */
 const AFTER_PLAIN = 5;
 
-/** Walks types into definition order, remembering across calls what is already placed. */
-export class DefinitionOrder {
+/**
+ * Every type that gets a definition of its own, in the order the header defines them: for each
+ * type in ID order (those with no definition skipped), what it needs first, then itself.
+ * @throws {BtfError} on a cycle of by-value containment, which no C header can express, or on a
+ * walk that does not end (bytes changed after validation).
+ */
+export function definitionOrder(table: CTypeTable): Uint32Array {
+  const queue = new Uint32Array(table.count);
+  return queue.subarray(0, new OrderWalk(table, queue).run());
+}
+
+/** The depth-first walk's state, kept across roots. */
+class OrderWalk {
   private readonly t: CTypeTable;
   private readonly state: Uint8Array;
   /**
    * Whether another type refers to each type. An anonymous enum nothing refers to is a
    * stand-alone definition (a set of constants); one that is referred to is written inline.
    */
-  readonly referenced: Uint8Array;
-  /** The definitions found by the current call, `[0, queued)`. */
-  private readonly queue: number[] = [];
-  private queued = 0;
+  private readonly referenced: Uint8Array;
+  /** The definitions found so far. */
+  private readonly queue: Uint32Array;
   /**
    * The walk's pending tasks, three numbers each: opcode, type ID, operand. A plain array used
    * as a stack with its own top (written by index, never shrunk), which costs less than
@@ -49,42 +59,34 @@ export class DefinitionOrder {
   private readonly tasks: number[] = [];
   /** Answers of finished visits (1 strong, 0 weak), consumed by the tasks that follow their children. */
   private readonly results: number[] = [];
-  /** Tasks run so far, over all calls, and the most any valid spec of this size needs. */
+  /** Tasks run so far, over all roots, and the most any valid spec of this size needs. */
   private steps = 0;
   private readonly maxSteps: number;
 
-  constructor(table: CTypeTable) {
+  constructor(table: CTypeTable, queue: Uint32Array) {
     this.t = table;
     this.state = new Uint8Array(table.count);
     this.state[0] = DONE;
     this.referenced = markReferenced(table);
+    this.queue = queue;
     this.maxSteps = 16 * table.words.length + 1_000_000;
   }
 
   /**
-   * The types, `root` among them if it is a definition of its own, that must be defined (in this
-   * order) for `root` to be complete, leaving out those placed by earlier calls: the first
-   * {@link definitionCount} entries of the returned array, which the next call reuses.
-   * @throws {BtfError} on a cycle of by-value containment, which no C header can express.
-   */
-  definitionsFor(root: number): readonly number[] {
-    this.queued = 0;
-    if (this.state[root] !== DONE) this.walk(root);
-    return this.queue;
-  }
-
-  /** How many entries of the array {@link definitionsFor} returned are its answer. */
-  get definitionCount(): number {
-    return this.queued;
-  }
-
-  /**
+   * Walks from every type in ID order, appending to the queue the definitions each needs, then
+   * the type itself if it is one; returns how many there are.
+   *
    * The depth-first walk, on an explicit stack so that chains and nesting of any depth are fine.
    * A task is an opcode with two operands; each visit leaves one answer on `results`: whether the
    * type must be complete where it is reached (a strong link). A child already placed answers
    * "strong" at once, without a task of its own: most references lead to such types.
+   *
+   * All roots are walked in this one call rather than one call per root: the walk is the
+   * writer's hottest loop, and a single long call gets one optimized compilation (on-stack)
+   * instead of an on-stack one and a regular one, which in a run this short cost more than the
+   * calls themselves.
    */
-  private walk(root: number): void {
+  run(): number {
     const st = this.state;
     const t = this.t;
     const kinds = t.kinds;
@@ -94,174 +96,180 @@ export class DefinitionOrder {
     const tasks = this.tasks;
     const results = this.results;
     const queue = this.queue;
-    let top = 0;
-    let rtop = 0;
-    let queued = this.queued;
-    tasks[top++] = VISIT;
-    tasks[top++] = root;
-    tasks[top++] = 0;
-    while (top > 0) {
-      // A valid spec's walk takes a few tasks per reference; a reference loop added to the bytes
-      // after validation would take forever.
-      if (++this.steps > this.maxSteps) {
-        throw new BtfError('the walk over types does not end: a reference loop (bytes changed after loading?)', {
-          typeId: root,
-        });
-      }
-      top -= 3;
-      const op = tasks[top]!;
-      const id = tasks[top + 1]!;
-      const b = tasks[top + 2]!;
-      if (op !== VISIT) {
-        if (op === AFTER_PTR || op === AFTER_PLAIN) {
-          st[id] = DONE;
-        } else if (op === AFTER_COMPOSITE) {
-          rtop -= infoVlen(words[starts[id]! + 1]!);
-          if (words[starts[id]!] !== 0) queue[queued++] = id;
-          st[id] = DONE;
-          results[rtop++] = 1;
-        } else if (op === AFTER_TYPEDEF) {
-          const strong = results[--rtop]!;
-          if (b === 1 && strong === 0) {
-            results[rtop++] = 0;
-          } else {
-            queue[queued++] = id;
+    let queued = 0;
+    for (let root = 1; root < t.count; root++) {
+      // Nearly half of vmlinux's types are functions, which like variables, data sections and
+      // declaration tags need no definition and place none: skipped without a visit.
+      const k = kinds[root];
+      if (k === Kind.Func || k === Kind.Var || k === Kind.Datasec || k === Kind.DeclTag || st[root] === DONE) continue;
+      let top = 0;
+      let rtop = 0;
+      tasks[top++] = VISIT;
+      tasks[top++] = root;
+      tasks[top++] = 0;
+      while (top > 0) {
+        // A valid spec's walk takes a few tasks per reference; a reference loop added to the bytes
+        // after validation would take forever.
+        if (++this.steps > this.maxSteps) {
+          throw new BtfError('the walk over types does not end: a reference loop (bytes changed after loading?)', {
+            typeId: root,
+          });
+        }
+        top -= 3;
+        const op = tasks[top]!;
+        const id = tasks[top + 1]!;
+        const b = tasks[top + 2]!;
+        if (op !== VISIT) {
+          if (op === AFTER_PTR || op === AFTER_PLAIN) {
+            st[id] = DONE;
+          } else if (op === AFTER_COMPOSITE) {
+            rtop -= infoVlen(words[starts[id]! + 1]!);
+            if (words[starts[id]!] !== 0) queue[queued++] = id;
             st[id] = DONE;
             results[rtop++] = 1;
+          } else if (op === AFTER_TYPEDEF) {
+            const strong = results[--rtop]!;
+            if (b === 1 && strong === 0) {
+              results[rtop++] = 0;
+            } else {
+              queue[queued++] = id;
+              st[id] = DONE;
+              results[rtop++] = 1;
+            }
+          } else {
+            // AFTER_FUNC_PROTO: the return type and every parameter left an answer.
+            let strong = 0;
+            for (let n = infoVlen(words[starts[id]! + 1]!) + 1; n > 0; n--) strong |= results[--rtop]!;
+            results[rtop++] = strong;
+            if (b === 0) st[id] = DONE;
           }
-        } else {
-          // AFTER_FUNC_PROTO: the return type and every parameter left an answer.
-          let strong = 0;
-          for (let n = infoVlen(words[starts[id]! + 1]!) + 1; n > 0; n--) strong |= results[--rtop]!;
-          results[rtop++] = strong;
-          if (b === 0) st[id] = DONE;
-        }
-        continue;
-      }
-      // VISIT `id`, reached through a pointer when `b` is 1: answer at once, or schedule its
-      // children and what follows them.
-      if (st[id] === DONE) {
-        results[rtop++] = 1;
-        continue;
-      }
-      const kind = kinds[id] ?? 0;
-      const head = starts[id]!;
-      if (st[id] === IN_PROGRESS) {
-        if (b === 1 && (kind === Kind.Struct || kind === Kind.Union) && words[head] !== 0) {
-          results[rtop++] = 0;
           continue;
         }
-        throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
-      }
-      switch (kind) {
-        case Kind.Int:
-        case Kind.Float:
-        case Kind.Func:
-        case Kind.Var:
-        case Kind.Datasec:
-        case Kind.DeclTag:
-          st[id] = DONE;
-          results[rtop++] = 0;
-          break;
-        case Kind.Ptr: {
-          tasks[top++] = AFTER_PTR;
-          tasks[top++] = id;
-          tasks[top++] = 0;
-          top = visitChild(tasks, top, st, words[head + 2]!, 1);
-          if (top < 0) {
-            top = ~top;
-            results[rtop++] = 1;
-          }
-          break;
+        // VISIT `id`, reached through a pointer when `b` is 1: answer at once, or schedule its
+        // children and what follows them.
+        if (st[id] === DONE) {
+          results[rtop++] = 1;
+          continue;
         }
-        case Kind.Array:
-          // An array's element is complete even behind a pointer (as libbpf orders it).
-          tasks[top++] = AFTER_PLAIN;
-          tasks[top++] = id;
-          tasks[top++] = 0;
-          top = visitChild(tasks, top, st, words[head + 3]!, 0);
-          if (top < 0) {
-            top = ~top;
-            results[rtop++] = 1;
+        const kind = kinds[id] ?? 0;
+        const head = starts[id]!;
+        if (st[id] === IN_PROGRESS) {
+          if (b === 1 && (kind === Kind.Struct || kind === Kind.Union) && words[head] !== 0) {
+            results[rtop++] = 0;
+            continue;
           }
-          break;
-        case Kind.Struct:
-        case Kind.Union: {
-          if (b === 1 && words[head] !== 0) {
+          throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
+        }
+        switch (kind) {
+          case Kind.Int:
+          case Kind.Float:
+          case Kind.Func:
+          case Kind.Var:
+          case Kind.Datasec:
+          case Kind.DeclTag:
+            st[id] = DONE;
             results[rtop++] = 0;
             break;
-          }
-          st[id] = IN_PROGRESS;
-          tasks[top++] = AFTER_COMPOSITE;
-          tasks[top++] = id;
-          tasks[top++] = 0;
-          // Pushed last member first, so the first member is visited first.
-          const body = head + 3;
-          for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
-            top = visitChild(tasks, top, st, words[body + j * 3 + 1]!, 0);
+          case Kind.Ptr: {
+            tasks[top++] = AFTER_PTR;
+            tasks[top++] = id;
+            tasks[top++] = 0;
+            top = visitChild(tasks, top, st, words[head + 2]!, 1);
             if (top < 0) {
               top = ~top;
               results[rtop++] = 1;
             }
+            break;
           }
-          break;
-        }
-        case Kind.Enum:
-        case Kind.Enum64:
-        case Kind.Fwd:
-          if (words[head] !== 0 || referenced[id] === 0) queue[queued++] = id;
-          st[id] = DONE;
-          results[rtop++] = 1;
-          break;
-        case Kind.Typedef:
-          tasks[top++] = AFTER_TYPEDEF;
-          tasks[top++] = id;
-          tasks[top++] = b;
-          top = visitChild(tasks, top, st, words[head + 2]!, b);
-          if (top < 0) {
-            top = ~top;
-            results[rtop++] = 1;
-          }
-          break;
-        case Kind.Volatile:
-        case Kind.Const:
-        case Kind.Restrict:
-        case Kind.TypeTag:
-          if (b === 0) {
+          case Kind.Array:
+            // An array's element is complete even behind a pointer (as libbpf orders it).
             tasks[top++] = AFTER_PLAIN;
             tasks[top++] = id;
             tasks[top++] = 0;
-          }
-          top = visitChild(tasks, top, st, words[head + 2]!, b);
-          if (top < 0) {
-            top = ~top;
-            results[rtop++] = 1;
-          }
-          break;
-        case Kind.FuncProto: {
-          tasks[top++] = AFTER_FUNC_PROTO;
-          tasks[top++] = id;
-          tasks[top++] = b;
-          const body = head + 3;
-          for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
-            top = visitChild(tasks, top, st, words[body + j * 2 + 1]!, b);
+            top = visitChild(tasks, top, st, words[head + 3]!, 0);
             if (top < 0) {
               top = ~top;
               results[rtop++] = 1;
             }
+            break;
+          case Kind.Struct:
+          case Kind.Union: {
+            if (b === 1 && words[head] !== 0) {
+              results[rtop++] = 0;
+              break;
+            }
+            st[id] = IN_PROGRESS;
+            tasks[top++] = AFTER_COMPOSITE;
+            tasks[top++] = id;
+            tasks[top++] = 0;
+            // Pushed last member first, so the first member is visited first.
+            const body = head + 3;
+            for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
+              top = visitChild(tasks, top, st, words[body + j * 3 + 1]!, 0);
+              if (top < 0) {
+                top = ~top;
+                results[rtop++] = 1;
+              }
+            }
+            break;
           }
-          top = visitChild(tasks, top, st, words[head + 2]!, b);
-          if (top < 0) {
-            top = ~top;
+          case Kind.Enum:
+          case Kind.Enum64:
+          case Kind.Fwd:
+            if (words[head] !== 0 || referenced[id] === 0) queue[queued++] = id;
+            st[id] = DONE;
             results[rtop++] = 1;
+            break;
+          case Kind.Typedef:
+            tasks[top++] = AFTER_TYPEDEF;
+            tasks[top++] = id;
+            tasks[top++] = b;
+            top = visitChild(tasks, top, st, words[head + 2]!, b);
+            if (top < 0) {
+              top = ~top;
+              results[rtop++] = 1;
+            }
+            break;
+          case Kind.Volatile:
+          case Kind.Const:
+          case Kind.Restrict:
+          case Kind.TypeTag:
+            if (b === 0) {
+              tasks[top++] = AFTER_PLAIN;
+              tasks[top++] = id;
+              tasks[top++] = 0;
+            }
+            top = visitChild(tasks, top, st, words[head + 2]!, b);
+            if (top < 0) {
+              top = ~top;
+              results[rtop++] = 1;
+            }
+            break;
+          case Kind.FuncProto: {
+            tasks[top++] = AFTER_FUNC_PROTO;
+            tasks[top++] = id;
+            tasks[top++] = b;
+            const body = head + 3;
+            for (let j = infoVlen(words[head + 1]!) - 1; j >= 0; j--) {
+              top = visitChild(tasks, top, st, words[body + j * 2 + 1]!, b);
+              if (top < 0) {
+                top = ~top;
+                results[rtop++] = 1;
+              }
+            }
+            top = visitChild(tasks, top, st, words[head + 2]!, b);
+            if (top < 0) {
+              top = ~top;
+              results[rtop++] = 1;
+            }
+            break;
           }
-          break;
+          default:
+            throw new BtfError(`kind ${kind} has no C declaration`, { typeId: id });
         }
-        default:
-          throw new BtfError(`kind ${kind} has no C declaration`, { typeId: id });
       }
     }
-    this.queued = queued;
+    return queued;
   }
 }
 

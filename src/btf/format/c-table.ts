@@ -14,6 +14,8 @@ import type { StringTable } from '../strings.js';
 import { infoKflag, infoKind, infoVlen } from '../wire.js';
 
 const EMPTY = new Uint8Array(1);
+/** A size or alignment not asked for yet (both are -1 or more). */
+const UNKNOWN = -2;
 
 /** Every type of a spec and its bases, by ID. ID 0 is `void` (kind 0). */
 export class CTypeTable {
@@ -41,6 +43,10 @@ export class CTypeTable {
   /** Each type's own name, once looked up. */
   private readonly typeNames: (string | undefined)[];
   private readonly layout: TypeLayout;
+  /** {@link alignOf} of each type once asked, else {@link UNKNOWN}. */
+  private readonly aligns: Int32Array;
+  /** {@link resolveSize} of each type once asked, else {@link UNKNOWN} (also for sizes of 2 GiB and more, not kept). */
+  private readonly sizes: Int32Array;
 
   constructor(spec: Spec) {
     this.count = spec.nextId;
@@ -60,6 +66,8 @@ export class CTypeTable {
     const kinds = new Uint8Array(this.count);
     for (let id = 1; id < this.count; id++) kinds[id] = infoKind(this.words[this.starts[id]! + 1]!);
     this.kinds = kinds;
+    this.aligns = new Int32Array(this.count).fill(UNKNOWN);
+    this.sizes = new Int32Array(this.count).fill(UNKNOWN);
   }
 
   kind(id: number): number {
@@ -194,7 +202,14 @@ export class CTypeTable {
    * @throws {BtfError} on a reference loop (only possible in bytes changed after validation).
    */
   alignOf(id: number): number {
-    return this.layout.alignOf(id);
+    // Memoized: the writer asks for the alignment of every member's type, and most members
+    // share a few types (int, u32, list_head) that the layout would walk to each time.
+    let a = this.aligns[id]!;
+    if (a === UNKNOWN) {
+      a = this.layout.alignOf(id);
+      this.aligns[id] = a;
+    }
+    return a;
   }
 
   /**
@@ -202,6 +217,12 @@ export class CTypeTable {
    * forward declarations, functions) or its size overflows 32 bits.
    */
   resolveSize(id: number): number {
-    return this.layout.sizeOf(id);
+    // Memoized, as alignOf.
+    let size = this.sizes[id]!;
+    if (size === UNKNOWN) {
+      size = this.layout.sizeOf(id);
+      if (size <= 0x7fffffff) this.sizes[id] = size;
+    }
+    return size;
   }
 }

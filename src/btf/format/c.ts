@@ -1,7 +1,7 @@
 /**
  * The C header dump, byte for byte as `bpftool btf dump file <f> format c` prints it: the
  * `vmlinux.h` that CO-RE programs include. Every type gets a compilable C definition, in an order
- * where each struct or union follows what it embeds by value (see {@link DefinitionOrder}), with
+ * where each struct or union follows what it embeds by value (see {@link definitionOrder}), with
  * `struct foo;` forward declarations for types reached first through pointers. Anonymous structs,
  * unions and enums are written inline where they are used; explicit `type: bits;` padding members
  * and `__attribute__((packed))` reproduce layouts the natural C rules would not; a name shared by
@@ -19,7 +19,7 @@ import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
 import { NameCounter } from './c-name-counter.js';
-import { DefinitionOrder } from './c-order.js';
+import { definitionOrder } from './c-order.js';
 import { CTypeTable } from './c-table.js';
 
 /** What precedes the definitions. */
@@ -69,7 +69,6 @@ const MAX_C_NESTING = 500;
 class CWriter {
   private readonly t: CTypeTable;
   private readonly w: ByteWriter;
-  private readonly order: DefinitionOrder;
   private readonly state: Uint8Array;
   /** A forward declaration (or, for a typedef, the definition) was written ahead of time. */
   private readonly declared: Uint8Array;
@@ -115,7 +114,6 @@ class CWriter {
   constructor(table: CTypeTable, out: ByteWriter) {
     this.t = table;
     this.w = out;
-    this.order = new DefinitionOrder(table);
     this.state = new Uint8Array(table.count);
     this.state[0] = WRITTEN;
     this.declared = new Uint8Array(table.count);
@@ -128,11 +126,9 @@ class CWriter {
     this.maxSteps = 16 * table.words.length + 1_000_000;
   }
 
-  /** Writes the definitions `id` needs, then its own, skipping what earlier calls wrote. */
-  writeType(id: number): void {
-    const order = this.order;
-    const defs = order.definitionsFor(id);
-    for (let i = 0, n = order.definitionCount; i < n; i++) this.define(defs[i]!, 0);
+  /** Writes the definitions of `ids` (in {@link definitionOrder}), each with what it needs that is not written yet. */
+  writeAll(ids: Uint32Array): void {
+    for (let i = 0; i < ids.length; i++) this.define(ids[i]!, 0);
   }
 
   // ---- names ----------------------------------------------------------------------------
@@ -282,9 +278,26 @@ class CWriter {
     this.taskTop = at + 3;
   }
 
-  /** Schedules the definition of `id` inside `container`, unless `id` is written already. */
+  /**
+   * Schedules the definition of `id` inside `container`, unless `id` is written already.
+   * Pointers, qualifiers, type tags and arrays define nothing of their own, only what they refer
+   * to (and they are never marked written): the type at the end of such a chain is scheduled
+   * directly, which spares a task per link, and none at all when that type is written already.
+   * @throws {BtfError} on a chain longer than there are types (bytes changed after validation).
+   */
   private pushDefine(id: number, container: number): void {
-    if (this.state[id] !== WRITTEN) this.push(DEFINE, id, container);
+    const t = this.t;
+    const kinds = t.kinds;
+    let cur = id;
+    for (let hops = 0; ; hops++) {
+      const k = kinds[cur];
+      if (k === Kind.Array) cur = t.arrayElem(cur);
+      else if (k === Kind.Ptr || k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict || k === Kind.TypeTag) {
+        cur = t.sizeOrType(cur);
+      } else break;
+      if (hops > t.count) throw new BtfError('reference loop', { typeId: id });
+    }
+    if (this.state[cur] !== WRITTEN) this.push(DEFINE, cur, container);
   }
 
   /** One step of {@link define}: writes what `id` needs now and schedules the rest. */
@@ -327,16 +340,7 @@ class CWriter {
         }
         this.state[id] = WRITTEN;
         break;
-      case Kind.Ptr:
-      case Kind.Volatile:
-      case Kind.Const:
-      case Kind.Restrict:
-      case Kind.TypeTag:
-        this.pushDefine(t.sizeOrType(id), container);
-        break;
-      case Kind.Array:
-        this.pushDefine(t.arrayElem(id), container);
-        break;
+      // Pointers, qualifiers, type tags and arrays never get here: pushDefine looks through them.
       case Kind.Fwd:
         this.fwdDecl(id);
         w.ascii(';\n\n');
@@ -834,10 +838,11 @@ export function writeC(spec: Spec, sink: ChunkSink): void {
   for (let id = 1; id < count; id++) {
     checkRecordExtent(words, starts[id]!, id + 1 < count ? starts[id + 1]! : words.length, id);
   }
+  // Placed before anything is written: types that contain each other by value leave no output.
+  const order = definitionOrder(table);
   const w = new ByteWriter(sink);
   w.ascii(C_HEADER_PROLOGUE);
-  const writer = new CWriter(table, w);
-  for (let id = 1; id < table.count; id++) writer.writeType(id);
+  new CWriter(table, w).writeAll(order);
   w.ascii(C_HEADER_EPILOGUE);
   w.flush();
 }
