@@ -17,7 +17,7 @@
  *   repeating vmlinux's types), timed as the sum of the `--count` processes.
  *
  * Each command runs `--iters` times after one unmeasured run, tsbpf and bpftool alternately,
- * under GNU time: medians and ranges of wall-clock and of CPU (user + system, all threads). The
+ * under GNU time (tsbpf as installed: dist/cli/bin.cjs): medians and ranges of wall-clock and of CPU (user + system, all threads). The
  * machine may be shared, so CPU time is the steadier figure; the load average is printed at the
  * start and the end. Ratio = tsbpf / bpftool (below 1: tsbpf is faster). Needs `npm run build`,
  * bpftool and GNU time; the module rows need a BTF directory (`bash scripts/fetch-kernels.sh bookworm`).
@@ -38,11 +38,11 @@ const vmlinux = opt('--vmlinux', '/sys/kernel/btf/vmlinux');
 const modulesDir = opt('--modules', join(root, '.cache/kernels/bookworm/btf'));
 const count = Number(opt('--count', '20'));
 const iters = Number(opt('--iters', '7'));
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/cli/bin.cjs');
 const node = process.execPath;
 
 if (!existsSync(cli)) {
-  console.error('c-header: dist/cli/main.js does not exist (npm run build)');
+  console.error('c-header: dist/cli/bin.cjs does not exist (npm run build)');
   process.exit(2);
 }
 const load = () =>
