@@ -34,6 +34,10 @@ const result = buildSync({
   // require) get the bundle's own URL, which sits in dist/cli as main.js does.
   define: { 'import.meta.url': '__tsbpfBundleUrl' },
   banner: { js: 'const __tsbpfBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Whitespace and syntax only, names kept (stack traces still name functions): a third less
+  // to read and scan at every start, 1 to 4 ms of CPU. dist/cli/main.js is the readable entry.
+  minifyWhitespace: true,
+  minifySyntax: true,
   write: false,
   logLevel: 'warning',
 });
