@@ -3,6 +3,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
+import { ruleError } from './validate-rules.js';
 
 /** `0xeB9F` as stored by a little-endian producer. */
 export const BTF_MAGIC = 0xeb9f;
@@ -39,7 +40,7 @@ export function viewOf(bytes: Uint8Array): DataView {
  * Reads and checks the header the way the kernel's `btf_parse_hdr` does: magic (either byte order),
  * version, a header length the blob holds, sections inside the blob, 4-byte aligned type section,
  * no overlap between sections, and any header bytes past the known fields all zero.
- * @throws {BtfError} naming the offset of the faulty field.
+ * @throws {BtfRuleError} naming the offset of the faulty field and the kernel's rule.
  */
 export function parseHeader(bytes: Uint8Array): Header {
   return peekHeader(bytes, bytes.byteLength);
@@ -49,12 +50,12 @@ export function parseHeader(bytes: Uint8Array): Header {
  * Reads and checks a header (as {@link parseHeader} does) from the first bytes of a blob of
  * `size` bytes, without the rest: to learn where the sections lie before reading them (a file's
  * first 32 bytes are enough). `head` must hold the whole header (its `hdr_len` bytes).
- * @throws {BtfError} naming the offset of the faulty field, or when `head` is shorter than the
- * header it starts.
+ * @throws {BtfRuleError} naming the offset of the faulty field and the kernel's rule.
+ * @throws {BtfError} when `head` is shorter than the header it starts.
  */
 export function peekHeader(head: Uint8Array, size: number): Header {
   const bytes = head;
-  if (size < 8) throw new BtfError(`blob of ${size} bytes is too short for a BTF header`, { offset: 0 });
+  if (size < 8) throw ruleError('header-short', `blob of ${size} bytes is too short for a BTF header`, undefined, 0);
   if (bytes.byteLength < 8) {
     throw new BtfError(`${bytes.byteLength} bytes given, fewer than a BTF header's fixed part`, { offset: 0 });
   }
@@ -63,17 +64,17 @@ export function peekHeader(head: Uint8Array, size: number): Header {
   let littleEndian: boolean;
   if (magic === BTF_MAGIC) littleEndian = true;
   else if (magic === 0x9feb) littleEndian = false;
-  else throw new BtfError(`bad magic 0x${magic.toString(16).padStart(4, '0')}, want 0xeb9f`, { offset: 0 });
+  else throw ruleError('header-magic', `bad magic 0x${magic.toString(16).padStart(4, '0')}, want 0xeb9f`, undefined, 0);
 
   const version = view.getUint8(2);
-  if (version !== BTF_VERSION) throw new BtfError(`unsupported version ${version}`, { offset: 2 });
+  if (version !== BTF_VERSION) throw ruleError('header-version', `unsupported version ${version}`, undefined, 2);
   const flags = view.getUint8(3);
-  if (flags !== 0) throw new BtfError(`unsupported flags 0x${flags.toString(16)}`, { offset: 3 });
+  if (flags !== 0) throw ruleError('header-flags', `unsupported flags 0x${flags.toString(16)}`, undefined, 3);
 
   const hdrLen = view.getUint32(4, littleEndian);
-  if (hdrLen < HEADER_SIZE) throw new BtfError(`header length ${hdrLen} is below ${HEADER_SIZE}`, { offset: 4 });
+  if (hdrLen < HEADER_SIZE) throw ruleError('header-length', `header length ${hdrLen} is below ${HEADER_SIZE}`, undefined, 4);
   if (hdrLen > size) {
-    throw new BtfError(`header length ${hdrLen} overruns the ${size}-byte blob`, { offset: 4 });
+    throw ruleError('header-length', `header length ${hdrLen} overruns the ${size}-byte blob`, undefined, 4);
   }
   if (hdrLen > bytes.byteLength) {
     throw new BtfError(`header length ${hdrLen} is past the ${bytes.byteLength} bytes given`, { offset: 4 });
@@ -82,7 +83,7 @@ export function peekHeader(head: Uint8Array, size: number): Header {
   // "unknown tail is zero" rule, so a newer producer's section is never silently ignored.
   const known = hdrLen >= HEADER_SIZE_LAYOUT ? HEADER_SIZE_LAYOUT : HEADER_SIZE;
   for (let i = known; i < hdrLen; i++) {
-    if (view.getUint8(i) !== 0) throw new BtfError('unknown non-zero header field', { offset: i });
+    if (view.getUint8(i) !== 0) throw ruleError('header-unknown', 'unknown non-zero header field', undefined, i);
   }
 
   const u32 = (off: number) => view.getUint32(off, littleEndian);
@@ -95,17 +96,27 @@ export function peekHeader(head: Uint8Array, size: number): Header {
   const payload = size - hdrLen;
 
   const section = (name: string, off: number, len: number, field: number) => {
+    if (off > payload) {
+      throw ruleError('section-offset', `${name} section at ${off} starts past the ${payload}-byte payload`, undefined, field);
+    }
     if (off + len > payload) {
-      throw new BtfError(`${name} section [${off}, ${off + len}) overruns the ${payload}-byte payload`, {
-        offset: field,
-      });
+      throw ruleError(
+        'section-length',
+        `${name} section [${off}, ${off + len}) overruns the ${payload}-byte payload`,
+        undefined,
+        field + 4,
+      );
     }
   };
   section('type', typeOff, typeLen, 8);
   section('string', strOff, strLen, 16);
   if (layoutLen > 0) section('layout', layoutOff, layoutLen, 24);
-  if (typeOff % 4 !== 0) throw new BtfError(`type section offset ${typeOff} is not 4-byte aligned`, { offset: 8 });
-  if (typeLen % 4 !== 0) throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, { offset: 12 });
+  if (typeOff % 4 !== 0)
+    throw ruleError('type-section-align', `type section offset ${typeOff} is not 4-byte aligned`, undefined, 8);
+  // The kernel reads the last whole words as a record and refuses the rest as one cut short.
+  if (typeLen % 4 !== 0) {
+    throw ruleError('record-truncated', `type section length ${typeLen} is not a multiple of 4`, undefined, 12);
+  }
 
   const ranges = [
     { name: 'type', off: typeOff, len: typeLen },
@@ -117,11 +128,13 @@ export function peekHeader(head: Uint8Array, size: number): Header {
       const a = ranges[i]!;
       const b = ranges[j]!;
       if (a.off < b.off + b.len && b.off < a.off + a.len) {
-        throw new BtfError(`${a.name} and ${b.name} sections overlap`, { offset: 8 });
+        throw ruleError('section-overlap', `${a.name} and ${b.name} sections overlap`, undefined, 8);
       }
     }
   }
-  if (layoutLen % 4 !== 0) throw new BtfError(`layout section length ${layoutLen} is not a multiple of 4`, { offset: 28 });
+  if (layoutLen % 4 !== 0) {
+    throw ruleError('layout-section', `layout section length ${layoutLen} is not a multiple of 4`, undefined, 28);
+  }
 
   return {
     littleEndian,

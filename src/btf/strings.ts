@@ -3,9 +3,9 @@
  * below the base's string length address the base's table; the split's own table follows.
  * @module
  */
-import { BtfError } from '../errors.js';
 import { decodeUtf8 } from '../internal/utf8.js';
 import { longestString } from './string-bounds.js';
+import { ruleError } from './validate-rules.js';
 
 /** Strings up to this long are returned without consulting {@link longestString}. */
 const SHORT_STRING = 256;
@@ -21,7 +21,7 @@ export class StringTable {
   readonly end: number;
 
   /**
-   * @throws {BtfError} when the section breaks the kernel's rules: a base table must start with
+   * @throws {BtfRuleError} when the section breaks the kernel's rules: a base table must start with
    * NUL (offset 0 is the empty name), every table must end with NUL.
    */
   constructor(bytes: Uint8Array, base: StringTable | undefined, sectionOffset: number) {
@@ -30,16 +30,31 @@ export class StringTable {
     this.start = base ? base.end : 0;
     this.end = this.start + bytes.byteLength;
     if (bytes.byteLength === 0) {
-      if (!base) throw new BtfError('string section is empty; it must hold at least the empty name', { offset: sectionOffset });
+      if (!base) {
+        throw ruleError(
+          'string-section-empty',
+          'string section is empty; it must hold at least the empty name',
+          undefined,
+          sectionOffset,
+        );
+      }
       return;
     }
     if (!base && bytes[0] !== 0) {
-      throw new BtfError("string section does not start with NUL: this looks like split BTF (a module's); open it on its base", {
-        offset: sectionOffset,
-      });
+      throw ruleError(
+        'string-section-start',
+        "string section does not start with NUL: this looks like split BTF (a module's); open it on its base",
+        undefined,
+        sectionOffset,
+      );
     }
     if (bytes[bytes.byteLength - 1] !== 0) {
-      throw new BtfError('string section is not NUL-terminated', { offset: sectionOffset + bytes.byteLength - 1 });
+      throw ruleError(
+        'string-section-end',
+        'string section is not NUL-terminated',
+        undefined,
+        sectionOffset + bytes.byteLength - 1,
+      );
     }
   }
 

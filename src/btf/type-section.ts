@@ -3,9 +3,9 @@
  * read fields in place. Nothing here allocates per type.
  * @module
  */
-import { BtfError } from '../errors.js';
 import type { Header } from './header.js';
 import { Kind } from './kinds.js';
+import { ruleError } from './validate-rules.js';
 import { BODY_AT, ITEM_WORDS, infoKind, infoVlen, isKnownKind, TYPE_RECORD_SIZE } from './wire.js';
 
 export { TYPE_RECORD_SIZE } from './wire.js';
@@ -52,7 +52,7 @@ function hostWords(view: DataView, header: Header): Uint32Array {
  * {@link recordWordsSlow}: opening every module of a kernel runs it thousands of times on short
  * sections, and a loop inside a constructor was optimized on entry (OSR) and then thrown away at
  * the code after it, over and over.
- * @throws {BtfError} naming the type ID and offset of the first bad record.
+ * @throws {BtfRuleError} naming the type ID and offset of the first bad record and the rule.
  */
 function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): Uint32Array {
   const end = words.length;
@@ -103,13 +103,13 @@ for (let k = 0; k < 128; k++) {
 /**
  * Words of the record at word `w` for what the fast path of {@link indexRecords} leaves: kinds
  * sized by the layout section, and every fault.
- * @throws {BtfError} naming type `id` and the record's offset.
+ * @throws {BtfRuleError} naming type `id` and the record's offset.
  */
 function recordWordsSlow(words: Uint32Array, w: number, layout: readonly KindLayout[], typeOff: number, id: number): number {
   const end = words.length;
   const at = typeOff + w * 4;
   if (end - w < 3) {
-    throw new BtfError(`record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, { typeId: id, offset: at });
+    throw ruleError('record-truncated', `record truncated: ${(end - w) * 4} bytes left, want ${TYPE_RECORD_SIZE}`, id, at);
   }
   const info = words[w + 1] as number;
   const kind = infoKind(info);
@@ -119,16 +119,13 @@ function recordWordsSlow(words: Uint32Array, w: number, layout: readonly KindLay
     size = ((BODY_AT[kind] as number) + vlen * (ITEM_WORDS[kind] as number)) * 4;
   } else {
     const l = layout[kind];
-    if (kind === Kind.Unknown || !l) throw new BtfError(`unknown kind ${kind}`, { typeId: id, offset: at });
+    if (kind === Kind.Unknown || !l) throw ruleError('kind-unknown', `unknown kind ${kind}`, id, at + 4);
     size = TYPE_RECORD_SIZE + l.infoSize + vlen * l.elemSize;
     if (size % 4 !== 0)
-      throw new BtfError(`layout of kind ${kind} gives a record of ${size} bytes, not whole words`, {
-        typeId: id,
-        offset: at,
-      });
+      throw ruleError('layout-section', `layout of kind ${kind} gives a record of ${size} bytes, not whole words`, id, at);
   }
   if (w * 4 + size > end * 4) {
-    throw new BtfError(`record of ${size} bytes (vlen ${vlen}) overruns the type section`, { typeId: id, offset: at });
+    throw ruleError('record-truncated', `record of ${size} bytes (vlen ${vlen}) overruns the type section`, id, at);
   }
   return size >>> 2;
 }
@@ -150,7 +147,7 @@ export class TypeSection {
    * Walks the section once, checking that every record's kind is known (or described by the
    * layout section) and that its vlen items fit in the section.
    * @param firstId ID of the first own type, for error messages.
-   * @throws {BtfError} naming the type ID and offset of the first bad record.
+   * @throws {BtfRuleError} naming the type ID and offset of the first bad record and the rule.
    */
   constructor(view: DataView, header: Header, firstId: number) {
     this.littleEndian = header.littleEndian;

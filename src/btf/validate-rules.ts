@@ -17,7 +17,10 @@ import { BtfRuleError } from '../errors.js';
 /** A rule: its level, and the line the kernel's verifier log ends with when it refuses. */
 export interface BtfRule {
   readonly level: 'format' | 'loadable';
-  /** The kernel's wording (the end of its log line), or `undefined` where it logs none. */
+  /**
+   * The kernel's wording (the end of its log line), or `undefined` where it logs none or only
+   * numbers (`meta_left:4 meta_needed:12` for a truncated record).
+   */
   readonly kernel: string | undefined;
 }
 
@@ -26,6 +29,24 @@ const l = (kernel: string | undefined): BtfRule => ({ level: 'loadable', kernel 
 
 /** Every rule, by identifier. */
 export const BTF_RULES = {
+  // The blob's header and sections as a whole (btf_parse_hdr, btf_check_sec_info,
+  // btf_parse_str_sec, btf_parse_type_sec, btf_check_all_metas): thrown while a spec is opened.
+  'header-short': f('hdr_len not found'),
+  'header-length': f('btf_header not found'),
+  'header-magic': f('Invalid magic'),
+  'header-version': f('Unsupported version'),
+  'header-flags': f('Unsupported flags'),
+  'header-unknown': f('Unsupported btf_header'),
+  'section-offset': f('Invalid section offset'),
+  'section-length': f('Total section length too long'),
+  'section-overlap': f('Section overlap found'),
+  'type-section-align': f('Unaligned type_off'),
+  'layout-section': f(undefined),
+  'string-section-empty': f('Invalid string section'),
+  'string-section-start': f('Invalid string section'),
+  'string-section-end': f('Invalid string section'),
+  'record-truncated': f(undefined),
+  'kind-unknown': f('Invalid kind'),
   // Record metadata (btf_check_meta and each kind's check_meta).
   'name-offset': f('Invalid name_offset'),
   'name-not-string-start': f(undefined),
@@ -108,12 +129,19 @@ export type BtfRuleId = keyof typeof BTF_RULES;
  * The error for a broken rule: `detail` says what is wrong in tsbpf's words, the kernel's follow.
  * `arg` fills the `N` of the kernel's `Invalid arg#N`.
  */
-export function ruleError(rule: BtfRuleId, detail: string, typeId?: number, offset?: number, arg?: number): BtfRuleError {
+export function ruleError(
+  rule: BtfRuleId,
+  detail: string,
+  typeId?: number,
+  offset?: number,
+  arg?: number,
+  cause?: unknown,
+): BtfRuleError {
   const r: BtfRule = BTF_RULES[rule];
   const kernel =
     r.kernel === undefined ? '' : ` (kernel: "${arg !== undefined ? r.kernel.replace(/N$/, String(arg)) : r.kernel}")`;
   const where: { typeId?: number; offset?: number } = {};
   if (typeId !== undefined) where.typeId = typeId;
   if (offset !== undefined) where.offset = offset;
-  return new BtfRuleError(rule, r.level, `${detail}${kernel}`, where);
+  return new BtfRuleError(rule, r.level, `${detail}${kernel}`, where, cause === undefined ? undefined : { cause });
 }

@@ -19,7 +19,10 @@ describe('CLI messages', () => {
     writeFileSync(path, 'x');
     const r = await cli('btf', 'dump', 'file', path);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `tsbpf: ${JSON.stringify(path)}: offset 0: blob of 1 bytes is too short for a BTF header`);
+    assert.equal(
+      r.stderr,
+      `tsbpf: ${JSON.stringify(path)}: offset 0: blob of 1 bytes is too short for a BTF header (kernel: "hdr_len not found")`,
+    );
     const usage = await cli('bad\nword');
     assert.equal(usage.code, 2);
     assert.equal(usage.stderr.split('\n').length, 1);
@@ -34,7 +37,7 @@ describe('CLI messages', () => {
     assert.equal(debug.code, 1);
     assert.deepEqual(debug.stderr.split('\n'), [
       plain.stderr,
-      'tsbpf: caused by: BtfError: offset 0: blob of 1 bytes is too short for a BTF header',
+      'tsbpf: caused by: BtfRuleError: offset 0: blob of 1 bytes is too short for a BTF header (kernel: "hdr_len not found")',
     ]);
   });
 

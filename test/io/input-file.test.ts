@@ -79,7 +79,8 @@ describe('input files', () => {
     assert.equal(readInput(path, btfFileLength).byteLength, 64);
     assert.throws(
       () => loadSpecFile(path),
-      (e: unknown) => e instanceof BtfError && e.message === `${path}: offset 0: bad magic 0x0000, want 0xeb9f`,
+      (e: unknown) =>
+        e instanceof BtfError && e.message === `${path}: offset 0: bad magic 0x0000, want 0xeb9f (kernel: "Invalid magic")`,
     );
   });
 
