@@ -176,7 +176,7 @@ export function candidatesIn(spec: Spec, essential: string, kind: TypeKind | rea
 }
 
 /** Byte length of the essential part of the name at `bytes[start, end)` (see {@link essentialNameLength}). */
-function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
+export function essentialBytes(bytes: Uint8Array, start: number, end: number): number {
   for (let i = end - 5; i >= start; i--) {
     if (
       bytes[i] !== UNDERSCORE &&

@@ -4,11 +4,11 @@
  * the module is decoded or its type records must be searched.
  * @module
  */
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { type Header, parseHeader, peekHeader } from '../btf/header.js';
 import { btfSectionOf, isElf } from '../btf/load.js';
 import { inObject, NotFoundError, TsbpfError } from '../errors.js';
-import { openInput } from '../io/input-file.js';
+import { type InputFile, openInput } from '../io/input-file.js';
 import { btfFileLength } from './btf-file.js';
 
 /** A module's split BTF, partly or wholly in memory. */
@@ -67,17 +67,17 @@ const HEAD = 32;
  * @throws {NotFoundError} if the file is gone. @throws {BtfError} / {@link ElfError} if malformed.
  */
 export function readModuleFile(name: string, path: string): ModuleBlob {
-  let fd: number;
+  let file: InputFile;
   try {
     // Without blocking, and only a regular file: a FIFO or a device must not hang a lookup.
-    fd = openInput(path).fd;
+    file = openInput(path);
   } catch (err) {
     throw err instanceof TsbpfError ? err : ioError(path, err);
   }
+  const fd = file.fd;
   try {
-    const st = fstatSync(fd);
-    const size = st.size;
-    const stamp = `${st.ino}:${size}:${st.mtimeMs}`;
+    const size = file.stat.size;
+    const stamp = `${file.stat.ino}:${size}:${file.stat.mtimeMs}`;
     const head = pread(fd, Math.min(size, HEAD), 0);
     const whole = (): ModuleBlob => {
       // No further than a raw header declares: a large file that is not BTF is not read whole.
@@ -111,7 +111,7 @@ export function readModuleFile(name: string, path: string): ModuleBlob {
     if (err instanceof TsbpfError) throw inObject(err, path);
     throw ioError(path, err);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 

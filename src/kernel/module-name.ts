@@ -15,6 +15,8 @@ const SUFFIXES = ['.ko', '.btf', '.o'];
  * `.br`) and then without `.ko`, `.btf` or `.o`. A name that would become empty is kept.
  */
 export function moduleNameOf(path: string): string {
+  // The usual case, a sysfs name (`veth`): nothing to strip.
+  if (!path.includes('.') && !path.includes('/')) return path;
   let name = basename(path);
   for (const ext of COMPRESSION) {
     if (name.endsWith(ext) && name.length > ext.length) {

@@ -17,7 +17,7 @@ import { KIND_BY_NUMBER, kindNumber, type Type, type TypeKind } from '../btf/typ
 import { walkRecords } from '../btf/wire.js';
 import { candidatesIn, essentialName, essentialNameLength } from '../core/candidates.js';
 import type { ModuleCache, ModuleEntry } from './module-cache.js';
-import { needleOf, stringOffsets } from './string-search.js';
+import { essentialOffsets, needleOf, stringOffsets } from './string-search.js';
 
 /** A type found by name, with the BTF object that holds it. */
 export interface TypeMatch {
@@ -199,16 +199,14 @@ export class NameSearch {
   /** {@link modulesForEssentialName} by a byte search of each string section, nothing indexed. */
   #scanForEssentialName(essential: string): string[] {
     const cache = this.#cache;
-    const exact = needleOf(essential);
-    const flavoured = needleOf(`${essential}___`).subarray(0, -1);
-    const holds = (strings: Uint8Array): number[] =>
-      stringOffsets(strings, exact).concat(flavouredOffsets(strings, flavoured, essential));
+    // One search for the name's bytes finds `essential` and `essential___flavour` alike.
+    const prefix = needleOf(essential).subarray(0, -1);
     const out = new Map<string, number[]>();
     for (const m of cache.names()) {
       const strings = cache.strings(cache.entry(m));
-      if (strings && holds(strings).length > 0) out.set(m, []);
+      if (strings && essentialOffsets(strings, prefix, true).length > 0) out.set(m, []);
     }
-    this.#addBaseReferrers(holds(cache.vmlinux().strings.bytes), out);
+    this.#addBaseReferrers(essentialOffsets(cache.vmlinux().strings.bytes, prefix), out);
     return [...out.keys()].sort(byName);
   }
 
@@ -380,23 +378,6 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
     if (same) return i;
   }
   return -1;
-}
-
-/**
- * The offsets in a string section of the strings that start with `prefix` (`essential___`)
- * and whose essential name is `essential`.
- */
-function flavouredOffsets(section: Uint8Array, prefix: Uint8Array, essential: string): number[] {
-  const out: number[] = [];
-  const hay = Buffer.isBuffer(section) ? section : Buffer.from(section.buffer, section.byteOffset, section.byteLength);
-  for (let p = hay.indexOf(prefix); p >= 0; p = hay.indexOf(prefix, p + 1)) {
-    if (p > 0 && hay[p - 1] !== 0) continue;
-    let end = hay.indexOf(0, p + prefix.byteLength);
-    if (end < 0) end = hay.byteLength;
-    const name = UTF8.decode(hay.subarray(p, end));
-    if (name.slice(0, essentialNameLength(name)) === essential) out.push(p);
-  }
-  return out;
 }
 
 /** Orders names by code unit (byte order for ASCII names), whatever the locale. */
