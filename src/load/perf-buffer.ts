@@ -25,6 +25,7 @@ import { type Mapping, Prot, syscallImpl } from '../sys/ffi.js';
 import { MapType } from '../sys/map-type.js';
 import { ioctl, mmapFd, PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PerfIoctl, PerfType, perfEventOpen } from '../sys/perf.js';
 import type { BpfMap } from './map.js';
+import { pageSize } from './page-size.js';
 import { possibleCpus } from './possible-cpus.js';
 
 /** `struct perf_event_mmap_page` fields read here. */
@@ -57,6 +58,7 @@ export type PerfSampleCallback = (view: DataView, offset: number, length: number
 export interface PerfBufferOptions {
   /** Data pages per CPU, a power of two (default 8). */
   pages?: number;
+  /** Page size of this machine (default: the system's, {@link pageSize}). */
   pageSize?: number;
   /** How long one wait lasts before the reader checks whether it was closed (default 100 ms). */
   waitMs?: number;
@@ -123,7 +125,7 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
     if (map.type !== MapType.PERF_EVENT_ARRAY) throw new TsbpfError(`${map}: not a perf event array`);
     const pages = options.pages ?? 8;
     if (pages < 1 || (pages & (pages - 1)) !== 0) throw new TsbpfError(`perf buffer: ${pages} pages is not a power of two`);
-    const page = options.pageSize ?? 4096;
+    const page = options.pageSize ?? pageSize();
     this.map = map;
     this.#waitMs = options.waitMs ?? 100;
     this.#batchBytes = Math.max(8, options.batchBytes ?? 64 << 10);

@@ -47,6 +47,7 @@ import { type Mapping, Prot, syscallImpl } from '../sys/ffi.js';
 import { MapType } from '../sys/map-type.js';
 import { mmapFd } from '../sys/perf.js';
 import type { BpfMap } from './map.js';
+import { pageSize } from './page-size.js';
 
 // `BPF_RINGBUF_BUSY_BIT` is the sign bit of the header word read as an `int32`: busy is `< 0`.
 /** `BPF_RINGBUF_DISCARD_BIT`. */
@@ -80,7 +81,7 @@ interface RingBatch {
 
 /** Options of {@link RingBufferReader}. */
 export interface RingBufferOptions {
-  /** Page size of this machine (default 4096). */
+  /** Page size of this machine (default: the system's, {@link pageSize}). */
   pageSize?: number;
   /** How long one wait lasts before the reader checks whether it was closed (default 100 ms). */
   waitMs?: number;
@@ -116,7 +117,7 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
    */
   constructor(map: BpfMap, options: RingBufferOptions = {}) {
     if (map.type !== MapType.RINGBUF) throw new TsbpfError(`${map}: not a ring buffer`);
-    const page = options.pageSize ?? 4096;
+    const page = options.pageSize ?? pageSize();
     const size = map.maxEntries;
     this.map = map;
     this.size = size;

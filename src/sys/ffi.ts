@@ -51,6 +51,8 @@ export interface SyscallImpl {
    * Optional, as {@link SyscallImpl.perfEventOpen}.
    */
   setsockopt?(fd: number, level: number, name: number, value: Uint8Array): number;
+  /** `sysconf(_SC_PAGESIZE)`. Optional: callers read the page size elsewhere first. */
+  pageSize?(): number;
 }
 
 /** Shared memory mapped from a descriptor (a ring buffer, a perf buffer). */
@@ -95,11 +97,14 @@ type IoctlFn = (fd: number, request: number, arg: number) => number;
 type MmapFn = (addr: null, length: number, prot: number, flags: number, fd: number, offset: number) => unknown;
 type MunmapFn = (addr: unknown, length: number) => number;
 type SetsockoptFn = (fd: number, level: number, name: number, value: Uint8Array, length: number) => number;
+type SysconfFn = (name: number) => number;
 type PollFn = ((fds: Uint8Array, n: number, timeout: number) => number) & {
   async(fds: Uint8Array, n: number, timeout: number, done: (err: unknown, r: number) => void): void;
 };
 
 const MAP_SHARED = 1;
+/** glibc's `_SC_PAGESIZE` on Linux. */
+const SC_PAGESIZE = 30;
 const POLLIN = 1;
 
 class NativeSyscalls implements SyscallImpl {
@@ -113,6 +118,7 @@ class NativeSyscalls implements SyscallImpl {
   #munmap: MunmapFn | undefined;
   #poll: PollFn | undefined;
   #setsockopt: SetsockoptFn | undefined;
+  #sysconf: SysconfFn | undefined;
   readonly #libc: ReturnType<Koffi['load']>;
 
   constructor() {
@@ -210,6 +216,11 @@ class NativeSyscalls implements SyscallImpl {
     ) as SetsockoptFn;
     const r = this.#setsockopt(fd, level, name, value, value.byteLength);
     return r < 0 ? -this.#koffi.errno() : r;
+  }
+
+  pageSize(): number {
+    this.#sysconf ??= this.#libc.func('long sysconf(int name)') as SysconfFn;
+    return this.#sysconf(SC_PAGESIZE);
   }
 
   /** Writes the address of every pointer target (depth first, so nested structs are ready). */
