@@ -2,16 +2,24 @@
  * The ring buffer reader on a real ring: records written by a program (run with
  * BPF_PROG_TEST_RUN) come out whole and in order as the positions wrap many times around a small
  * ring, including records that run past the ring's end, with discarded records skipped; through
- * every way of reading (consume, drain, takeBatch, the async iterator).
+ * every way of reading (consume, drain, takeBatch, the async iterator). A record still being
+ * written (its header's busy bit set) stops the reader until the program commits it.
  */
 import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type { Instruction } from '../../src/asm/instruction.js';
+import { Collection } from '../../src/load/collection.js';
 import { BpfMap } from '../../src/load/map.js';
+import { pageSize } from '../../src/load/page-size.js';
 import { Program } from '../../src/load/program.js';
 import { RingBufferReader } from '../../src/load/ring-buffer.js';
+import { Prot } from '../../src/sys/ffi.js';
 import { MapType } from '../../src/sys/map-type.js';
+import { mmapFd } from '../../src/sys/perf.js';
 import { ProgType } from '../../src/sys/prog-type.js';
+import { ROOT, readFixture } from '../fixtures.js';
 import { canBpf, openFds } from './support.js';
 
 const i = (code: number, dst = 0, src = 0, off = 0, imm = 0): Instruction => ({ code, dst, src, off, imm });
@@ -219,4 +227,57 @@ test('ring buffer: stopping early leaves the rest in the ring', { skip: canBpf()
     0,
   );
   assert.deepEqual(reader.takeBatch(), []);
+});
+
+test('ring buffer: a record still being written (busy bit) stops the reader until it is committed', {
+  skip: canBpf(),
+}, async () => {
+  // ringbuf-busy.bpf.c: each run reserves a record, zeroes it, reads the clock `spins` times and
+  // only then fills it (words 1..8) and submits it.
+  using c = Collection.load(readFixture(join(ROOT, 'test/fixtures/bpf/load/ringbuf-busy.bpf.o')), {
+    name: 'ringbuf-busy.bpf.o',
+    constants: { spins: 200_000 },
+  });
+  const ring = c.maps.get('ring')!;
+  const prog = c.programs.get('slow_writer')!;
+  using reader = new RingBufferReader(ring);
+  // The test's own view of the ring's data pages, to read the header at the consumer position.
+  const page = pageSize();
+  const data = mmapFd(ring.fd, page + 2 * ring.maxEntries, Prot.READ, page, 'ring data');
+  const headers = new Int32Array(data.buffer, page, (2 * ring.maxEntries) / 4);
+  try {
+    // The program runs in a worker thread (BPF_PROG_TEST_RUN blocks its caller); this one reads.
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const testRun = new URL('../../src/sys/test-run.js', import.meta.url).href;
+    const worker = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       import(workerData.testRun)
+         .then((m) => m.progTestRun(workerData.fd, { data: new Uint8Array(64), repeat: workerData.repeat }))
+         .finally(() => { Atomics.store(workerData.flag, 0, 1); });`,
+      { eval: true, workerData: { testRun, fd: prog.fd.raw, repeat: 40, flag } },
+    );
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    let delivered = 0;
+    let busyMet = 0;
+    const check = (view: DataView, offset: number, length: number) => {
+      assert.equal(length, 64);
+      for (let j = 0; j < 8; j++) assert.equal(view.getBigUint64(offset + j * 8, true), BigInt(j + 1), `word ${j}`);
+      delivered++;
+    };
+    const deadline = Date.now() + 60_000;
+    while (Atomics.load(flag, 0) === 0 && Date.now() < deadline) {
+      reader.consume(check);
+      const at = (reader.consumerPosition % ring.maxEntries) / 4;
+      // The reader stopped at a reserved record: its header has the busy bit (the sign bit).
+      if (reader.pending > 0 && Atomics.load(headers, at) < 0) busyMet++;
+    }
+    await exited;
+    reader.consume(check);
+    assert.equal(Atomics.load(flag, 0), 1, 'the program ran to the end');
+    assert.equal(reader.pending, 0);
+    assert.equal(delivered, 40, 'every run reserved and submitted one record');
+    assert.ok(busyMet > 0, 'the reader met a busy record');
+  } finally {
+    data.unmap();
+  }
 });
