@@ -82,14 +82,18 @@ export function sameEssentialName(a: string, b: string): boolean {
   return n === essentialNameLength(b) && a.slice(0, n) === b.slice(0, n);
 }
 
-/** One spec's own types grouped by kind, for name scans that read only the records of a kind. */
-interface KindGroups {
-  /** Kind number → where its group starts in {@link order} (and ends, at `first[kind + 1]`). */
-  readonly first: Int32Array;
-  /** Local indices, by kind, ascending within each kind. */
+/** One spec's own types of one kind, for name scans that read only the records of that kind. */
+interface KindGroup {
+  /** Local indices of the kind's types, ascending. */
   readonly order: Int32Array;
-  /** Kind number → the name offsets of its group's types, in the group's order (filled on first use). */
-  readonly names: (Uint32Array | undefined)[];
+  /** Their name offsets, in the same order. */
+  readonly names: Uint32Array;
+}
+
+/** Per spec: the groups of the kinds asked for so far, and its string tables. */
+interface KindGroups {
+  /** Kind number → its group, made on the first question about the kind. */
+  readonly byKind: (KindGroup | undefined)[];
   /** String tables from the root base up: a name offset falls in exactly one of them. */
   readonly tables: readonly StringTable[];
 }
@@ -97,25 +101,30 @@ interface KindGroups {
 /** Per spec: its types by kind. */
 const kindGroups = new WeakMap<Spec, KindGroups>();
 
-/** Kind numbers as the wire layout reads them (7 bits; the layout section may describe new ones). */
-const KIND_SLOTS = 128;
-
-function groupsOf(spec: Spec): KindGroups {
+/**
+ * The group of `kindNo` in `spec`: one pass over the info words, made when the kind is first
+ * asked about (a relocation asks about two or three kinds of the twenty, a cold process pays
+ * only for those).
+ */
+function groupOf(spec: Spec, kindNo: number): KindGroup {
   let groups = kindGroups.get(spec);
-  if (groups) return groups;
+  if (!groups) {
+    const tables: StringTable[] = [];
+    for (let t: StringTable | undefined = spec.strings; t; t = t.base) tables.unshift(t);
+    groups = { byKind: [], tables };
+    kindGroups.set(spec, groups);
+  }
+  let group = groups.byKind[kindNo];
+  if (group) return group;
   const { words, starts, count } = spec.section;
-  // A counting sort by kind: two passes over the info words.
-  const first = new Int32Array(KIND_SLOTS + 1);
-  for (let i = 0; i < count; i++) first[infoKind(words[starts[i]! + 1]!) + 1]!++;
-  for (let k = 1; k <= KIND_SLOTS; k++) first[k]! += first[k - 1]!;
-  const fill = first.slice(0, KIND_SLOTS);
   const order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[fill[infoKind(words[starts[i]! + 1]!)]!++] = i;
-  const tables: StringTable[] = [];
-  for (let t: StringTable | undefined = spec.strings; t; t = t.base) tables.unshift(t);
-  groups = { first, order, names: [], tables };
-  kindGroups.set(spec, groups);
-  return groups;
+  let n = 0;
+  for (let i = 0; i < count; i++) if (infoKind(words[starts[i]! + 1]!) === kindNo) order[n++] = i;
+  const names = new Uint32Array(n);
+  for (let p = 0; p < n; p++) names[p] = words[starts[order[p]!]!]!;
+  group = { order: order.slice(0, n), names };
+  groups.byKind[kindNo] = group;
+  return group;
 }
 
 /**
@@ -132,22 +141,14 @@ export function candidatesIn(spec: Spec, essential: string, kind: TypeKind | rea
   if (essential === '') return [];
   const kindNo = kindNumber(kind);
   if (kindNo === 0) return [];
-  const groups = groupsOf(spec);
-  const from = groups.first[kindNo]!;
-  const n = groups.first[kindNo + 1]! - from;
-  let names = groups.names[kindNo];
-  if (!names) {
-    const { words, starts } = spec.section;
-    names = new Uint32Array(n);
-    for (let p = 0; p < n; p++) names[p] = words[starts[groups.order[from + p]!]!]!;
-    groups.names[kindNo] = names;
-  }
+  const { order, names } = groupOf(spec, kindNo);
+  const n = names.length;
   const q = encodeUtf8(essential);
   const len = q.length;
   const first = q[0]!;
   // A name equal to `essential` is a candidate only if `essential` has no flavour itself.
   const exact = essentialNameLength(essential) === essential.length;
-  const tables = groups.tables;
+  const tables = kindGroups.get(spec)!.tables;
   const out: Type[] = [];
   for (let p = 0; p < n; p++) {
     const off = names[p]!;
@@ -170,7 +171,7 @@ export function candidatesIn(spec: Spec, essential: string, kind: TypeKind | rea
       const end = bytes.indexOf(0, at + len);
       if (essentialBytes(bytes, at, end < 0 ? bytes.length : end) !== len) continue;
     }
-    out.push(spec.mustTypeById(spec.firstId + groups.order[from + p]!));
+    out.push(spec.mustTypeById(spec.firstId + order[p]!));
   }
   return out;
 }
