@@ -10,6 +10,15 @@
  *
  * Several files ({@link writeOutputs}) appear together or not at all. A terminating signal
  * during a write removes the temporary files (see temp-files.ts).
+ *
+ * What this promises is atomicity, not durability: a reader, a failed write or a killed process
+ * never sees or leaves a partial output, and an input is never overwritten. The temporary file
+ * is not `fsync`ed before the rename: clang writes its outputs the same way (a temporary file
+ * renamed into place, never synced) and bpftool writes in place without a sync (both checked
+ * with strace). Outputs here are derived data a command can make again, and waiting for the
+ * disk (a few to tens of milliseconds, more on a busy disk) on every command would buy only
+ * survival of a power loss: after a crash of the machine itself, an output written just before
+ * may be missing or empty, as with those tools. Callers who need more sync the file themselves.
  * @module
  */
 import {
@@ -18,7 +27,6 @@ import {
   fchmodSync,
   fchownSync,
   fstatSync,
-  fsyncSync,
   linkSync,
   lstatSync,
   openSync,
@@ -199,7 +207,6 @@ async function writeTemp(plan: OutputPlan & { kind: 'file' }, bytes: Uint8Array)
       fchmodSync(fd, old.mode & 0o7777);
     }
     await writeAllTo(fd, bytes);
-    fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     return tmp;
