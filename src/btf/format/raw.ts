@@ -79,19 +79,24 @@ const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
 function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   let s = d.strs;
   let i = off - d.strStart;
-  let longest = d.strsLongest;
+  let bound = d.strsBound;
   if (i < 0 || i >= s.length) {
     // A base's string (split BTF), or an offset past every table (an unvalidated spec).
     const t = d.strings.tableOf(off);
     if (!t) return put(b, p, INVALID);
     s = t.bytes;
     i = off - t.start;
-    longest = longestString(s);
+    bound = longestString(s);
   }
   const limit = d.nameLimit;
-  // Bounded by the longest string validation saw, should the bytes have changed since.
-  const stop = i + longest;
-  for (let c = s[i]!; c > 0 && i < stop; c = s[++i]!) {
+  let stop = i + bound;
+  for (let c = s[i]!; c > 0; c = s[++i]!) {
+    if (i >= stop) {
+      // The provisional bound reached (dump-buffer.ts, NAME_PROBE): measure, or cut the name.
+      if (s !== d.strs || !d.strsProvisional) break;
+      stop += d.measureStrs() - bound;
+      if (i >= stop) break;
+    }
     if (p >= limit) {
       d.flush(p);
       p = 0;
