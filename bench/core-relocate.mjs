@@ -8,8 +8,10 @@
  *
  *   node bench/core-relocate.mjs [--dir DIR] [--iters N] [OBJECT-NAME...]
  *
- * Cold: a new process per object: `tsbpf core explain OBJ --btf-dir DIR --json` against
- * `bpftool gen min_core_btf DIR/vmlinux OUT OBJ`, median wall-clock time of `--iters` runs. Note
+ * Cold: a new process per object: `tsbpf core explain OBJ --btf-dir DIR --json` (the installed
+ * CLI, dist/cli/bin.cjs) against `bpftool gen min_core_btf DIR/vmlinux OUT OBJ`, run alternately
+ * `--iters` times each after one unmeasured run each: medians of CPU time (user + system, GNU
+ * time) and wall-clock time. `node -e 0` is timed alongside, Node.js's own floor. Note
  * that bpftool relocates against vmlinux alone, while tsbpf searches modules too (libbpf's rule:
  * only for types vmlinux lacks), so tsbpf does at least the same work.
  * Warm: in one process with one KernelRegistry on DIR: every object relocated again (a new
@@ -17,13 +19,13 @@
  * A last row, outside the totals, relocates test/fixtures/bpf/core/core-kinds.bpf.o, whose
  * `struct veth_rq` only a module has: there tsbpf reads every module's strings (bpftool, on
  * vmlinux alone, finds no candidate and does not look further).
- * Needs `npm run build` and bpftool.
+ * Needs `npm run build`, bpftool and GNU time.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timeCommand } from './peers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -43,9 +45,9 @@ if (!existsSync(join(dir, 'vmlinux'))) {
   console.error(`core-relocate: ${dir}/vmlinux does not exist (run scripts/fetch-kernels.sh)`);
   process.exit(2);
 }
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/cli/bin.cjs');
 if (!existsSync(cli)) {
-  console.error('core-relocate: dist/cli/main.js does not exist (npm run build)');
+  console.error('core-relocate: dist/cli/bin.cjs does not exist (npm run build)');
   process.exit(2);
 }
 
@@ -60,6 +62,27 @@ const median = (v) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** One run of `argv` under GNU time: wall and CPU (user + system) milliseconds. */
+function timed(argv) {
+  const out = join(scratch, 'time');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
+  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall: wall * 1000, cpu: (user + sys) * 1000 };
+}
+
+/** Commands run alternately, `iters` times each after one unmeasured round: medians. */
+function alternate(commands) {
+  const runs = commands.map(() => []);
+  for (let i = 0; i <= iters; i++) {
+    commands.forEach((argv, k) => {
+      const t = timed(argv);
+      if (i > 0) runs[k].push(t);
+    });
+  }
+  return runs.map((r) => ({ cpuMs: round(median(r.map((x) => x.cpu))), wallMs: round(median(r.map((x) => x.wall))) }));
+}
 
 const registry = new KernelRegistry({ dir });
 const source = registry.candidateSource();
@@ -86,41 +109,52 @@ for (const o of objects) {
     relocate();
     warm.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  const tsCold = timeCommand(['node', cli, 'core', 'explain', o.path, '--btf-dir', dir, '--json'], { iters });
   const out = join(scratch, `${o.name}.btf`);
-  const bpftool = timeCommand(['bpftool', 'gen', 'min_core_btf', join(dir, 'vmlinux'), out, o.path], { iters });
+  const [ts, bt, floor] = alternate([
+    ['node', cli, 'core', 'explain', o.path, '--btf-dir', dir, '--json'],
+    ['bpftool', 'gen', 'min_core_btf', join(dir, 'vmlinux'), out, o.path],
+    ['node', '-e', '0'],
+  ]);
   rows.push({
     object: o.name,
     moduleOnlyTypes: o.modules === true,
     relocations,
-    coldMs: { tsbpf: round(tsCold.medianMs), bpftool: round(bpftool.medianMs), ratio: round(tsCold.medianMs / bpftool.medianMs) },
+    cpuMs: { tsbpf: ts.cpuMs, bpftool: bt.cpuMs, ratio: round(ts.cpuMs / bt.cpuMs), nodeFloor: floor.cpuMs },
+    wallMs: { tsbpf: ts.wallMs, bpftool: bt.wallMs, ratio: round(ts.wallMs / bt.wallMs), nodeFloor: floor.wallMs },
     inProcessMs: { first: round(firstMs), warm: round(median(warm)) },
   });
 }
 rmSync(scratch, { recursive: true, force: true });
 
-const total = (k) => rows.filter((r) => !r.moduleOnlyTypes).reduce((s, r) => s + r.coldMs[k], 0);
+const total = (what, k) => rows.filter((r) => !r.moduleOnlyTypes).reduce((sum, r) => sum + r[what][k], 0);
+const totals = (what) => ({
+  tsbpf: round(total(what, 'tsbpf')),
+  bpftool: round(total(what, 'bpftool')),
+  ratio: round(total(what, 'tsbpf') / total(what, 'bpftool')),
+});
 const result = {
   bench: 'core-relocate',
   dir,
+  load: loadavg().map((x) => round(x)),
   modules: registry.modules().length,
   decodedModules: registry.decodedModules,
   objects: rows,
-  coldTotalMs: {
-    tsbpf: round(total('tsbpf')),
-    bpftool: round(total('bpftool')),
-    ratio: round(total('tsbpf') / total('bpftool')),
-  },
+  coldTotal: { cpuMs: totals('cpuMs'), wallMs: totals('wallMs') },
 };
 console.log(JSON.stringify(result, null, 2));
-console.log('\nobject          relos   cold tsbpf   bpftool   ratio   warm (in process)');
+const col = (x, w) => String(x).padStart(w);
+console.log(
+  '\nobject          relos | cold CPU: tsbpf bpftool  ratio | cold wall: tsbpf bpftool  ratio | node -e 0 CPU | warm (in process)',
+);
 for (const r of rows) {
   console.log(
-    `${(r.moduleOnlyTypes ? `${r.object}*` : r.object).padEnd(15)} ${String(r.relocations).padStart(5)}   ${String(r.coldMs.tsbpf).padStart(8)} ms ${String(r.coldMs.bpftool).padStart(7)} ms ${String(r.coldMs.ratio).padStart(6)}x   ${r.inProcessMs.warm} ms`,
+    `${(r.moduleOnlyTypes ? `${r.object}*` : r.object).padEnd(15)} ${col(r.relocations, 5)} | ${col(r.cpuMs.tsbpf, 10)} ${col(r.cpuMs.bpftool, 7)} ${col(r.cpuMs.ratio, 5)}x | ${col(r.wallMs.tsbpf, 11)} ${col(r.wallMs.bpftool, 7)} ${col(r.wallMs.ratio, 5)}x | ${col(r.cpuMs.nodeFloor, 10)} ms | ${r.inProcessMs.warm} ms`,
   );
 }
+const t = result.coldTotal;
 console.log(
-  `total (libbpf-tools)    ${String(result.coldTotalMs.tsbpf).padStart(8)} ms ${String(result.coldTotalMs.bpftool).padStart(7)} ms ${String(result.coldTotalMs.ratio).padStart(6)}x`,
+  `total (libbpf-tools)  | ${col(t.cpuMs.tsbpf, 10)} ${col(t.cpuMs.bpftool, 7)} ${col(t.cpuMs.ratio, 5)}x | ${col(t.wallMs.tsbpf, 11)} ${col(t.wallMs.bpftool, 7)} ${col(t.wallMs.ratio, 5)}x |`,
 );
+console.log(`load average ${result.load.join(' ')} (at the end); times in ms, medians of ${iters}`);
 if (rows.some((r) => r.moduleOnlyTypes))
   console.log('* a type only a module has: tsbpf searches every module, bpftool vmlinux only');

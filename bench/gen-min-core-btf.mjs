@@ -2,19 +2,21 @@
 /**
  * `tsbpf gen min_core_btf` beside `bpftool gen min_core_btf`, whole processes, in one run: the
  * minimal BTF of real-world objects (bcc's libbpf-tools) over a vmlinux (default the host's
- * /sys/kernel/btf/vmlinux). Each command runs through `sh -c 'rm -f OUT; exec ...'` (tsbpf refuses
- * an existing OUTPUT), the same shell for both. Prints one JSON line per object and the ratios
- * (tsbpf / bpftool; below 1 is faster), and checks that the two outputs are the same bytes.
+ * /sys/kernel/btf/vmlinux), with the installed CLI (dist/cli/bin.cjs). Each command runs through
+ * `sh -c 'rm -f OUT; exec ...'` (tsbpf refuses an existing OUTPUT), the same shell for both, under
+ * GNU time, the two alternately, `--iters` times each after one unmeasured run each. Prints one
+ * JSON line per object with the medians of CPU time (user + system) and wall-clock time and their
+ * ratios (tsbpf / bpftool; below 1 is faster), and checks that the two outputs are the same bytes.
  *
  *   node bench/gen-min-core-btf.mjs [--vmlinux FILE] [--iters N] [OBJECT-NAME...]
  *
- * Needs `npm run build` and bpftool.
+ * Needs `npm run build`, bpftool and GNU time.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timeCommand } from './peers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -28,43 +30,70 @@ const opt = (flag, dflt) => {
 const vmlinux = resolve(opt('--vmlinux', '/sys/kernel/btf/vmlinux'));
 const iters = Number(opt('--iters', '5'));
 const names = args.length > 0 ? args : ['opensnoop', 'biolatency', 'tcptracer', 'klockstat'];
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/cli/bin.cjs');
 if (!existsSync(cli)) {
-  console.error('gen-min-core-btf: dist/cli/main.js does not exist (npm run build)');
+  console.error('gen-min-core-btf: dist/cli/bin.cjs does not exist (npm run build)');
   process.exit(2);
 }
 const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-bench-gen-'));
 const sh = (cmd) => ['sh', '-c', cmd];
 const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 const round = (x) => Math.round(x * 100) / 100;
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** One run of `argv` under GNU time: wall and CPU (user + system) milliseconds. */
+function timed(argv) {
+  const out = join(scratch, 'time');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
+  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall: wall * 1000, cpu: (user + sys) * 1000 };
+}
 const ratios = [];
+const cpuRatios = [];
 try {
   for (const name of names) {
     const object = join(root, 'test/fixtures/bpf/libbpf-tools', `${name}.bpf.o`);
     const tsOut = join(scratch, `${name}.tsbpf.btf`);
     const btOut = join(scratch, `${name}.bpftool.btf`);
-    const ts = timeCommand(sh(`rm -f ${q(tsOut)}; exec node ${q(cli)} gen min_core_btf ${q(vmlinux)} ${q(tsOut)} ${q(object)}`), {
-      iters,
-    });
-    const bt = timeCommand(sh(`rm -f ${q(btOut)}; exec bpftool gen min_core_btf ${q(vmlinux)} ${q(btOut)} ${q(object)}`), {
-      iters,
-    });
+    const runs = { ts: [], bt: [] };
+    for (let i = 0; i <= iters; i++) {
+      const a = timed(sh(`rm -f ${q(tsOut)}; exec node ${q(cli)} gen min_core_btf ${q(vmlinux)} ${q(tsOut)} ${q(object)}`));
+      const b = timed(sh(`rm -f ${q(btOut)}; exec bpftool gen min_core_btf ${q(vmlinux)} ${q(btOut)} ${q(object)}`));
+      if (i > 0) {
+        runs.ts.push(a);
+        runs.bt.push(b);
+      }
+    }
+    const m = (side, k) => median(runs[side].map((r) => r[k]));
     const same = Buffer.compare(readFileSync(tsOut), readFileSync(btOut)) === 0;
-    const ratio = ts.medianMs / bt.medianMs;
+    const ratio = m('ts', 'wall') / m('bt', 'wall');
+    const cpuRatio = m('ts', 'cpu') / m('bt', 'cpu');
     ratios.push(ratio);
+    cpuRatios.push(cpuRatio);
     console.log(
       JSON.stringify({
         object: name,
-        tsbpf_ms: round(ts.medianMs),
-        bpftool_ms: round(bt.medianMs),
-        ratio: round(ratio),
+        cpu_ms: { tsbpf: round(m('ts', 'cpu')), bpftool: round(m('bt', 'cpu')), ratio: round(cpuRatio) },
+        wall_ms: { tsbpf: round(m('ts', 'wall')), bpftool: round(m('bt', 'wall')), ratio: round(ratio) },
         same_bytes: same,
         bytes: readFileSync(tsOut).byteLength,
       }),
     );
   }
-  const geo = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
-  console.log(JSON.stringify({ vmlinux, iters, geomean_ratio: round(geo) }));
+  const geo = (v) => round(Math.exp(v.reduce((a, r) => a + Math.log(r), 0) / v.length));
+  console.log(
+    JSON.stringify({
+      vmlinux,
+      iters,
+      geomean_cpu_ratio: geo(cpuRatios),
+      geomean_wall_ratio: geo(ratios),
+      load: loadavg().map(round),
+    }),
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
