@@ -8,6 +8,7 @@ import { refuseOutputOverInput } from '../io/file-identity.js';
 import { writeOutput } from '../io/output-file.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
+import { jsonText } from './json-out.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
 const USAGE = `Usage: tsbpf btf dedup <IN> [-B <BASE>] -o <OUT>
@@ -37,7 +38,7 @@ export const btfDedup: Command = {
     const bytes = builder.marshal({ littleEndian: spec.littleEndian });
     const plan = await writeOutput(parsed.out, bytes, { stdout: (c) => io.out(c) });
     const say = plan.kind === 'stdout' ? (s: string) => io.err(s.slice(0, -1)) : (s: string) => io.out(s);
-    if (options.json) say(`${JSON.stringify({ ...stats, bytes: bytes.byteLength })}\n`);
+    if (options.json) say(jsonText({ ...stats, bytes: bytes.byteLength }, options.pretty));
     else
       say(`${input}: ${stats.typesBefore} types before, ${stats.typesAfter} after, ${bytes.byteLength} bytes -> ${parsed.out}\n`);
     return 0;

@@ -12,6 +12,7 @@ import { writeOutputs } from '../io/output-file.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import type { Command } from './command.js';
+import { jsonText } from './json-out.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
 const USAGE = `Usage: tsbpf btf distill <MODULE> [-B <VMLINUX>] -o <DIR|PREFIX>
@@ -63,12 +64,15 @@ export const btfDistill: Command = {
     ]);
     if (options.json) {
       io.out(
-        `${JSON.stringify({
-          module: input,
-          types: spec.count,
-          base: { path: basePath, types: result.baseTypes, bytes: result.base.byteLength },
-          split: { path: splitPath, types: result.splitTypes, moved: result.movedTypes, bytes: result.split.byteLength },
-        })}\n`,
+        jsonText(
+          {
+            module: input,
+            types: spec.count,
+            base: { path: basePath, types: result.baseTypes, bytes: result.base.byteLength },
+            split: { path: splitPath, types: result.splitTypes, moved: result.movedTypes, bytes: result.split.byteLength },
+          },
+          options.pretty,
+        ),
       );
     } else {
       io.out(

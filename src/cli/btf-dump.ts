@@ -90,9 +90,16 @@ export function parseDumpArgs(args: string[], options: GlobalOptions): { source:
   return { source, format };
 }
 
-/** Writes `spec` in `format` to standard output. */
-export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io): Promise<void> {
-  if (format === 'json') (await import('../btf/format/json.js')).writeJson(spec, (c) => io.out(c));
+/** Writes `spec` in `format` to standard output; JSON laid out as bpftool's `-p` with `pretty`. */
+export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io, pretty = false): Promise<void> {
+  if (format === 'json' && pretty) {
+    const { prettyJson } = await import('./json-out.js');
+    const layout = prettyJson((c) => io.out(c));
+    const decoder = new TextDecoder();
+    (await import('../btf/format/json.js')).writeJson(spec, (c) => layout.write(decoder.decode(c, { stream: true })));
+    layout.write(decoder.decode());
+    layout.end();
+  } else if (format === 'json') (await import('../btf/format/json.js')).writeJson(spec, (c) => io.out(c));
   else if (format === 'c') (await import('../btf/format/c.js')).writeC(spec, (c) => io.out(c));
   else writeRaw(spec, (c) => io.out(c));
 }
@@ -108,7 +115,7 @@ export const btfDump: Command = {
     } catch (err) {
       throw inObject(err, label);
     }
-    await dumpSpec(spec, format, io);
+    await dumpSpec(spec, format, io, options.pretty);
     return 0;
   },
 };

@@ -6,7 +6,8 @@ import { formatRawType } from '../btf/format/raw.js';
 import { KIND_BY_NUMBER, type TypeKind } from '../btf/types.js';
 import { UsageError } from '../errors.js';
 import { KernelRegistry } from '../kernel/registry.js';
-import { type Command, type GlobalOptions, type Io, isPrefix } from './command.js';
+import { type Command, type GlobalOptions, type Io, isPrefix, matchValue } from './command.js';
+import { jsonText } from './json-out.js';
 import { type WarningPrinter, warningPrinter } from './warnings.js';
 
 const USAGE = `Usage: tsbpf btf find <NAME> [kind <KIND>] [--btf-dir <DIR>] [--strict] [-j|-p]
@@ -19,7 +20,8 @@ line:
   veth(42)  [100833] FUNC 'veth_xmit' type_id=100832 linkage=static
 
 NAME may be qualified as libbpf spells it: 'veth:veth_xmit' looks in module veth only,
-'vmlinux:NAME' in vmlinux only. KIND is a BTF kind (func, struct, union, enum, typedef, ...).
+'vmlinux:NAME' in vmlinux only. KIND is a BTF kind (func, struct, union, enum, typedef, ...),
+or a prefix of one (st = struct; a prefix of several, as f, is refused).
 
 Only the modules whose strings contain NAME are decoded. A module whose BTF is broken is
 skipped with a warning on standard error (--strict makes it an error). Exit status 1 when
@@ -29,9 +31,13 @@ Options:
       --btf-dir <DIR>   a directory laid out like /sys/kernel/btf (default: the running kernel)
       --strict          fail on broken module BTF
   -j, --json            print an array of {object, objectId?, typeId, kind, name}
+  -p, --pretty          the same, laid out as bpftool -p lays out JSON
 `;
 
-/** Parses `<NAME> [kind <KIND>]`. */
+/** The kinds `kind <KIND>` takes: every BTF kind (not void, which no type has). */
+const FIND_KINDS: readonly TypeKind[] = KIND_BY_NUMBER.slice(1);
+
+/** Parses `<NAME> [kind <KIND>]`; KIND may be abbreviated to a prefix of one kind (`st`). */
 export function parseFindArgs(args: string[]): { name: string; kind: TypeKind | undefined } {
   const [name, ...rest] = args;
   if (name === undefined) throw new UsageError('btf find: missing <NAME>');
@@ -41,10 +47,7 @@ export function parseFindArgs(args: string[]): { name: string; kind: TypeKind | 
     if (!isPrefix(word, 'kind')) throw new UsageError(`btf find: unexpected argument '${word}'`);
     const value = rest.shift()?.toLowerCase();
     if (value === undefined) throw new UsageError('btf find: kind needs a value (func, struct, ...)');
-    const k = KIND_BY_NUMBER.find((n) => n === value && n !== 'void');
-    if (k === undefined)
-      throw new UsageError(`btf find: unknown kind '${value}' (expected one of: ${KIND_BY_NUMBER.slice(1).join(', ')})`);
-    kind = k;
+    kind = matchValue(value, FIND_KINDS, 'kind', 'btf find');
   }
   return { name, kind };
 }
@@ -78,7 +81,7 @@ export const btfFind: Command = {
         kind: m.kind,
         name: m.name,
       }));
-      io.out(`${options.pretty ? JSON.stringify(rows, null, 2) : JSON.stringify(rows)}\n`);
+      io.out(jsonText(rows, options.pretty));
     } else {
       const labels = matches.map((m) => (m.objectId !== undefined ? `${m.object}(${m.objectId})` : m.object));
       const width = Math.max(0, ...labels.map((l) => l.length));

@@ -13,6 +13,7 @@ import { writeOutput } from '../io/output-file.js';
 import { whyNotModuleFile } from '../kernel/btf-directory.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
+import { jsonText } from './json-out.js';
 import { warningPrinter } from './warnings.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
@@ -149,7 +150,16 @@ export const btfMerge: Command = {
     const skipped = broken + notModules;
     if (options.json) {
       say(
-        `${JSON.stringify({ inputs: result.inputs, skipped, typesBefore: result.typesBefore, typesAfter: result.typesAfter, bytes: bytes.byteLength })}\n`,
+        jsonText(
+          {
+            inputs: result.inputs,
+            skipped,
+            typesBefore: result.typesBefore,
+            typesAfter: result.typesAfter,
+            bytes: bytes.byteLength,
+          },
+          options.pretty,
+        ),
       );
     } else {
       const also = skipped > 0 ? ` (${skipped} skipped${broken > 0 ? `, ${broken} of them broken BTF` : ''})` : '';

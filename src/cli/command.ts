@@ -66,6 +66,24 @@ export function matchWord<T extends { name: string }>(word: string, entries: rea
 }
 
 /**
+ * Finds the value `word` names among `values` (a kind, a format): itself, or the one value it is
+ * a prefix of. Unlike command words, whose table order settles a shared prefix, values have no
+ * order of preference, so a prefix of several is refused with the candidates.
+ * @throws {UsageError} for a word that matches no value, or a prefix of several.
+ */
+export function matchValue<T extends string>(word: string, values: readonly T[], what: string, command?: string): T {
+  const lead = command !== undefined ? `${command}: ` : '';
+  const exact = values.find((v) => v === word);
+  if (exact !== undefined) return exact;
+  const hits = word === '' ? [] : values.filter((v) => v.startsWith(word));
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) throw new UsageError(`${lead}ambiguous ${what} '${word}' (could be: ${hits.join(', ')})`);
+  const guess = didYouMean(word, values);
+  const hint = guess !== undefined ? `did you mean '${guess}'? ` : '';
+  throw new UsageError(`${lead}unknown ${what} '${word}' (${hint}expected one of: ${values.join(', ')})`);
+}
+
+/**
  * The keyword `word` was most likely a slip for: the one nearest in edit distance (a letter
  * missing, extra, wrong, or two swapped), when it is near enough to be a slip (one edit for a
  * word of up to four letters, two for longer ones) and no other keyword is as near.

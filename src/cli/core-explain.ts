@@ -14,12 +14,12 @@ import type { CandidatePolicy, ModuleTypeIdPolicy } from '../core/relocator.js';
 import { inObject, UsageError } from '../errors.js';
 import { readBytes, SYSFS_BTF_DIR } from '../kernel/btf-file.js';
 import type { Command, GlobalOptions, Io } from './command.js';
+import { jsonText } from './json-out.js';
 
 // What a run needs is imported when it runs, and only what its options need: a cold process
 // (the usual way to run a CLI) then loads only that, which is most of its time.
 
-const USAGE = `Usage: tsbpf core explain OBJ [--btf FILE]... [--btf-dir DIR] [--candidates vmlinux-first|all]
-                         [--module-type-ids id|poison] [--json]
+const USAGE = `Usage: tsbpf core explain OBJ [--btf FILE]... [--btf-dir DIR] [OPTIONS]
 
 Decides every CO-RE relocation of the BPF object OBJ as loading it would, and explains each:
 the program (function) and instruction, the kind, the access string, the local type, the
@@ -247,7 +247,7 @@ export const coreExplain: Command = {
     if (options.json) {
       const applied = relocateObject(object, relocator);
       const doc = { relocations: applied.map(jsonEntry) };
-      io.out(`${options.pretty ? JSON.stringify(doc, null, 2) : JSON.stringify(doc)}\n`);
+      io.out(jsonText(doc, options.pretty));
       return 0;
     }
     if (object.relocations.length === 0) {

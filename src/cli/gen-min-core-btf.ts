@@ -20,6 +20,7 @@ import { ioError } from '../io/io-error.js';
 import { writeOutput } from '../io/output-file.js';
 import { openBtfFile, readBytes } from '../kernel/btf-file.js';
 import type { Command, GlobalOptions, Io } from './command.js';
+import { jsonText } from './json-out.js';
 
 const USAGE = `Usage: tsbpf gen min_core_btf INPUT OUTPUT OBJECT... [--candidates vmlinux-first|all]
        tsbpf -B VMLINUX gen min_core_btf BLOB OUTPUT OBJECT...
@@ -182,7 +183,7 @@ export const genMinCoreBtf: Command = {
         relocations: result.relocations,
         objects: [result.base, ...result.modules].map((m) => ({ name: m.name, types: m.types, bytes: m.bytes.byteLength })),
       };
-      io.out(`${JSON.stringify(doc)}\n`);
+      io.out(jsonText(doc, options.pretty));
     } else {
       io.out(summary(result, args.output));
     }

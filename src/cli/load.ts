@@ -13,9 +13,9 @@ import type { BpfMap } from '../load/map.js';
 import { MapType, mapTypeName } from '../sys/map-type.js';
 import { progTypeName } from '../sys/prog-type.js';
 import type { Command, Io } from './command.js';
+import { jsonText } from './json-out.js';
 
-const USAGE = `Usage: tsbpf load <OBJ> [--duration S] [-j] [--disable PROG]... [--test-run PROG]...
-                  [--btf-dir DIR] [--debug]
+const USAGE = `Usage: tsbpf load <OBJ> [--duration S] [--disable PROG]... [--test-run PROG]... [OPTIONS]
 
 Loads every program of the BPF object OBJ (clang -target bpf), attaches each as its section
 says (fentry/, kprobe/, tp/, raw_tp/...; targets in modules as well), runs BPF_PROG_TEST_RUN
@@ -257,7 +257,7 @@ export const load: Command = {
       for (const [name, map] of collection.maps) maps.push(mapReport(name, map, origins.get(name)));
       if (options.json) {
         const doc = { programs: reports, maps };
-        io.out(`${options.pretty ? JSON.stringify(doc, null, 2) : JSON.stringify(doc)}\n`);
+        io.out(jsonText(doc, options.pretty));
       } else {
         for (const m of maps) {
           io.out(

@@ -13,6 +13,7 @@ import { AttachType } from '../sys/attach-type.js';
 import { MapType } from '../sys/map-type.js';
 import { ProgType } from '../sys/prog-type.js';
 import type { Command, Io } from './command.js';
+import { jsonText } from './json-out.js';
 import { countingProgram } from './trace-program.js';
 
 const USAGE = `Usage: tsbpf trace <[module:]function> [--duration S] [-j]
@@ -151,7 +152,7 @@ export const trace: Command = {
         calls: calls <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(calls) : calls.toString(),
         perSecond,
       };
-      io.out(`${options.pretty ? JSON.stringify(doc, null, 2) : JSON.stringify(doc)}\n`);
+      io.out(jsonText(doc, options.pretty));
     } else {
       io.status?.('');
       const where =

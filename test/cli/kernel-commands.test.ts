@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../src/cli/app.js';
-import { bpftoolDump, HOST_VMLINUX, have, kernelFixtures } from '../fixtures.js';
+import { Collection } from '../../src/load/collection.js';
+import { bpftoolDump, FIXTURES, HOST_VMLINUX, have, kernelFixtures } from '../fixtures.js';
 import { kernelDir, openFds } from '../kernel/support.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
@@ -29,6 +30,7 @@ const live =
         ? 'needs bpftool'
         : false;
 const k = kernelFixtures()[0];
+const COUNTER = join(FIXTURES, 'bpf', 'load', 'counter.bpf.o');
 
 /** `id name size kernel` of each line of bpftool's or our plain `btf list` (first line of each object). */
 function parseList(text: string): string[] {
@@ -56,7 +58,13 @@ async function stableBeside<T>(ours: () => Promise<T>, theirs: () => T, same: (a
 
 test('btf list prints what bpftool btf list prints', { skip: live }, async () => {
   const before = openFds();
-  const plain = (t: string) => JSON.stringify([parseList(t), t.split('\n').filter((l) => / name \[/.test(l))]);
+  // Each object's line (bpftool may add lines of the processes holding it), the ID lists sorted.
+  const lines = (t: string) =>
+    JSON.stringify(
+      sortIdLists(t)
+        .split('\n')
+        .filter((l) => /^\d+: /.test(l)),
+    );
   const [ours, theirs] = await stableBeside(
     async () => {
       const r = await run(['btf', 'list']);
@@ -64,27 +72,80 @@ test('btf list prints what bpftool btf list prints', { skip: live }, async () =>
       return r.out;
     },
     () => spawnSync('bpftool', ['btf', 'list'], { encoding: 'utf8' }).stdout,
-    (a, b) => plain(a) === plain(b),
+    (a, b) => lines(a) === lines(b),
   );
   assert.deepEqual(parseList(ours), parseList(theirs));
-  // Kernel objects have no references to programs or maps: their lines are identical.
-  const kernelLines = (t: string) => t.split('\n').filter((l) => / name \[/.test(l));
-  assert.deepEqual(kernelLines(ours), kernelLines(theirs));
+  assert.equal(lines(ours), lines(theirs));
 
-  type Row = { id: number; name: string; size: number; kernel: boolean };
+  // -j: bpftool's members in bpftool's order (the ID lists sorted, as ours are).
   const [rows, bp] = await stableBeside(
-    async () => JSON.parse((await run(['btf', 'list', '-j'])).out) as Row[],
-    () =>
-      (JSON.parse(spawnSync('bpftool', ['-j', 'btf', 'list'], { encoding: 'utf8' }).stdout) as Row[]).map((o) => ({
-        id: o.id,
-        name: o.name ?? '',
-        size: o.size,
-        kernel: o.kernel,
-      })),
-    (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    async () => (await run(['btf', 'list', '-j'])).out,
+    () => sortIdLists(spawnSync('bpftool', ['-j', 'btf', 'list'], { encoding: 'utf8' }).stdout),
+    (a, b) => a === b,
   );
   assert.deepEqual(rows, bp);
   assert.equal(openFds(), before);
+});
+
+/** `ids` lists (`prog_ids 3,1`, `"map_ids": [3,1`) with their IDs in increasing order. */
+function sortIdLists(text: string): string {
+  const sorted = (list: string) =>
+    list
+      .split(',')
+      .map(Number)
+      .sort((a, b) => a - b)
+      .join(',');
+  return text
+    .replace(/(_ids )([\d,]+)/g, (_m, head: string, list: string) => head + sorted(list))
+    .replace(/("\w+_ids": ?\[)([\d,]+)/g, (_m, head: string, list: string) => head + sorted(list));
+}
+
+test('btf list id N with the programs and maps using it: what bpftool prints, plain, -j and -p', { skip: live }, async () => {
+  using c = Collection.load(readFileSync(COUNTER), { name: 'counter.bpf.o', programs: { xdp_bad: { autoload: false } } });
+  const progs = [...c.programs.values()].map((p) => p.info());
+  const btfId = progs[0]!.btfId;
+  assert.ok(btfId > 0, 'the programs carry BTF');
+  const progIds = progs.map((p) => p.id).sort((a, b) => a - b);
+  for (const args of [[], ['-j'], ['-p']]) {
+    const theirs = spawnSync('bpftool', [...args, 'btf', 'list', 'id', String(btfId)], { encoding: 'utf8' }).stdout;
+    const ours = await run([...args, 'btf', 'list', 'id', String(btfId)]);
+    assert.equal(ours.code, 0);
+    // bpftool lists the IDs in the order of its hash table; tsbpf in increasing order.
+    assert.equal(ours.out, sortIdLists(theirs), `btf list id ${args.join(' ')}`);
+  }
+  const row = JSON.parse((await run(['-j', 'btf', 'show', 'id', String(btfId)])).out) as {
+    prog_ids: number[];
+    map_ids: number[];
+  };
+  assert.deepEqual(row.prog_ids, progIds);
+  // .bss, .data, .rodata and calls carry BTF types; bpftool's count is the oracle above.
+  assert.ok(row.map_ids.length >= 4, `map_ids ${row.map_ids}`);
+
+  // vmlinux, alone and laid out by -p, byte for byte.
+  assert.equal(
+    (await run(['-p', 'btf', 'list', 'id', '1'])).out,
+    spawnSync('bpftool', ['-p', 'btf', 'list', 'id', '1'], { encoding: 'utf8' }).stdout,
+  );
+  const missing = await run(['btf', 'list', 'id', '4294967295']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err.join('\n'), /^tsbpf: btf list: BTF object 4294967295: no such object/);
+  assert.equal((await run(['btf', 'list', 'id', 'x'])).code, 2);
+  assert.equal((await run(['btf', 'list', 'id'])).code, 2);
+  assert.equal((await run(['btf', 'list', 'id', '1', 'extra'])).code, 2);
+});
+
+test('btf find takes a kind abbreviated to a prefix of one kind, and refuses a prefix of several', { skip: live }, async () => {
+  const full = await run(['btf', 'find', 'task_struct', 'kind', 'struct']);
+  assert.equal(full.code, 0);
+  for (const prefix of ['st', 'str', 'STRU'])
+    assert.equal((await run(['btf', 'find', 'task_struct', 'kind', prefix])).out, full.out);
+  assert.equal((await run(['btf', 'find', 'tcp_sendmsg', 'k', 'func'])).code, 0, 'func is a kind, not a prefix of func_proto');
+  const ambiguous = await run(['btf', 'find', 'task_struct', 'kind', 'f']);
+  assert.equal(ambiguous.code, 2);
+  assert.equal(ambiguous.err[0], "tsbpf: btf find: ambiguous kind 'f' (could be: fwd, func, func_proto, float)");
+  const unknown = await run(['btf', 'find', 'task_struct', 'kind', 'strcut']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err[0]!, /^tsbpf: btf find: unknown kind 'strcut' \(did you mean 'struct'\?/);
 });
 
 test('btf find in the running kernel names vmlinux with its object ID', { skip: live }, async () => {

@@ -71,7 +71,7 @@ describe('CLI messages', () => {
     // No abbreviation that meant another command before changes.
     for (const [word, usage] of [
       ['d', 'btf dump'],
-      ['l', 'btf list'],
+      ['l', 'btf {list|show}'],
       ['m', 'btf merge'],
     ] as const) {
       assert.ok((await cli('btf', word, '--help')).stdout.startsWith(`Usage: tsbpf ${usage}`), word);
