@@ -9,6 +9,7 @@ import { writeOutput } from '../io/output-file.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
 const USAGE = `Usage: tsbpf btf dedup <IN> [-B <BASE>] -o <OUT>
@@ -34,7 +35,10 @@ export const btfDedup: Command = {
     const spec = await openBtfFile(input, { ...(parsed.base !== undefined ? { base: parsed.base } : {}), validate: true });
     const builder = new Builder(spec.base ? { base: spec.base } : {});
     builder.addSpec(spec);
+    const shown = progress(io, options);
+    shown.phase(`dedup: deduplicating ${spec.count} types`);
     const stats = builder.dedup();
+    shown.clear();
     const bytes = builder.marshal({ littleEndian: spec.littleEndian });
     const plan = await writeOutput(parsed.out, bytes, { stdout: (c) => io.out(c) });
     const say = plan.kind === 'stdout' ? (s: string) => io.err(s.slice(0, -1)) : (s: string) => io.out(s);

@@ -13,6 +13,7 @@ import { openBtfFile } from '../kernel/btf-file.js';
 import { moduleNameOf } from '../kernel/module-name.js';
 import type { Command } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
 const USAGE = `Usage: tsbpf btf distill <MODULE> [-B <VMLINUX>] -o <DIR|PREFIX>
@@ -57,7 +58,10 @@ export const btfDistill: Command = {
     if (!spec.base) {
       throw new UsageError(`btf distill: ${input} is base BTF; give the base it was built on (base <VMLINUX>)`);
     }
+    const shown = progress(io, options);
+    shown.phase(`distill: distilling the base of ${spec.count} types`);
     const result = distillBase(spec);
+    shown.clear();
     await writeOutputs([
       { path: splitPath, bytes: result.split },
       { path: basePath, bytes: result.base },

@@ -12,6 +12,7 @@ import type { Spec } from '../btf/spec.js';
 import { inObject, NotFoundError, UsageError } from '../errors.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import { type GlobalOptions, type Io, isPrefix } from './command.js';
+import { type Progress, progress } from './progress.js';
 
 /** What a several-object dump names. */
 type ModulesSource = { kind: 'files'; paths: string[] } | { kind: 'kernel'; modules: string[] | 'all' };
@@ -59,6 +60,7 @@ function parse(args: readonly string[], options: GlobalOptions): ModulesSource {
 async function open(
   source: ModulesSource,
   options: GlobalOptions,
+  shown: Progress,
 ): Promise<{ base: Spec; modules: { name: string; spec: Spec }[] }> {
   if (source.kind === 'files') {
     const [first, ...others] = source.paths;
@@ -71,6 +73,7 @@ async function open(
       const spec = await openBtfFile(path, { base, validate: true });
       if (spec.base !== base) throw new UsageError(`btf dump: ${path} is base BTF, and only the first file may be`);
       modules.push({ name: path, spec });
+      shown.count('dump: read modules', modules.length, modulePaths.length);
     }
     return { base, modules };
   }
@@ -85,10 +88,12 @@ async function open(
   if (unknown.length > 0) {
     throw new NotFoundError(`${unknown.map((n) => `module ${n}`).join(', ')}: no BTF in ${registry.source}`);
   }
-  const modules = [...new Set(names)].map((name) => {
+  const unique = [...new Set(names)];
+  const modules = unique.map((name, i) => {
     try {
       const spec = registry.module(name);
       spec.validate();
+      shown.count('dump: read modules', i + 1, unique.length);
       return { name, spec };
     } catch (err) {
       throw inObject(err, `module ${name}`);
@@ -100,8 +105,16 @@ async function open(
 /** `btf dump` of several objects as one C header. */
 export async function dumpWithModules(args: readonly string[], options: GlobalOptions, io: Io): Promise<number> {
   const source = parse(args, options);
-  const { base, modules } = await open(source, options);
+  const shown = progress(io, options);
+  const { base, modules } = await open(source, options, shown);
   const { writeCWithModules } = await import('../btf/format/c-modules.js');
-  writeCWithModules(base, modules, (c) => io.out(c));
+  shown.phase(`dump: deduplicating ${modules.length} modules' types against vmlinux`);
+  let cleared = false;
+  writeCWithModules(base, modules, (c) => {
+    if (!cleared) shown.clear();
+    cleared = true;
+    io.out(c);
+  });
+  shown.clear();
   return 0;
 }

@@ -4,10 +4,13 @@
  */
 import { formatRawType } from '../btf/format/raw.js';
 import { KIND_BY_NUMBER, type TypeKind } from '../btf/types.js';
-import { UsageError } from '../errors.js';
+import { KernelError, UsageError } from '../errors.js';
+import type { RegistryWarning } from '../kernel/module-cache.js';
 import { KernelRegistry } from '../kernel/registry.js';
+import { Errno } from '../sys/errno.js';
 import { type Command, type GlobalOptions, type Io, isPrefix, matchValue } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 import { type WarningPrinter, warningPrinter } from './warnings.js';
 
 const USAGE = `Usage: tsbpf btf find <NAME> [kind <KIND>] [--btf-dir <DIR>] [--strict] [-j|-p]
@@ -23,7 +26,8 @@ NAME may be qualified as libbpf spells it: 'veth:veth_xmit' looks in module veth
 'vmlinux:NAME' in vmlinux only. KIND is a BTF kind (func, struct, union, enum, typedef, ...),
 or a prefix of one (st = struct; a prefix of several, as f, is refused).
 
-Only the modules whose strings contain NAME are decoded. A module whose BTF is broken is
+Object IDs are shown when run as root (walking them needs CAP_SYS_ADMIN); without, the types
+are found all the same. Only the modules whose strings contain NAME are decoded. A module whose BTF is broken is
 skipped with a warning on standard error (--strict makes it an error). Exit status 1 when
 nothing matches, as grep.
 
@@ -52,6 +56,13 @@ export function parseFindArgs(args: string[]): { name: string; kind: TypeKind | 
   return { name, kind };
 }
 
+/** A warning that the running kernel's BTF object IDs could not be walked (not root). */
+function isWalkDenied(w: RegistryWarning): boolean {
+  return (
+    w.module === undefined && w.error instanceof KernelError && (w.error.errno === Errno.EPERM || w.error.errno === Errno.EACCES)
+  );
+}
+
 /**
  * A registry for the CLI's options, with warnings going to standard error (the first few in
  * full, then counted: call `warnings.flush()` when the lookup is done).
@@ -61,7 +72,11 @@ export function cliRegistry(options: GlobalOptions, io: Io): KernelRegistry & { 
   const registry = new KernelRegistry({
     ...(options.btfDir !== undefined ? { dir: options.btfDir } : {}),
     strict: options.strict,
-    onWarning: (w) => warnings.warn(w.message),
+    onWarning: (w) => {
+      // Without root the BTF object IDs cannot be walked; the types are read from sysfs all the
+      // same, and the IDs, mere labels here, are left out without a word on every run.
+      if (!isWalkDenied(w)) warnings.warn(w.message);
+    },
   });
   return Object.assign(registry, { warningsOut: warnings });
 }
@@ -71,7 +86,10 @@ export const btfFind: Command = {
   run(args, options, io) {
     const { name, kind } = parseFindArgs(args);
     const registry = cliRegistry(options, io);
+    const shown = progress(io, options);
+    shown.phase(`find: looking for '${name}' in vmlinux and every module`);
     const matches = registry.find(name, kind);
+    shown.clear();
     registry.warningsOut.flush();
     if (options.json) {
       const rows = matches.map((m) => ({

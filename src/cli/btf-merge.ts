@@ -14,6 +14,7 @@ import { whyNotModuleFile } from '../kernel/btf-directory.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import type { Command } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 import { warningPrinter } from './warnings.js';
 import { parseWriterArgs, writerOptions } from './writer-args.js';
 
@@ -122,9 +123,7 @@ export const btfMerge: Command = {
     if (entries.length === 0) throw new UsageError('btf merge: no module inputs');
     refuseOutputOverInput([parsed.out], [basePath, ...entries.map((e) => e.path)]);
     const base = await openBtfFile(basePath);
-    // A status line on a terminal when there is enough to wait for; one update per 1% of inputs.
-    const status = entries.length >= 50 ? io.status?.bind(io) : undefined;
-    const step = Math.max(1, Math.ceil(entries.length / 100));
+    const shown = progress(io, options);
     const modules: MergeInput[] = [];
     let broken = 0;
     for (const [i, { path, fromDir }] of entries.entries()) {
@@ -133,17 +132,17 @@ export const btfMerge: Command = {
       } catch (err) {
         // A module found in a directory may be skipped; one named on the command line may not.
         if (!fromDir || options.strict || !(err instanceof TsbpfError)) throw err;
-        status?.('');
+        shown.clear();
         warnings.warn(`${err.message} (skipped)`);
         broken++;
       }
-      if (status && ((i + 1) % step === 0 || i + 1 === entries.length)) status(`merge: read ${i + 1}/${entries.length} modules`);
+      shown.count('merge: read modules', i + 1, entries.length);
     }
     warnings.flush();
     if (modules.length === 0) throw new TsbpfError(`btf merge: no module left to merge (${broken + notModules} skipped)`);
-    status?.(`merge: deduplicating ${modules.length} modules' types`);
+    shown.phase(`merge: ${noDedup ? 'appending' : 'deduplicating'} ${modules.length} modules' types`);
     const result = merge(base, modules, { noDedup });
-    status?.('');
+    shown.clear();
     const bytes = result.builder.marshal();
     const plan = await writeOutput(parsed.out, bytes, { stdout: (c) => io.out(c) });
     const say = plan.kind === 'stdout' ? (s: string) => io.err(s.slice(0, -1)) : (s: string) => io.out(s);

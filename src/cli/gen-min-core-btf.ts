@@ -21,6 +21,7 @@ import { writeOutput } from '../io/output-file.js';
 import { openBtfFile, readBytes } from '../kernel/btf-file.js';
 import type { Command, GlobalOptions, Io } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 
 const USAGE = `Usage: tsbpf gen min_core_btf INPUT OUTPUT OBJECT... [--candidates vmlinux-first|all]
        tsbpf -B VMLINUX gen min_core_btf BLOB OUTPUT OBJECT...
@@ -167,8 +168,14 @@ export const genMinCoreBtf: Command = {
         throw inObject(err, displayPath(path));
       }
     });
+    const shown = progress(io, options);
+    shown.phase('min_core_btf: reading the target BTF');
     const { base, source, split } = await target(args, options);
+    shown.phase(
+      `min_core_btf: relocating ${objects.length} object${objects.length === 1 ? '' : 's'} and keeping what they reach`,
+    );
     const result = minimizeCoreBtf(base, objects, source, { candidates: args.candidates });
+    shown.clear();
     if (!split) {
       await writeOutput(args.output, result.base.bytes);
     } else {

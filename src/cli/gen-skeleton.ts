@@ -17,8 +17,9 @@ the object embedded; a type for each map's key and value and for each global-dat
 variables, from the object's BTF, as tsbpf decodes them (structs and unions as objects, arrays
 as arrays, char arrays as strings, enums by name, 64-bit integers and pointers as bigint);
 typed map handles (lookup, update, delete, entries) and program handles over a Collection; and
-load(options) and open() (set .rodata's variables, then load). skel.bss.counter reads the map,
-assigning to it writes the map.
+load(options) and open(): set any global variable of any section (.rodata, .data, .bss and
+their .NAME variants) before load, as skel.bss.counter = 1n. Once loaded, skel.bss.counter
+reads the map and assigning to it writes the map (.rodata's are read-only then).
 
 Options:
   --name NAME            the skeleton's name (default: OBJ's file name up to its first dot)

@@ -193,14 +193,28 @@ function interfaceOf(doc: string, name: string, members: readonly string[]): str
 }
 
 /** The line that makes a global-data section's object, laid out as the formatter does. */
-function globalDataInit(s: GlobalSection): string {
+function globalDataInit(s: GlobalSection, indent: string): string {
   const names = s.vars.map((v) => `'${v}'`);
   const map = `mapOf(c, '${s.map.name}')`;
-  const one = `    ${s.property}: globalData<${s.typeName}>(${map}, [${names.join(', ')}], ${!s.map.readOnly}),`;
+  const one = `${indent}${s.property}: globalData<${s.typeName}>(${map}, [${names.join(', ')}], ${!s.map.readOnly}),`;
   if (one.length <= LINE_WIDTH) return one;
-  const list = `      [${names.join(', ')}],`;
-  const array = list.length <= LINE_WIDTH ? list : `      [\n${names.map((n) => `        ${n},`).join('\n')}\n      ],`;
-  return `    ${s.property}: globalData<${s.typeName}>(\n      ${map},\n${array}\n      ${!s.map.readOnly},\n    ),`;
+  const list = `${indent}  [${names.join(', ')}],`;
+  const array =
+    list.length <= LINE_WIDTH ? list : `${indent}  [\n${names.map((n) => `${indent}    ${n},`).join('\n')}\n${indent}  ],`;
+  return `${indent}${s.property}: globalData<${s.typeName}>(\n${indent}  ${map},\n${array}\n${indent}  ${!s.map.readOnly},\n${indent}),`;
+}
+
+/** Lines of generated code, each ending in a newline; nothing for none (no blank line). */
+function block(lines: readonly string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** The options of load(): the Collection's, and the initial values of each section's variables. */
+function openOptions(prefix: string, sections: readonly GlobalSection[]): string {
+  const doc = "/** Options of load(): the Collection's, with the initial values of global variables by section. */";
+  if (sections.length === 0) return `${doc}\nexport type ${prefix}OpenOptions = Omit<CollectionOptions, 'constants'>;\n`;
+  const members = sections.map((s) => `  /** ${s.map.name} */\n  ${s.property}?: Partial<${s.typeName}>;`);
+  return `${doc}\nexport interface ${prefix}OpenOptions extends Omit<CollectionOptions, 'constants'> {\n${members.join('\n')}\n}\n`;
 }
 
 /** The property a global-data section is reached by: `.bss` → `bss`, `.rodata.cfg` → `rodata_cfg`. */
@@ -289,7 +303,8 @@ export function generateSkeleton(bytes: Uint8Array, options: SkeletonOptions = {
   for (const p of progs) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.name)) throw new GenError(`program '${p.name}' cannot be a property of the skeleton`);
   }
-  const rodata = sections.find((s) => s.property === 'rodata');
+  const rodatas = sections.filter((s) => s.map.origin === 'rodata');
+  const writables = sections.filter((s) => s.map.origin !== 'rodata');
   const importFrom = options.importFrom ?? 'tsbpf/load';
   // Built apart from the template so that no line of this file reads as an import of its own.
   const importLine = `import { type BpfMap, Collection, type CollectionOptions, type MapInput, type Program } from '${importFrom}';`;
@@ -369,6 +384,11 @@ export function globalData<T>(map: BpfMap, names: readonly string[], writable: b
   return out as T;
 }
 
+/** Writes each variable \`values\` sets through a section's object (and so through its map). */
+export function assignVariables<T extends object>(section: T, values: Partial<T> | undefined): void {
+  for (const [k, v] of Object.entries(values ?? {})) if (v !== undefined) (section as Record<string, unknown>)[k] = v;
+}
+
 ${interfaceOf(`/** The maps of ${name}, typed. */`, `${prefix}Maps`, mapLines)}
 ${interfaceOf(
   `/** The programs of ${name}. */`,
@@ -384,42 +404,52 @@ ${sections.map((s) => `  /** ${s.map.name}${s.map.readOnly ? ' (read-only once l
   close(): void;
 }
 
-/** Options of load(): the Collection's, with .rodata's variables by name. */
-export interface ${prefix}OpenOptions extends Omit<CollectionOptions, 'constants'> {
-  ${rodata ? `rodata?: Partial<${rodata.typeName}>;` : '/** No .rodata variables. */\n  rodata?: Record<string, never>;'}
-}
-
-/** Loads ${name} into the kernel (maps, programs, CO-RE against the running kernel). */
+${openOptions(prefix, sections)}
+/**
+ * Loads ${name} into the kernel (maps, programs, CO-RE against the running kernel), with the
+ * global variables given: .rodata's are written before the programs are verified (the verifier
+ * sees them as constants); .data's and .bss's are written through their maps once loaded, before
+ * any program is attached.
+ */
 export function load(options: ${prefix}OpenOptions = {}): ${prefix}Skeleton {
-  const { rodata, ...rest } = options;
-  const c = Collection.load(objectBytes(), {
+  const { ${[...sections.map((s) => s.property), '...rest'].join(', ')} } = options;
+  ${
+    rodatas.length === 0
+      ? ''
+      : `const constants = { ${rodatas.map((s) => `...${s.property}`).join(', ')} };
+  `
+  }const c = Collection.load(objectBytes(), {
     name: '${file.replace(/^.*\//, '')}',
-    ...rest,
-    ...(rodata !== undefined ? { constants: rodata as CollectionOptions['constants'] } : {}),
+    ...rest,${rodatas.length === 0 ? '' : "\n    ...(Object.keys(constants).length > 0 ? { constants: constants as CollectionOptions['constants'] } : {}),"}
   });
-  const progs = ${progs.length === 0 ? '{}' : `{\n${progs.map((p) => `    get ${p.name}(): Program {\n      return programOf(c, '${p.name}');\n    },`).join('\n')}\n  }`};
-  return {
-    collection: c,
-    maps: ${mapInits.length === 0 ? '{}' : `{\n${mapInits.join('\n')}\n    }`},
-    progs,
-${sections.map((s) => globalDataInit(s)).join('\n')}
-    close: () => c.close(),
-    [Symbol.dispose]: () => c.close(),
-  };
+  try {
+    const progs = ${progs.length === 0 ? '{}' : `{\n${progs.map((p) => `      get ${p.name}(): Program {\n        return programOf(c, '${p.name}');\n      },`).join('\n')}\n    }`};
+    const skeleton: ${prefix}Skeleton = {
+      collection: c,
+      maps: ${mapInits.length === 0 ? '{}' : `{\n${mapInits.map((l) => `  ${l}`).join('\n')}\n      }`},
+      progs,
+${block(sections.map((s) => globalDataInit(s, '      ')))}      close: () => c.close(),
+      [Symbol.dispose]: () => c.close(),
+    };
+${block(writables.map((s) => `    assignVariables(skeleton.${s.property}, ${s.property});`))}    return skeleton;
+  } catch (err) {
+    c.close();
+    throw err;
+  }
 }
 
-/** ${name}, opened: .rodata's variables to set before it is loaded. */
+/** ${name}, opened: its global variables, every section's, to set before it is loaded. */
 export interface ${prefix}Opened {
-  rodata: Partial<${rodata ? rodata.typeName : 'Record<string, never>'}>;
-  load(options?: ${prefix}OpenOptions): ${prefix}Skeleton;
+${block(sections.map((s) => `  ${s.property}: Partial<${s.typeName}>;`))}  load(options?: ${prefix}OpenOptions): ${prefix}Skeleton;
 }
 
-/** libbpf's open step: set .rodata's variables, then load. */
+/** libbpf's open step: set global variables (skel.bss.x = ..., skel.rodata.y = ...), then load. */
 export function open(): ${prefix}Opened {
   const opened: ${prefix}Opened = {
-    rodata: {},
-    load: (options: ${prefix}OpenOptions = {}) =>
-      load({ ...options, rodata: { ...opened.rodata, ...(options.rodata ?? {}) } } as ${prefix}OpenOptions),
+${block(sections.map((s) => `    ${s.property}: {},`))}    load: (options: ${prefix}OpenOptions = {}) =>
+      load({
+        ...options,
+${block(sections.map((s) => `        ${s.property}: { ...opened.${s.property}, ...options.${s.property} },`))}      }),
   };
   return opened;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../src/cli/app.js';
 import { Collection } from '../../src/load/collection.js';
-import { bpftoolDump, FIXTURES, HOST_VMLINUX, have, kernelFixtures } from '../fixtures.js';
+import { bpftoolDump, FIXTURES, HOST_VMLINUX, have, kernelFixtures, ROOT } from '../fixtures.js';
 import { kernelDir, openFds } from '../kernel/support.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string[] }> {
@@ -160,6 +160,31 @@ test('btf find in the running kernel names vmlinux with its object ID', { skip: 
   assert.equal(rows[0]!.typeId, Number(m![1]));
   const text = await run(['btf', 'find', 'tcp_sendmsg', 'kind', 'func']);
   assert.equal(text.out, `vmlinux(${rows[0]!.objectId})  ${m![0]}${/^\[\d+\] FUNC 'tcp_sendmsg'(.*)$/m.exec(raw)![1]}\n`);
+});
+
+test('btf find without root reads sysfs and says nothing of the object IDs it cannot walk', {
+  skip: live || (!have('setpriv') && 'needs setpriv'),
+}, () => {
+  // The installed CLI, run as nobody: the BTF object IDs cannot be walked (EPERM), sysfs is readable.
+  const r = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      join(ROOT, 'dist/cli/main.js'),
+      'btf',
+      'find',
+      'task_struct',
+      'kind',
+      'struct',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^vmlinux {2}\[\d+\] STRUCT 'task_struct' size=\d+ vlen=\d+\n$/);
 });
 
 test('btf dump kernel / id equal bpftool dump of vmlinux', { skip: live }, async () => {

@@ -19,11 +19,13 @@ import { FIXTURES, KINDS_OBJECT, ROOT, tempDir } from '../fixtures.js';
 import { canBpf } from '../load/support.js';
 
 const COUNTER = join(FIXTURES, 'bpf', 'load', 'counter.bpf.o');
+const DATASECS = join(FIXTURES, 'bpf', 'load', 'datasecs.bpf.o');
 const OBJ_DIR = join(FIXTURES, 'bpf', 'obj');
 
 function objects(): string[] {
   return [
     COUNTER,
+    DATASECS,
     KINDS_OBJECT,
     ...coreFixtureObjects(),
     ...readdirSync(OBJ_DIR)
@@ -152,6 +154,106 @@ describe('gen skeleton', () => {
       assert.equal(s.progs.xdp_count!.testRun({ data: new Uint8Array(64) }).retval, 1, 'XDP_DROP after .data changed');
       assert.equal(s.data.runs, 7);
       assert.throws(() => s.progs.xdp_bad, /xdp_bad was not loaded/);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('sets every global-data section before load and reads and writes them after, in the host kernel', {
+    skip: canBpf(),
+  }, async () => {
+    const dir = join(tempDir(), `skeleton-datasecs-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const source = skeleton(DATASECS, pathToFileURL(join(ROOT, 'build/src/load/index.js')).href);
+    // datasecs.bpf.c: one variable or more in each of .rodata, .rodata.cfg, .data, .data.custom,
+    // .bss and .bss.custom, each section typed on its own.
+    for (const [type, body] of [
+      ['DatasecsRodata', '{ scale: number }'],
+      ['DatasecsRodataCfg', '{ limit: bigint }'],
+      ['DatasecsData', '{ counter: bigint; pair: Pair }'],
+      ['DatasecsDataCustom', '{ custom: number }'],
+      ['DatasecsBss', '{ hits: bigint }'],
+      ['DatasecsBssCustom', '{ custom_hits: number }'],
+    ] as const) {
+      assert.ok(source.includes(`export type ${type} = ${body};`), type);
+    }
+    for (const p of ['rodata', 'rodata_cfg', 'data', 'data_custom', 'bss', 'bss_custom']) {
+      assert.match(source, new RegExp(`^ {2}${p}: Partial<\\w+>;$`, 'm'), `open() has ${p}`);
+    }
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    const file = join(dir, 'datasecs.skel.mjs');
+    writeFileSync(file, js);
+    type Sections = {
+      rodata: { scale: number };
+      rodata_cfg: { limit: bigint };
+      data: { counter: bigint; pair: { a: number; b: number } };
+      data_custom: { custom: number };
+      bss: { hits: bigint };
+      bss_custom: { custom_hits: number };
+    };
+    const skel = (await import(pathToFileURL(file).href)) as {
+      open(): { [K in keyof Sections]: Partial<Sections[K]> } & {
+        load(o?: object): Sections & { progs: { bump: { testRun(o: { data: Uint8Array }): { retval: number } } }; close(): void };
+      };
+      load(o?: object): Sections & { close(): void };
+    };
+    // Untouched, each section holds what the object says (counter 7, pair {1,-2}, custom 3...).
+    {
+      const s = skel.load();
+      try {
+        assert.deepEqual(
+          [
+            s.rodata.scale,
+            s.rodata_cfg.limit,
+            s.data.counter,
+            s.data.pair,
+            s.data_custom.custom,
+            s.bss.hits,
+            s.bss_custom.custom_hits,
+          ],
+          [1, 10n, 7n, { a: 1, b: -2 }, 3, 0n, 0],
+        );
+      } finally {
+        s.close();
+      }
+    }
+    const opened = skel.open();
+    opened.rodata.scale = 5;
+    opened.rodata_cfg.limit = 100n;
+    opened.data.counter = 1000n;
+    opened.data.pair = { a: 10, b: -3 };
+    opened.data_custom.custom = 9;
+    opened.bss.hits = 50n;
+    opened.bss_custom.custom_hits = 4;
+    const s = opened.load();
+    try {
+      // Read back through the maps, as set.
+      assert.deepEqual(
+        [
+          s.rodata.scale,
+          s.rodata_cfg.limit,
+          s.data.counter,
+          s.data.pair,
+          s.data_custom.custom,
+          s.bss.hits,
+          s.bss_custom.custom_hits,
+        ],
+        [5, 100n, 1000n, { a: 10, b: -3 }, 9, 50n, 4],
+      );
+      // The program sees them: hits += scale, custom_hits += custom, counter += limit, pair moves.
+      assert.equal(s.progs.bump.testRun({ data: new Uint8Array(64) }).retval, 2);
+      assert.deepEqual([s.data.counter, s.data.pair, s.bss.hits, s.bss_custom.custom_hits], [1100n, { a: 11, b: -4 }, 55n, 13]);
+      // Written after load, through the maps; the program sees the new values.
+      s.data_custom.custom = 100;
+      s.bss.hits = 0n;
+      s.data.counter = 0n;
+      s.progs.bump.testRun({ data: new Uint8Array(64) });
+      assert.deepEqual([s.bss_custom.custom_hits, s.bss.hits, s.data.counter], [113, 5n, 100n]);
+      assert.throws(() => {
+        (s.rodata_cfg as { limit: bigint }).limit = 1n;
+      }, /read-only/);
     } finally {
       s.close();
     }
