@@ -45,14 +45,16 @@ function parseList(text: string): string[] {
 }
 
 /**
- * Runs `ours` between two runs of `theirs` until both of theirs agree (BTF objects come and go as
+ * Runs `ours` between two runs of `theirs` until all three agree (BTF objects come and go as
  * other processes load programs), then returns ours and their first.
  */
 async function stableBeside<T>(ours: () => Promise<T>, theirs: () => T, same: (a: T, b: T) => boolean): Promise<[T, T]> {
   for (let attempt = 1; ; attempt++) {
     const first = theirs();
     const mine = await ours();
-    if (same(first, theirs()) || attempt === 5) return [mine, first];
+    // Other processes load and unload BTF all the time: an object may come and go between two
+    // runs of bpftool, seen by ours alone. Settled when all three saw the same.
+    if ((same(first, theirs()) && same(first, mine)) || attempt === 10) return [mine, first];
   }
 }
 
