@@ -16,8 +16,9 @@
  *           kernel's vmlinux BTF)
  *   warm    median over the rounds of each process's median of the next `--iters` loads
  *           (tsbpf reuses the kernel BTF it decoded; libbpf parses it again each time)
- * and the ratio tsbpf / libbpf of both. Both sides' timed part starts from reading the object
- * file. Needs root, `npm run build`, `tsc -p tsconfig.test.json` (the profiles) and libbpf-dev.
+ * and the ratio tsbpf / libbpf of both, in wall-clock time and in CPU time of the whole process
+ * (every thread: V8's compiler and GC threads count on tsbpf's side). Both sides' timed part
+ * starts from reading the object file. Needs root, `npm run build`, `tsc -p tsconfig.test.json` (the profiles) and libbpf-dev.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,6 +63,7 @@ const median = (v) => {
 
 /** One tsbpf open + load + attach, timed, then closed. */
 function tsbpfOnce(path, profile) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const bytes = new Uint8Array(readFileSync(path));
   const spec = loadObject(bytes, `${profile.tool}.bpf.o`);
@@ -84,9 +86,11 @@ function tsbpfOnce(path, profile) {
     }
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  const cpuMs = (c.user + c.system) / 1000;
   const programsLoaded = coll.programs.size;
   coll.close();
-  return { ms, programs: programsLoaded, attached };
+  return { ms, cpuMs, programs: programsLoaded, attached };
 }
 
 const profileOf = (tool) => profiles.find((p) => p.name === tool) ?? { tool, name: tool };
@@ -97,8 +101,17 @@ if (child !== undefined) {
   const profile = profileOf(child);
   const first = tsbpfOnce(pathOf(profile), profile);
   const warm = [];
-  for (let i = 0; i < iters; i++) warm.push(tsbpfOnce(pathOf(profile), profile).ms);
-  console.log(JSON.stringify({ first_ms: first.ms, ms: median(warm), programs: first.programs, attached: first.attached }));
+  for (let i = 0; i < iters; i++) warm.push(tsbpfOnce(pathOf(profile), profile));
+  console.log(
+    JSON.stringify({
+      first_ms: first.ms,
+      ms: median(warm.map((w) => w.ms)),
+      first_cpu_ms: first.cpuMs,
+      cpu_ms: median(warm.map((w) => w.cpuMs)),
+      programs: first.programs,
+      attached: first.attached,
+    }),
+  );
   process.exit(0);
 }
 
@@ -133,24 +146,33 @@ for (const tool of tools) {
     }
   }
   const m = (list, key) => median(list.map((x) => x[key]));
-  const tsFirst = m(ts, 'first_ms');
-  const cFirst = m(c, 'first_ms');
-  const tsWarm = m(ts, 'ms');
-  const cWarm = m(c, 'ms');
+  const pair = (key) => {
+    const t = m(ts, key);
+    const l = m(c, key);
+    return { tsbpf: round(t), libbpf: round(l), ratio: round(t / l) };
+  };
   rows.push({
     tool: profile.name,
     programs: ts[0].programs,
     attached: ts[0].attached,
     libbpfPrograms: c[0].programs,
-    firstMs: { tsbpf: round(tsFirst), libbpf: round(cFirst), ratio: round(tsFirst / cFirst) },
-    warmMs: { tsbpf: round(tsWarm), libbpf: round(cWarm), ratio: round(tsWarm / cWarm) },
+    firstMs: pair('first_ms'),
+    firstCpuMs: pair('first_cpu_ms'),
+    warmMs: pair('ms'),
+    warmCpuMs: pair('cpu_ms'),
     libbpfPartsMs: { open: m(c, 'open_ms'), load: m(c, 'load_ms'), attach: m(c, 'attach_ms') },
   });
 }
 console.log(JSON.stringify({ bench: 'load', iters, rounds, objects: rows }, null, 2));
-console.log('\ntool            progs   first: tsbpf   libbpf   ratio    warm: tsbpf   libbpf   ratio');
+const load = (await import('node:os'))
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
+console.log(`\nmedians, ms (tsbpf / libbpf = ratio); load average at the end ${load}`);
+console.log('tool            progs   first wall                first CPU                 warm wall                 warm CPU');
+const cell = (p) => `${p.tsbpf} / ${p.libbpf} = ${p.ratio}x`.padEnd(26);
 for (const r of rows) {
   console.log(
-    `${r.tool.padEnd(15)} ${String(r.programs).padStart(5)}   ${String(r.firstMs.tsbpf).padStart(9)} ${String(r.firstMs.libbpf).padStart(8)} ${String(r.firstMs.ratio).padStart(6)}x   ${String(r.warmMs.tsbpf).padStart(9)} ${String(r.warmMs.libbpf).padStart(8)} ${String(r.warmMs.ratio).padStart(6)}x`,
+    `${r.tool.padEnd(15)} ${String(r.programs).padStart(5)}   ${cell(r.firstMs)}${cell(r.firstCpuMs)}${cell(r.warmMs)}${cell(r.warmCpuMs)}`,
   );
 }

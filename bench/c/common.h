@@ -32,6 +32,15 @@ static inline double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of this process (every thread), in milliseconds. */
+static inline double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* Peak resident set size of this process so far, in KiB. */
 static inline long peak_rss_kb(void)
 {

@@ -35,7 +35,7 @@ static int parse_pair(const char *arg, struct pair *out)
 }
 
 struct run {
-	double open_ms, load_ms, attach_ms, total_ms;
+	double open_ms, load_ms, attach_ms, total_ms, cpu_ms;
 	int programs, attached, maps;
 };
 
@@ -47,8 +47,9 @@ static struct run once(const char *path)
 	struct bpf_object *obj;
 	struct run r = { 0 };
 	int nlinks = 0, i;
-	double t0, t1, t2, t3;
+	double t0, t1, t2, t3, c0;
 
+	c0 = cpu_ms();
 	t0 = now_ms();
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj)
@@ -81,6 +82,7 @@ static struct run once(const char *path)
 		r.attached++;
 	}
 	t3 = now_ms();
+	r.cpu_ms = cpu_ms() - c0;
 	for (i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
 	bpf_object__close(obj);
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	int iters = 10, i;
 	struct run first, r = { 0 };
-	double *total, *open, *load, *attach;
+	double *total, *open, *load, *attach, *cpu;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 	open = calloc((size_t)iters, sizeof(double));
 	load = calloc((size_t)iters, sizeof(double));
 	attach = calloc((size_t)iters, sizeof(double));
+	cpu = calloc((size_t)iters, sizeof(double));
 	first = once(path);
 	for (i = 1; i < iters; i++) {
 		r = once(path);
@@ -129,6 +132,7 @@ int main(int argc, char **argv)
 		open[i - 1] = r.open_ms;
 		load[i - 1] = r.load_ms;
 		attach[i - 1] = r.attach_ms;
+		cpu[i - 1] = r.cpu_ms;
 	}
 	if (iters == 1) {
 		r = first;
@@ -136,6 +140,7 @@ int main(int argc, char **argv)
 		open[0] = r.open_ms;
 		load[0] = r.load_ms;
 		attach[0] = r.attach_ms;
+		cpu[0] = r.cpu_ms;
 	}
 	{
 		int n = iters > 1 ? iters - 1 : 1;
@@ -143,9 +148,9 @@ int main(int argc, char **argv)
 		printf("{\"object\":");
 		json_str(path);
 		printf(",\"iters\":%d,\"first_ms\":%.3f,\"ms\":%.3f,\"open_ms\":%.3f,\"load_ms\":%.3f,\"attach_ms\":%.3f,"
-		       "\"programs\":%d,\"attached\":%d,\"maps\":%d,\"peak_rss_kb\":%ld}\n",
+		       "\"first_cpu_ms\":%.3f,\"cpu_ms\":%.3f,\"programs\":%d,\"attached\":%d,\"maps\":%d,\"peak_rss_kb\":%ld}\n",
 		       iters, first.total_ms, median(total, n), median(open, n), median(load, n), median(attach, n),
-		       first.programs, first.attached, first.maps, peak_rss_kb());
+		       first.cpu_ms, median(cpu, n), first.programs, first.attached, first.maps, peak_rss_kb());
 	}
 	return 0;
 }
