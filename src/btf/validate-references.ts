@@ -160,11 +160,13 @@ export class TypeView {
 /**
  * Checks what every own type of `spec` refers to.
  * @param v - the reader of types and sizes; the member placement checks reuse its sizes.
+ * @param before - more checks of the own type at an index, run before its references are.
  * @throws {BtfRuleError} naming the referring type's ID.
  */
-export function checkReferences(spec: Spec, v: TypeView = new TypeView(spec)): void {
+export function checkReferences(spec: Spec, v: TypeView = new TypeView(spec), before?: (index: number) => void): void {
   const s = spec.section;
   for (let i = 0; i < s.count; i++) {
+    before?.(i);
     const id = spec.firstId + i;
     const at = s.offset(i);
     const kind = s.kind(i);

@@ -12,6 +12,7 @@
  * sizes (those rules are checked elsewhere).
  * @module
  */
+import { BtfRuleError } from '../errors.js';
 import { Kind } from './kinds.js';
 import type { Spec } from './spec.js';
 import { isModifierKind, TypeView } from './validate-references.js';
@@ -59,12 +60,18 @@ class Replay {
   private readonly state: Uint8Array;
   /** For resolved modifiers, pointers and VARs: the type their chain ends at. */
   private readonly resolvedId: Uint32Array;
-  private readonly stackId = new Uint32Array(MAX_RESOLVE_DEPTH);
-  private readonly stackNext = new Uint32Array(MAX_RESOLVE_DEPTH);
+  private readonly stackId: Uint32Array;
+  private readonly stackNext: Uint32Array;
   private top = 0;
   private mode = Mode.Tbd;
 
-  constructor(private readonly spec: Spec) {
+  /** `maxDepth` above the kernel's lets a replay run on to find where the kernel meets a loop. */
+  constructor(
+    private readonly spec: Spec,
+    private readonly maxDepth = MAX_RESOLVE_DEPTH,
+  ) {
+    this.stackId = new Uint32Array(maxDepth);
+    this.stackNext = new Uint32Array(maxDepth);
     this.v = new TypeView(spec);
     this.first = spec.firstId;
     this.state = new Uint8Array(spec.section.count);
@@ -87,7 +94,7 @@ class Replay {
   }
 
   private push(id: number): void {
-    if (this.top === MAX_RESOLVE_DEPTH) throw new Stop('depth');
+    if (this.top === this.maxDepth) throw new Stop('depth');
     if (id < this.first || this.state[id - this.first] !== NOT_VISITED) throw new Stop('loop');
     this.state[id - this.first] = VISITED;
     this.stackId[this.top] = id;
@@ -223,6 +230,22 @@ class Replay {
  */
 export function checkResolveDepth(spec: Spec): void {
   new Replay(spec).run();
+}
+
+/**
+ * The type the kernel's log names when its resolve pass meets a reference loop in the own types
+ * of `spec`: the one whose resolution (in ID order, with the kernel's stopping points) walks into
+ * the loop. `undefined` when the pass meets no loop, or stops first at a FUNC it cannot resolve.
+ * Runs on specs whose records passed their own checks, loops or not.
+ */
+export function kernelLoopStart(spec: Spec): number | undefined {
+  try {
+    new Replay(spec, spec.section.count + 1).run();
+  } catch (err) {
+    if (err instanceof BtfRuleError && err.rule === 'loop') return err.typeId;
+    if (!(err instanceof BtfRuleError)) throw err;
+  }
+  return undefined;
 }
 
 /**

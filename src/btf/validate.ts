@@ -6,6 +6,7 @@
  * (DATASEC sizes and VAR offsets of an unloaded `.o`), those objects are accepted.
  * @module
  */
+import type { BtfRuleError } from '../errors.js';
 import { HEADER_SIZE_LAYOUT } from './header.js';
 import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
@@ -13,6 +14,7 @@ import { kernelNameFault, quoteName } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
 import { checkReferences, TypeView } from './validate-references.js';
+import { kernelLoopStart } from './validate-resolve.js';
 import { type BtfRuleId, ruleError } from './validate-rules.js';
 import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, intEncoding, memberBitOffset, TYPE_RECORD_SIZE } from './wire.js';
 
@@ -40,13 +42,14 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
   const s = spec.section;
   checkNames(spec, limits.maxVlen ?? (spec.header.hdrLen >= HEADER_SIZE_LAYOUT ? MAX_VLEN : KERNEL_MAX_VLEN));
-  for (let i = 0; i < s.count; i++) {
-    const kind = s.kind(i);
-    if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
-  }
   checkLoops(spec);
   const view = new TypeView(spec);
-  checkReferences(spec, view);
+  // The kinds a FUNC, DATASEC or DECL_TAG refers to are checked with the other references, ID by
+  // ID, so the fault named is the one the kernel's resolve pass meets first.
+  checkReferences(spec, view, (i) => {
+    const kind = s.kind(i);
+    if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
+  });
   checkMemberPlacement(spec, view);
   // Measured now, while the bytes are as checked: name loops stop there if they change later.
   longestString(spec.strings.bytes);
@@ -437,6 +440,11 @@ function checkLoops(spec: Spec): void {
   const n = s.count;
   const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
   const path: number[] = [];
+  // Named as the kernel's log names it: the type whose resolution walks into the loop.
+  const loop = (detail: string, found: number): BtfRuleError => {
+    const id = kernelLoopStart(spec) ?? found;
+    return ruleError('loop', detail, id, s.offset(id - first));
+  };
 
   // Chains of modifiers (PTR, TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG).
   for (let i = 0; i < n; i++) {
@@ -445,12 +453,7 @@ function checkLoops(spec: Spec): void {
     path.length = 0;
     for (;;) {
       if (state[j] === 1) {
-        throw ruleError(
-          'loop',
-          `reference loop through types [${path.map((k) => k + first).join(', ')}]`,
-          j + first,
-          s.offset(j),
-        );
+        throw loop(`reference loop through types [${path.map((k) => k + first).join(', ')}]`, j + first);
       }
       if (state[j] === 2) break;
       state[j] = 1;
@@ -504,7 +507,7 @@ function checkLoops(spec: Spec): void {
       const c = child(node, next[depth]!++);
       if (c < 0 || state[c] === 2) continue;
       if (state[c] === 1) {
-        throw ruleError('loop', `type [${c + first}] contains itself by value`, node + first, s.offset(node));
+        throw loop(`type [${c + first}] contains itself by value`, node + first);
       }
       state[c] = 1;
       depth++;
