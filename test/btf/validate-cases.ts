@@ -42,6 +42,26 @@ const forward = (n: number, add: (b: Builder, next: number, k: number) => void) 
     for (let k = 0; k < n; k++) add(b, k === n - 1 ? int : 2 + k + 1, k);
   });
 
+/**
+ * Type 2 is a typedef into the middle of a chain of `n` modifiers (types 3 to n + 2, each naming
+ * the next, the last naming int): resolving it first resolves the chain's back half, so no
+ * resolve walk of the chain is longer than 32 and only the chain check counts all `n`.
+ * `mixed` cycles through const, volatile, restrict and typedef instead of typedefs only.
+ */
+function chainAfterShortcut(n: number, mixed = false): () => Uint8Array {
+  return built((b, int) => {
+    b.addTypedef('head', 3 + Math.floor(n / 2));
+    for (let k = 0; k < n; k++) {
+      const next = k === n - 1 ? int : 3 + k + 1;
+      const pick = mixed ? k % 4 : 3;
+      if (pick === 0) b.addConst(next);
+      else if (pick === 1) b.addVolatile(next);
+      else if (pick === 2) b.addRestrict(next);
+      else b.addTypedef(`t${k}`, next);
+    }
+  });
+}
+
 export const CASES: Case[] = [
   // INT: any size that holds its bits.
   { what: 'an INT of 3 bytes', make: built((b) => void b.addInt('i24', 3, 0, 24)), expect: 'accepts' },
@@ -185,7 +205,7 @@ export const CASES: Case[] = [
       b.addStruct('t', 4, [{ name: 'b', typeId: 2, bitOffset: 0 }]);
       void int;
     }),
-    expect: refuse('format', 'loop', 3, 'Loop detected'),
+    expect: refuse('format', 'loop', 2, 'Loop detected'),
   },
   // Function prototypes, functions and tags.
   {
@@ -465,6 +485,20 @@ export const CASES: Case[] = [
       for (let k = 0; k < 40; k++) cur = b.addStruct(`s${k}`, 4, [{ name: 'a', typeId: cur, bitOffset: 0 }]);
     }),
     expect: 'accepts',
+  },
+  // Modifier chains (btf_check_type_tags, after the resolve pass): at most 32 modifiers from any
+  // modifier to a type checked before it. The resolve pass refuses a 33-link chain first unless
+  // an earlier type resolved its back half, so each blob starts with a typedef into the middle.
+  {
+    what: 'a chain of 33 typedefs whose back half an earlier typedef resolved',
+    make: chainAfterShortcut(33),
+    expect: refuse('loadable', 'modifier-chain', 3, 'Max chain length or cycle detected'),
+  },
+  { what: 'a chain of 32 typedefs whose back half an earlier typedef resolved', make: chainAfterShortcut(32), expect: 'accepts' },
+  {
+    what: 'a chain of 33 modifiers of every kind whose back half an earlier typedef resolved',
+    make: chainAfterShortcut(33, true),
+    expect: refuse('loadable', 'modifier-chain', 3, 'Max chain length or cycle detected'),
   },
   // The blob's layout.
   {

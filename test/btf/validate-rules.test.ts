@@ -88,6 +88,10 @@ describe('every rule of the kernel BTF verifier, each broken by the smallest blo
       const want = c.expect === 'accepts' ? 'accepts' : c.expect.kernel;
       if (want === 'accepts' ? k !== 'accepts' : !k.endsWith(want))
         wrong.push(`${c.what}: kernel says ${JSON.stringify(k)}, recorded ${JSON.stringify(want)}`);
+      // Where the kernel's line names a type, it is the one tsbpf names.
+      const named = /^\[(\d+)\]/.exec(k);
+      if (named && c.expect !== 'accepts' && Number(named[1]) !== c.expect.typeId)
+        wrong.push(`${c.what}: kernel names [${named[1]}], recorded [${c.expect.typeId}]`);
     }
     assert.deepEqual(wrong, []);
   });
