@@ -48,7 +48,7 @@ describe('typeByName', () => {
     assert.ok(task !== undefined && task.members.length > 10);
     assert.ok(task.member('pid'));
     const states = vm.typeByName('bpf_map_type', 'enum');
-    assert.ok(states !== undefined && states.values.some((v) => v.name === 'BPF_MAP_TYPE_HASH'));
+    assert.ok(states?.values.some((v) => v.name === 'BPF_MAP_TYPE_HASH'));
     const all: Var[] = vm.typesByName('runqueues', 'var');
     assert.equal(all.length, 1);
     assert.equal(all[0]!.type.name, 'rq');

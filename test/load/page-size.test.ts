@@ -23,7 +23,10 @@ test('auxvValue reads both word sizes and byte orders, and nothing past AT_NULL'
       const words = [16n, 7n, 6n, 16384n, 0n, 0n, 17n, 100n];
       const bytes = new Uint8Array(words.length * wordBytes);
       const view = new DataView(bytes.buffer);
-      words.forEach((w, i) => (wordBytes === 8 ? view.setBigUint64(i * 8, w, le) : view.setUint32(i * 4, Number(w), le)));
+      for (const [i, w] of words.entries()) {
+        if (wordBytes === 8) view.setBigUint64(i * 8, w, le);
+        else view.setUint32(i * 4, Number(w), le);
+      }
       assert.equal(auxvValue(bytes, 6n, wordBytes, le), 16384);
       assert.equal(auxvValue(bytes, 16n, wordBytes, le), 7);
       assert.equal(auxvValue(bytes, 17n, wordBytes, le), undefined, 'after AT_NULL');
