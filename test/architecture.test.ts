@@ -32,11 +32,12 @@ const ALLOWED: Record<string, { folders: string[]; node: boolean; packages: stri
   entry: { folders: [...PURE, 'io', 'kernel'], node: true, packages: [] },
 };
 
+/** Every TypeScript source below `dir`, CommonJS (`.cts`) and ES module (`.mts`) files included. */
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? files(p) : /\.[cm]?ts$/.test(p) ? [p] : [];
   });
 }
 
