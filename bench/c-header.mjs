@@ -17,10 +17,11 @@
  *   repeating vmlinux's types), timed as the sum of the `--count` processes.
  *
  * Each command runs `--iters` times after one unmeasured run, tsbpf and bpftool alternately,
- * under GNU time (tsbpf as installed: dist/cli/bin.cjs): medians and ranges of wall-clock and of CPU (user + system, all threads). The
- * machine may be shared, so CPU time is the steadier figure; the load average is printed at the
- * start and the end. Ratio = tsbpf / bpftool (below 1: tsbpf is faster). Needs `npm run build`,
- * bpftool and GNU time; the module rows need a BTF directory (`bash scripts/fetch-kernels.sh bookworm`).
+ * under GNU time (tsbpf as installed: dist/cli/bin.cjs): medians and ranges of wall-clock and of
+ * CPU (user + system, all threads). The machine may be shared, so CPU time is the steadier
+ * figure; the load average is printed at the start and the end. Ratio = tsbpf / bpftool (below 1:
+ * tsbpf is faster). Needs `npm run build`, bpftool and GNU time; the module rows need a BTF
+ * directory (`bash scripts/fetch-kernels.sh bookworm`).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -51,6 +52,8 @@ const load = () =>
     .join(' ');
 const loadBefore = load();
 const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-c-header-'));
+// Removed however the run ends: a failed command throws out of the middle of it.
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const outFile = join(scratch, 'out.h');
 
 /** One run of each of `cmds` in turn under GNU time, stdout to `out`: summed wall and CPU in ms. */
@@ -140,7 +143,6 @@ if (existsSync(base)) {
   console.error(`the module rows need ${base} (bash scripts/fetch-kernels.sh bookworm)`);
 }
 
-rmSync(scratch, { recursive: true, force: true });
 console.log(
   `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}); load average ${loadBefore} at the start, ${load()} at the end`,
 );
