@@ -6,6 +6,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
+import { type LayoutMemberInit, type LayoutOptions, placeMembers } from './builder-layout.js';
 import { type DedupStats, dedupTable } from './dedup.js';
 import { Kind, type Linkage, MAX_TYPE_ID, MAX_VLEN } from './kinds.js';
 import { type MarshalOptions, marshalTable } from './marshal.js';
@@ -78,6 +79,8 @@ export class Builder {
   /** The records being built. @internal */
   readonly table: TypeTable;
   private readonly sources = new Map<Spec, Source>();
+  /** Specs found identical (or not) to a spec of the base chain, see {@link inBase}. */
+  private readonly sameAsBase = new Map<Spec, boolean>();
   /** String offsets of the spec being added by {@link addSpec} (see there). */
   private scratch = new Int32Array(0);
 
@@ -247,13 +250,59 @@ export class Builder {
     });
     return this.table.nextId - 1;
   }
-  /** STRUCT of `size` bytes. Bitfield members set the kind flag. */
-  addStruct(name: string, size: number, members: readonly MemberInit[] = []): number {
-    return this.aggregate(Kind.Struct, name, size, members);
+  /**
+   * STRUCT of `size` bytes, each member at the bit offset given. Bit-field members set the kind
+   * flag. Returns the new type's ID.
+   */
+  addStruct(name: string, size: number, members?: readonly MemberInit[]): number;
+  /**
+   * STRUCT whose member offsets and size the builder computes, as C lays it out
+   * (`layout: 'natural'`, the default) or packed (`layout: 'packed'`); member types must be
+   * added first (or be the base's), since their sizes decide the placement.
+   * @throws {BtfError} for a member type not yet added or without a size.
+   */
+  addStruct(name: string, members: readonly LayoutMemberInit[], options?: LayoutOptions): number;
+  addStruct(
+    name: string,
+    sizeOrMembers: number | readonly LayoutMemberInit[],
+    membersOrOptions?: readonly MemberInit[] | LayoutOptions,
+  ): number {
+    return this.aggregateOf(Kind.Struct, name, sizeOrMembers, membersOrOptions);
   }
-  /** UNION of `size` bytes. */
-  addUnion(name: string, size: number, members: readonly MemberInit[] = []): number {
-    return this.aggregate(Kind.Union, name, size, members);
+  /** UNION of `size` bytes, each member at the bit offset given (0 for a plain union). */
+  addUnion(name: string, size: number, members?: readonly MemberInit[]): number;
+  /**
+   * UNION whose size the builder computes from its members' (the largest, rounded up to the
+   * largest alignment; packed: not rounded); every member at offset 0.
+   * @throws {BtfError} for a member type not yet added or without a size.
+   */
+  addUnion(name: string, members: readonly LayoutMemberInit[], options?: LayoutOptions): number;
+  addUnion(
+    name: string,
+    sizeOrMembers: number | readonly LayoutMemberInit[],
+    membersOrOptions?: readonly MemberInit[] | LayoutOptions,
+  ): number {
+    return this.aggregateOf(Kind.Union, name, sizeOrMembers, membersOrOptions);
+  }
+  /** The two forms of addStruct/addUnion: explicit offsets and size, or a layout. */
+  private aggregateOf(
+    kind: number,
+    name: string,
+    sizeOrMembers: number | readonly LayoutMemberInit[],
+    membersOrOptions: readonly MemberInit[] | LayoutOptions | undefined,
+  ): number {
+    if (!Array.isArray(sizeOrMembers)) {
+      return this.aggregate(kind, name, sizeOrMembers as number, (membersOrOptions as readonly MemberInit[] | undefined) ?? []);
+    }
+    const options = (membersOrOptions ?? {}) as LayoutOptions;
+    const members = sizeOrMembers as readonly LayoutMemberInit[];
+    const placed = placeMembers(this.table, name || '(anon)', kind === Kind.Union, members, options.layout ?? 'natural');
+    return this.aggregate(
+      kind,
+      name,
+      placed.size,
+      members.map((m, k) => ({ name: m.name, typeId: m.typeId, bitfieldSize: m.bitfieldSize, bitOffset: placed.offsets[k]! })),
+    );
   }
   /** ENUM (32-bit values) of `size` bytes; `signed` sets the kind flag. */
   addEnum(name: string, size: number, values: readonly EnumValueInit[] = [], signed = false): number {
@@ -353,7 +402,43 @@ export class Builder {
 
   /** Whether `spec`'s IDs below its first own ID are this builder's base's. */
   private sharesBase(spec: Spec): boolean {
-    return spec.base !== undefined && spec.base === this.table.base;
+    return spec.base !== undefined && this.inBase(spec.base);
+  }
+
+  /**
+   * Whether `spec` is this builder's base or one of the base's bases, or a spec with the same
+   * bytes at the same IDs as one of them (the same vmlinux opened twice): its types are then
+   * referenced by their IDs, never copied. The byte comparison runs once per spec.
+   */
+  private inBase(spec: Spec): boolean {
+    for (let b = this.table.base; b; b = b.base) if (b === spec) return true;
+    if (this.table.base === undefined) return false;
+    let same = this.sameAsBase.get(spec);
+    if (same === undefined) {
+      same = false;
+      for (let b: Spec | undefined = this.table.base; b && !same; b = b.base) same = identicalSpecs(b, spec);
+      this.sameAsBase.set(spec, same);
+    }
+    return same;
+  }
+
+  /**
+   * Refuses a split spec whose root base is not this builder's (nor identical to it): copying
+   * from it would silently duplicate every base type it reaches (thousands, for a module on
+   * another vmlinux), as `merge` refuses such a module. Base BTF (a BPF object) and split BTF
+   * into a builder without a base are copied whole, as asked.
+   * @throws {BtfError} naming both bases.
+   */
+  private checkBase(spec: Spec, typeId: number): void {
+    const mine = this.table.base?.root;
+    if (mine === undefined || spec.base === undefined) return;
+    const theirs = spec.root;
+    if (theirs === mine || this.inBase(theirs)) return;
+    const name = (s: Spec) => `${s.name ? `'${s.name}' ` : ''}(${s.nextId - 1} types)`;
+    throw new BtfError(
+      `spec ${spec.name ? `'${spec.name}' ` : ''}is split BTF on base ${name(theirs)}, not on this builder's base ${name(mine)}: open it on the builder's base (copying would duplicate the base types it reaches)`,
+      { typeId },
+    );
   }
 
   /** The new ID of type `id` of `spec`, copying it and what it reaches when not yet copied. */
@@ -390,18 +475,13 @@ export class Builder {
   private lookup(spec: Spec, id: number): number | undefined {
     if (id === 0) return 0;
     if (id < spec.firstId) {
-      if (this.sharesBase(spec) || spec === this.table.base) return id;
+      if (this.sharesBase(spec) || this.inBase(spec)) return id;
       return spec.base ? this.lookup(spec.base, id) : undefined;
     }
-    if (spec === this.table.base || this.isBaseChain(spec)) return id;
+    if (this.inBase(spec)) return id;
     const s = this.sources.get(spec);
     const v = s?.ids[id - spec.firstId];
     return v ? v : undefined;
-  }
-
-  private isBaseChain(spec: Spec): boolean {
-    for (let b = this.table.base; b; b = b.base) if (b === spec) return true;
-    return false;
   }
 
   /** Rewrites the IDs and string offsets of a record copied from `src` at word `o`. */
@@ -433,8 +513,11 @@ export class Builder {
 
   /**
    * Adds `type` (of `spec`, or of a base of it) and every type it reaches, unless already
-   * added; returns its ID here. Types of this builder's base are referenced, not copied.
-   * @throws {BtfError} when `type` is not a type of `spec`, or past the format's limits.
+   * added; returns its ID here. Types of this builder's base are referenced, not copied, also
+   * when `spec` was opened on another copy of the same base (the same vmlinux bytes).
+   * @throws {BtfError} when `type` is not a type of `spec`; when `spec` is split BTF on a base
+   * other than this builder's (another kernel's vmlinux: copying would duplicate every base type
+   * it reaches); or past the format's limits.
    */
   addType(spec: Spec, type: Type | number): number {
     const id = typeof type === 'number' ? type : type.id;
@@ -442,17 +525,21 @@ export class Builder {
       throw new BtfError(`type '${type.name}' is not a type of the given spec`, { typeId: id });
     }
     if (id !== 0 && !spec.specOf(id)) throw new BtfError(`no such type (IDs run to ${spec.nextId - 1})`, { typeId: id });
+    this.checkBase(spec, id);
     return this.copy(spec, id);
   }
 
   /**
    * Adds every own type of `spec` in ID order (with anything of its bases they reach that this
    * builder's base does not hold); returns the ID the spec's first own type got. Fast path for
-   * a split spec on this builder's base: records are copied in bulk.
+   * a split spec on this builder's base (or an identical copy of it): records are copied in bulk.
+   * @throws {BtfError} when `spec` is split BTF on a base other than this builder's, or past
+   * the format's limits.
    */
   addSpec(spec: Spec): number {
+    this.checkBase(spec, spec.firstId);
     const src = this.source(spec);
-    if (!this.sharesBase(spec) && spec.base !== undefined && spec !== this.table.base) {
+    if (!this.sharesBase(spec) && spec.base !== undefined && !this.inBase(spec)) {
       const first = this.table.nextId;
       for (let id = spec.firstId; id < spec.nextId; id++) this.copy(spec, id);
       return first;
@@ -529,5 +616,19 @@ export class Builder {
    */
   marshal(options: MarshalOptions = {}): Uint8Array {
     return marshalTable(this.table, options);
+  }
+}
+
+/** Whether two specs hold the same bytes at the same IDs, on identical bases. */
+function identicalSpecs(a: Spec, b: Spec): boolean {
+  for (;;) {
+    if (a === b) return true;
+    if (a.firstId !== b.firstId || a.count !== b.count || a.bytes.byteLength !== b.bytes.byteLength) return false;
+    const x = a.bytes;
+    const y = b.bytes;
+    for (let i = 0; i < x.byteLength; i++) if (x[i] !== y[i]) return false;
+    if (a.base === undefined || b.base === undefined) return a.base === b.base;
+    a = a.base;
+    b = b.base;
   }
 }

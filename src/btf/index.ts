@@ -10,6 +10,7 @@ export {
   type ParamInit,
   type SecinfoInit,
 } from './builder.js';
+export type { LayoutMemberInit, LayoutOptions, MemberLayout } from './builder-layout.js';
 export { type DedupStats, dedupTable } from './dedup.js';
 export { type DistillResult, distillBase } from './distill.js';
 export { C_HEADER_EPILOGUE, C_HEADER_PROLOGUE, formatC, writeC } from './format/c.js';

@@ -49,6 +49,12 @@ export interface MergeResult {
   typesAfter: number;
   /** ID in the merged result of each module's first own type, before deduplication. */
   firstIds: number[];
+  /**
+   * Where each output type came from: `origins[id - builder.firstId]` is the index in `modules`
+   * of the first module (in input order) that carried the type, the one whose copy the others'
+   * were deduplicated into.
+   */
+  origins: Int32Array;
 }
 
 /**
@@ -89,7 +95,15 @@ export function merge(base: Spec, modules: readonly MergeInput[], options: Merge
     firstIds.push(builder.addSpec(m.spec));
     options.onProgress?.(i + 1, modules.length, m.name);
   });
-  if (!options.noDedup) builder.dedup();
+  const idMap = options.noDedup ? undefined : builder.dedup().idMap;
+  const origins = new Int32Array(builder.count).fill(-1);
+  const first = builder.firstId;
+  modules.forEach((m, i) => {
+    for (let id = firstIds[i]!, end = id + m.spec.count; id < end; id++) {
+      const k = (idMap ? (idMap[id] as number) : id) - first;
+      if (k >= 0 && origins[k] === -1) origins[k] = i;
+    }
+  });
   builder.table.idLimit = MAX_TYPE_ID;
   if (builder.table.nextId - 1 > MAX_TYPE_ID) {
     const what = options.noDedup ? 'not deduplicated' : 'after deduplication';
@@ -97,5 +111,5 @@ export function merge(base: Spec, modules: readonly MergeInput[], options: Merge
       `merged result does not fit the format: ${builder.count} types (${what}, of ${typesBefore} from ${modules.length} modules) on a base of ${base.nextId - 1} run to type ID ${builder.table.nextId - 1}, beyond ${MAX_TYPE_ID} (0xfffff); merge fewer modules`,
     );
   }
-  return { builder, inputs: modules.length, typesBefore, typesAfter: builder.count, firstIds };
+  return { builder, inputs: modules.length, typesBefore, typesAfter: builder.count, firstIds, origins };
 }
