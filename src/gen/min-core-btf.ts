@@ -85,11 +85,18 @@ class Marks {
   readonly members = new Map<number, Set<number>>();
   /** Type-match walks done, as `id * 2 + behindPointer`. */
   readonly matchWalks = new Set<number>();
+  /** Local indices of the kept types, in the order they were first kept. */
+  readonly kept: number[] = [];
   constructor(readonly spec: Spec) {
     this.types = new Uint8Array(spec.count);
   }
+  /** Sets `bits` (which include {@link KEPT}) on local index `i`. */
+  mark(i: number, bits: number): void {
+    if ((this.types[i]! & KEPT) === 0) this.kept.push(i);
+    this.types[i]! |= bits;
+  }
   get any(): boolean {
-    return this.types.some((b) => b !== 0);
+    return this.kept.length > 0;
   }
 }
 
@@ -135,7 +142,7 @@ class Marker {
   }
 
   private keep(r: Rec, id: number): void {
-    r.marks.types[id - r.marks.spec.firstId]! |= KEPT;
+    r.marks.mark(id - r.marks.spec.firstId, KEPT);
   }
 
   keepMember(spec: Spec, id: number, idx: number): void {
@@ -165,7 +172,7 @@ class Marker {
       const i = id - r.marks.spec.firstId;
       const walked = follow ? WALKED_FOLLOW : WALKED_FOLLOW | WALKED_PLAIN;
       if ((r.marks.types[i]! & walked) !== 0) continue;
-      r.marks.types[i]! |= KEPT | (follow ? WALKED_FOLLOW : WALKED_PLAIN);
+      r.marks.mark(i, KEPT | (follow ? WALKED_FOLLOW : WALKED_PLAIN));
       const { w, o, kind } = r;
       const owner = r.marks.spec;
       switch (kind) {
@@ -377,8 +384,8 @@ function writeKept(
   const str = (off: number): number => (off === 0 ? 0 : strings.add(spec.strings.lookup(off) ?? ''));
   let next = firstId;
   const written: number[] = [];
-  for (let i = 0; i < spec.count; i++) {
-    if ((marks.types[i]! & KEPT) === 0) continue;
+  // The kept types in ID order, without a pass over every type of vmlinux.
+  for (const i of [...marks.kept].sort((a, b) => a - b)) {
     const id = spec.firstId + i;
     const o = starts[i]!;
     const info = src[o + 1]!;
