@@ -15,6 +15,7 @@ import { inObject, UsageError } from '../errors.js';
 import { readBytes, SYSFS_BTF_DIR } from '../kernel/btf-file.js';
 import type { Command, GlobalOptions, Io } from './command.js';
 import { jsonText } from './json-out.js';
+import { progress } from './progress.js';
 
 // What a run needs is imported when it runs, and only what its options need: a cold process
 // (the usual way to run a CLI) then loads only that, which is most of its time.
@@ -242,7 +243,10 @@ export const coreExplain: Command = {
     } catch (err) {
       throw inObject(err, args.object);
     }
+    const shown = progress(io, options);
+    shown.phase('explain: reading the target BTF');
     const source = await targetSource(args, options);
+    shown.phase(`explain: deciding ${object.relocations.length} relocations`);
     const relocator = new CoreRelocator(object.btf, source, { candidates: args.candidates, moduleTypeIds: args.moduleTypeIds });
     if (options.json) {
       const applied = relocateObject(object, relocator);
@@ -251,10 +255,19 @@ export const coreExplain: Command = {
       return 0;
     }
     if (object.relocations.length === 0) {
+      shown.clear();
       io.out(`${args.object}: no CO-RE relocations\n`);
       return 0;
     }
-    relocateObject(object, relocator, (a) => io.out(`${textLines(a).join('\n')}\n`));
+    // Each explanation is printed as soon as it is decided: the status line is cleared before
+    // it, and redrawn after with the count (the first search of the modules may take a while).
+    let decided = 0;
+    relocateObject(object, relocator, (a) => {
+      shown.clear();
+      io.out(`${textLines(a).join('\n')}\n`);
+      shown.count('explain: decided relocations', ++decided, object.relocations.length);
+    });
+    shown.clear();
     return 0;
   },
 };

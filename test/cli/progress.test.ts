@@ -80,6 +80,27 @@ describe('progress', () => {
     assert.equal(dedup.events[1], 'status:');
   });
 
+  test('core explain: phases while the target is read, counts between explanations, each printed on a cleared line', {
+    skip: k ? false : 'no kernel fixtures',
+  }, async () => {
+    const object = join(ROOT, 'test/fixtures/bpf/obj/core.bpf.o');
+    const r = await withStatus('core', 'explain', object, '--btf-dir', kernelDir(k!));
+    assert.equal(r.code, 0, r.events.join('\n'));
+    assert.deepEqual(r.events.slice(0, 2), ['status:explain: reading the target BTF', 'status:explain: deciding 23 relocations']);
+    let showing = false;
+    for (const e of r.events) {
+      if (e.startsWith('status:')) showing = e !== 'status:';
+      else assert.equal(showing, false, `${e} printed over the status line`);
+    }
+    assert.equal(showing, false, 'cleared at the end');
+    assert.ok(r.events.includes('status:explain: decided relocations 23/23'));
+    const json = await withStatus('-j', 'core', 'explain', object, '--btf-dir', kernelDir(k!));
+    assert.deepEqual(
+      json.events.filter((e) => e.startsWith('status:')),
+      [],
+    );
+  });
+
   test('through a pseudo-terminal the line is drawn and erased; into a pipe there is none', {
     skip: !have('script')
       ? 'needs script (util-linux)'
