@@ -261,6 +261,8 @@ class RecordChecker {
         if (named) this.fail('name-forbidden', 'must not have a name');
         if (st !== 0) this.fail('array-size-field', `array size field ${st} must be 0`);
         this.checkRef(words[body]!, extra, 'element', false);
+        // The kernel's btf_array_check_meta refuses a void index as an index, not as a reference.
+        if (words[body + 1] === 0) this.fail('array-index', 'index type is void', extra + 4);
         this.checkRef(words[body + 1]!, extra + 4, 'index', false);
         break;
       case Kind.Struct:
@@ -299,8 +301,9 @@ class RecordChecker {
       }
       case Kind.Fwd:
         this.plain(vlen, false);
-        if (!named) this.fail('name-required', 'must have a name');
+        // In the kernel's order (btf_fwd_check_meta): the type field, then the name.
         if (st !== 0) this.fail('fwd-type', `fwd type field ${st} must be 0`);
+        if (!named) this.fail('name-required', 'must have a name');
         break;
       case Kind.Func:
         this.plain(0, kflag);
