@@ -47,7 +47,9 @@ export class BtfError extends TsbpfError {
   override name = 'BtfError';
   /** The BTF object or file, when known. */
   readonly object: string | undefined;
+  /** Byte offset in the blob, when known. */
   readonly offset: number | undefined;
+  /** The type ID the fault belongs to, when known. */
   readonly typeId: number | undefined;
   /** The message without its coordinates. */
   readonly detail: string;
@@ -83,7 +85,9 @@ export class ElfError extends TsbpfError {
   override name = 'ElfError';
   /** The file, when known. */
   readonly object: string | undefined;
+  /** Byte offset (in the section when one is named, else in the file), when known. */
   readonly offset: number | undefined;
+  /** The section name, when the fault is in one. */
   readonly section: string | undefined;
   /** The message without its coordinates. */
   readonly detail: string;
@@ -163,8 +167,11 @@ export function lastLogLine(log: string | undefined): string | undefined {
  */
 export class KernelError extends TsbpfError {
   override name = 'KernelError';
+  /** The errno the kernel returned (`22`). */
   readonly errno: number;
+  /** Its symbolic name (`EINVAL`). */
   readonly code: string;
+  /** The command that failed (`BPF_PROG_LOAD`, `perf_event_open`). */
   readonly command: string;
   /** What the call was about (`program handle_exec`), when known. */
   readonly object: string | undefined;
@@ -193,6 +200,7 @@ export class KernelError extends TsbpfError {
 /** The running kernel (or the machine) lacks a feature; says which version brought it, where known. */
 export class NotSupportedError extends TsbpfError {
   override name = 'NotSupportedError';
+  /** The first kernel release that has the feature (`5.8`), when known. */
   readonly minKernel: string | undefined;
 
   constructor(message: string, minKernel?: string) {
@@ -228,11 +236,17 @@ export interface ObjectLocation {
  */
 export class ObjectError extends TsbpfError {
   override name = 'ObjectError';
+  /** ELF section name, when known. */
   readonly section: string | undefined;
+  /** Program (function) name, when known. */
   readonly program: string | undefined;
+  /** Map name, when known. */
   readonly map: string | undefined;
+  /** Symbol name, when known. */
   readonly symbol: string | undefined;
+  /** Instruction index (slots) within the program or section, when known. */
   readonly insn: number | undefined;
+  /** Byte offset (within the section, or the file for ELF-level faults), when known. */
   readonly offset: number | undefined;
 
   constructor(message: string, where: ObjectLocation = {}, options?: { cause?: unknown }) {
@@ -282,8 +296,11 @@ export interface CoreLocation {
  */
 export class CoreError extends TsbpfError {
   override name = 'CoreError';
+  /** Program (function) name, when known. */
   readonly program: string | undefined;
+  /** Index of the relocation (libbpf's `relo #N`), when known. */
   readonly relocation: number | undefined;
+  /** Instruction index (slots) within the function as compiled, when known. */
   readonly insn: number | undefined;
 
   constructor(message: string, where: CoreLocation = {}, options?: { cause?: unknown }) {

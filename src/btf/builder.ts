@@ -36,7 +36,9 @@ const U32_MAX = 0xffffffff;
 
 /** A struct or union member to add. */
 export interface MemberInit {
+  /** The member's name; '' for an anonymous struct or union member. */
   name: string;
+  /** The member's type (an ID this builder gave out, or of its base). */
   typeId: number;
   /** Offset in bits from the start of the aggregate. */
   bitOffset: number;
@@ -46,20 +48,27 @@ export interface MemberInit {
 
 /** An enumerator to add. */
 export interface EnumValueInit {
+  /** The enumerator's name. */
   name: string;
+  /** Its value: a safe integer or a bigint, signed or unsigned, that fits the enum's width. */
   value: number | bigint;
 }
 
 /** A function parameter to add. */
 export interface ParamInit {
+  /** The parameter's name; '' when unnamed. */
   name: string;
+  /** Its type; 0 with an empty name as the last parameter marks a variadic function. */
   typeId: number;
 }
 
 /** A DATASEC entry to add. */
 export interface SecinfoInit {
+  /** The VAR (or FUNC) in the section. */
   typeId: number;
+  /** Its offset in the section, in bytes. */
   offset: number;
+  /** Its size in bytes. */
   size: number;
 }
 

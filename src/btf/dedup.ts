@@ -53,7 +53,9 @@ import {
 
 /** Counts before and after a deduplication. */
 export interface DedupStats {
+  /** Own types before deduplication. */
   typesBefore: number;
+  /** Own types after it. */
   typesAfter: number;
   /**
    * The new ID of every type ID the table had before deduplication: `idMap[old]` (base IDs and

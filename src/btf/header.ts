@@ -16,18 +16,25 @@ export const HEADER_SIZE_LAYOUT = 32;
 
 /** A decoded, bounds-checked BTF header. Section offsets are absolute (from the blob's start). */
 export interface Header {
+  /** Whether the blob is little-endian (the magic reads 0xeb9f that way). */
   readonly littleEndian: boolean;
+  /** The format version: 1. */
   readonly version: number;
+  /** Header flags: 0 (none are defined). */
   readonly flags: number;
+  /** Length of the header in bytes: 24, or 32 with a layout section. */
   readonly hdrLen: number;
   /** Absolute offset and length of the type section. */
   readonly typeOff: number;
+  /** Length of the type section in bytes. */
   readonly typeLen: number;
   /** Absolute offset and length of the string section. */
   readonly strOff: number;
+  /** Length of the string section in bytes. */
   readonly strLen: number;
   /** Absolute offset and length of the layout section; length 0 when absent. */
   readonly layoutOff: number;
+  /** Length of the layout section in bytes; 0 when absent. */
   readonly layoutLen: number;
 }
 

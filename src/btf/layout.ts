@@ -87,6 +87,7 @@ export function alignOf(t: Type): number {
 
 /** A member found by path, with its offset from the outermost struct. */
 export interface MemberLocation {
+  /** The member found (the last of the path). */
   readonly member: Member;
   /** Offset in bits from the start of the outermost type. */
   readonly bitOffset: number;

@@ -24,7 +24,9 @@ const WORKING_ID_LIMIT = 0x7ffffffe;
 
 /** One module to merge: its split spec (opened on the merge's base) and a name for messages. */
 export interface MergeInput {
+  /** The module's name, for messages (`veth`). */
   name: string;
+  /** Its split BTF, opened on the merge's base. */
   spec: Spec;
 }
 
@@ -42,6 +44,7 @@ export interface MergeOptions {
 export interface MergeResult {
   /** The merged types: `builder.marshal()` writes them. */
   builder: Builder;
+  /** How many modules were merged. */
   inputs: number;
   /** Own types of all modules together. */
   typesBefore: number;

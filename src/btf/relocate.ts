@@ -31,6 +31,7 @@ export class BtfRelocationError extends BtfError {
   readonly typeName: string;
   /** Its kind, as bpftool prints kinds (`STRUCT`). */
   readonly kind: string;
+  /** What did not match, as data. */
   readonly fault: RelocationFault;
   /**
    * IDs in the real base: the types that all matched (`ambiguous`), that matched but for their

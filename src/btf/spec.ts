@@ -46,11 +46,13 @@ export class Spec implements TypeResolver {
    * lazily). Changed bytes give errors or garbage, never a hang.
    */
   readonly bytes: Uint8Array;
+  /** The blob's header: byte order and where its sections lie. */
   readonly header: Header;
   /** The base of a split spec; `undefined` for base BTF. */
   readonly base: Spec | undefined;
   /** ID of this spec's first own type: 1 for base BTF, the base's {@link nextId} for split BTF. */
   readonly firstId: number;
+  /** The string section (chained to the base's for split BTF): names by offset. */
   readonly strings: StringTable;
   /** @internal the wire records. */
   readonly section: TypeSection;

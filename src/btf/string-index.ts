@@ -9,7 +9,9 @@ import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 
 /** One place a string was found: which section, at which local offset. */
 export interface StringHit {
+  /** Which string section: 0 for the first indexed (vmlinux's), then one per further table. */
   readonly table: number;
+  /** Offset of the string within that section. */
   readonly offset: number;
 }
 

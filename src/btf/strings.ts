@@ -16,6 +16,7 @@ export class StringTable {
   readonly bytes: Uint8Array;
   /** The table offsets of this section start at (base's total length for split BTF, else 0). */
   readonly start: number;
+  /** The base's string table, for split BTF; offsets below {@link start} are looked up there. */
   readonly base: StringTable | undefined;
   /** One past the highest valid offset across this table and its bases. */
   readonly end: number;

@@ -88,6 +88,7 @@ abstract class TypeBase {
 
 /** `void`: type ID 0. */
 export class Void extends TypeBase {
+  /** Always `'void'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'void';
   constructor(id: number, name: string, resolver: TypeResolver) {
     super(id, name, resolver);
@@ -105,6 +106,7 @@ export class Int extends TypeBase {
   declare readonly bitOffset: number;
   /** `BTF_INT_BITS`: number of value bits. */
   declare readonly bits: number;
+  /** Always `'int'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'int';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, encoding: number, bitOffset: number, bits: number) {
     super(id, name, resolver);
@@ -114,12 +116,15 @@ export class Int extends TypeBase {
     this.bits = bits;
     this.kind = 'int';
   }
+  /** Whether the integer is signed (encoding bit 1). */
   get signed(): boolean {
     return (this.encoding & 1) !== 0;
   }
+  /** Whether the integer is a C `char` (encoding bit 2). */
   get char(): boolean {
     return (this.encoding & 2) !== 0;
   }
+  /** Whether the integer is a C `_Bool` (encoding bit 4). */
   get bool(): boolean {
     return (this.encoding & 4) !== 0;
   }
@@ -141,6 +146,7 @@ abstract class RefType extends TypeBase {
 
 /** PTR. */
 export class Pointer extends RefType {
+  /** Always `'ptr'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'ptr';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
@@ -149,6 +155,7 @@ export class Pointer extends RefType {
 }
 /** TYPEDEF. */
 export class Typedef extends RefType {
+  /** Always `'typedef'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'typedef';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
@@ -157,6 +164,7 @@ export class Typedef extends RefType {
 }
 /** VOLATILE. */
 export class Volatile extends RefType {
+  /** Always `'volatile'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'volatile';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
@@ -165,6 +173,7 @@ export class Volatile extends RefType {
 }
 /** CONST. */
 export class Const extends RefType {
+  /** Always `'const'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'const';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
@@ -173,6 +182,7 @@ export class Const extends RefType {
 }
 /** RESTRICT. */
 export class Restrict extends RefType {
+  /** Always `'restrict'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'restrict';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
@@ -181,11 +191,13 @@ export class Restrict extends RefType {
 }
 /** TYPE_TAG: an attribute on the referenced type; `name` is the tag's value. */
 export class TypeTag extends RefType {
+  /** Always `'type_tag'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'type_tag';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number) {
     super(id, name, resolver, typeId);
     this.kind = 'type_tag';
   }
+  /** The tag's value (the `name` field): `user` of `__attribute__((btf_type_tag("user")))`. */
   get value(): string {
     return this.name;
   }
@@ -193,9 +205,13 @@ export class TypeTag extends RefType {
 
 /** ARRAY. */
 export class ArrayType extends TypeBase {
+  /** ID of the element type. */
   declare readonly typeId: number;
+  /** ID of the index type (an INT; not meaningful to C). */
   declare readonly indexTypeId: number;
+  /** Number of elements; 0 for a flexible array member. */
   declare readonly nelems: number;
+  /** Always `'array'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'array';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number, indexTypeId: number, nelems: number) {
     super(id, name, resolver);
@@ -204,9 +220,11 @@ export class ArrayType extends TypeBase {
     this.nelems = nelems;
     this.kind = 'array';
   }
+  /** The element type. @throws {BtfError} if the ID dangles. */
   get type(): Type {
     return this.ref(this.typeId);
   }
+  /** The index type. @throws {BtfError} if the ID dangles. */
   get indexType(): Type {
     return this.ref(this.indexTypeId);
   }
@@ -215,7 +233,9 @@ export class ArrayType extends TypeBase {
 /** A member of a struct or union. */
 export class Member {
   declare private readonly resolver: TypeResolver;
+  /** The member's name; '' for an anonymous struct or union member. */
   declare readonly name: string;
+  /** ID of the member's type. */
   declare readonly typeId: number;
   /** Offset from the start of the struct, in bits. */
   declare readonly bitOffset: number;
@@ -262,6 +282,7 @@ abstract class Composite extends TypeBase {
 }
 /** STRUCT. */
 export class Struct extends Composite {
+  /** Always `'struct'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'struct';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, members: readonly Member[], kindFlag: boolean) {
     super(id, name, resolver, size, members, kindFlag);
@@ -270,6 +291,7 @@ export class Struct extends Composite {
 }
 /** UNION. */
 export class Union extends Composite {
+  /** Always `'union'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'union';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, members: readonly Member[], kindFlag: boolean) {
     super(id, name, resolver, size, members, kindFlag);
@@ -279,21 +301,28 @@ export class Union extends Composite {
 
 /** One enumerator of an ENUM. */
 export interface EnumValue {
+  /** The enumerator's name. */
   readonly name: string;
+  /** Its value (negative only for a signed enum). */
   readonly value: number;
 }
 /** One enumerator of an ENUM64. */
 export interface Enum64Value {
+  /** The enumerator's name. */
   readonly name: string;
+  /** Its value (negative only for a signed enum). */
   readonly value: bigint;
 }
 
 /** ENUM (up to 32-bit values). */
 export class Enum extends TypeBase {
+  /** Size in bytes (1, 2, 4; 8 is ENUM64's). */
   declare readonly size: number;
   /** kind_flag: the values are signed. */
   declare readonly signed: boolean;
+  /** The enumerators, in order. */
   declare readonly values: readonly EnumValue[];
+  /** Always `'enum'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'enum';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, signed: boolean, values: readonly EnumValue[]) {
     super(id, name, resolver);
@@ -306,9 +335,13 @@ export class Enum extends TypeBase {
 
 /** ENUM64 (64-bit values). */
 export class Enum64 extends TypeBase {
+  /** Size in bytes. */
   declare readonly size: number;
+  /** kind_flag: the values are signed. */
   declare readonly signed: boolean;
+  /** The enumerators, in order. */
   declare readonly values: readonly Enum64Value[];
+  /** Always `'enum64'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'enum64';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, signed: boolean, values: readonly Enum64Value[]) {
     super(id, name, resolver);
@@ -321,7 +354,9 @@ export class Enum64 extends TypeBase {
 
 /** FWD: a struct or union declared but not defined here. */
 export class Fwd extends TypeBase {
+  /** What is declared: `struct` or `union` (the kind_flag). */
   declare readonly fwdKind: 'struct' | 'union';
+  /** Always `'fwd'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'fwd';
   constructor(id: number, name: string, resolver: TypeResolver, fwdKind: 'struct' | 'union') {
     super(id, name, resolver);
@@ -332,8 +367,11 @@ export class Fwd extends TypeBase {
 
 /** FUNC: a function, whose `type` is its FUNC_PROTO. */
 export class Func extends TypeBase {
+  /** ID of the FUNC_PROTO. */
   declare readonly typeId: number;
+  /** `static`, `global` or `extern`; the number for a value the format does not name. */
   declare readonly linkage: Linkage | number;
+  /** Always `'func'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'func';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number, linkage: Linkage | number) {
     super(id, name, resolver);
@@ -341,6 +379,7 @@ export class Func extends TypeBase {
     this.linkage = linkage;
     this.kind = 'func';
   }
+  /** The referenced type (the prototype). @throws {BtfError} if the ID dangles. */
   get type(): Type {
     return this.ref(this.typeId);
   }
@@ -355,7 +394,9 @@ export class Func extends TypeBase {
 /** One parameter of a FUNC_PROTO. */
 export class Param {
   declare private readonly resolver: TypeResolver;
+  /** The parameter's name; '' when unnamed (and for the variadic marker). */
   declare readonly name: string;
+  /** ID of the parameter's type (0 for the variadic marker). */
   declare readonly typeId: number;
   constructor(resolver: TypeResolver, name: string, typeId: number) {
     this.resolver = resolver;
@@ -380,9 +421,11 @@ export class Param {
 
 /** FUNC_PROTO. A trailing parameter with type 0 and no name marks a variadic function. */
 export class FuncProto extends TypeBase {
+  /** ID of the return type; 0 for `void`. */
   declare readonly returnTypeId: number;
   /** All wire params, including the variadic marker if any. */
   declare readonly rawParams: readonly Param[];
+  /** Always `'func_proto'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'func_proto';
   constructor(id: number, name: string, resolver: TypeResolver, returnTypeId: number, rawParams: readonly Param[]) {
     super(id, name, resolver);
@@ -390,6 +433,7 @@ export class FuncProto extends TypeBase {
     this.rawParams = rawParams;
     this.kind = 'func_proto';
   }
+  /** The return type (`void` for ID 0). @throws {BtfError} if the ID dangles. */
   get returnType(): Type {
     return this.ref(this.returnTypeId);
   }
@@ -406,8 +450,11 @@ export class FuncProto extends TypeBase {
 
 /** VAR: a global variable. */
 export class Var extends TypeBase {
+  /** ID of the variable's type. */
   declare readonly typeId: number;
+  /** `static`, `global` or `extern`; the number for a value the format does not name. */
   declare readonly linkage: Linkage | number;
+  /** Always `'var'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'var';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number, linkage: Linkage | number) {
     super(id, name, resolver);
@@ -415,6 +462,7 @@ export class Var extends TypeBase {
     this.linkage = linkage;
     this.kind = 'var';
   }
+  /** The variable's type. @throws {BtfError} if the ID dangles. */
   get type(): Type {
     return this.ref(this.typeId);
   }
@@ -422,15 +470,21 @@ export class Var extends TypeBase {
 
 /** One variable of a DATASEC. */
 export interface VarSecinfo {
+  /** ID of the VAR (or FUNC) in the section. */
   readonly typeId: number;
+  /** Its offset in the section, in bytes. */
   readonly offset: number;
+  /** Its size in bytes. */
   readonly size: number;
 }
 
 /** DATASEC: a section of global variables. */
 export class Datasec extends TypeBase {
+  /** Size of the section in bytes (0 in an object until the loader fixes it up). */
   declare readonly size: number;
+  /** The variables in the section, by offset. */
   declare readonly vars: readonly VarSecinfo[];
+  /** Always `'datasec'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'datasec';
   constructor(id: number, name: string, resolver: TypeResolver, size: number, vars: readonly VarSecinfo[]) {
     super(id, name, resolver);
@@ -442,7 +496,9 @@ export class Datasec extends TypeBase {
 
 /** FLOAT. */
 export class Float extends TypeBase {
+  /** Size in bytes (2, 4, 8, 12 or 16). */
   declare readonly size: number;
+  /** Always `'float'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'float';
   constructor(id: number, name: string, resolver: TypeResolver, size: number) {
     super(id, name, resolver);
@@ -453,9 +509,11 @@ export class Float extends TypeBase {
 
 /** DECL_TAG: an attribute on a declaration; `name` is the tag's value. */
 export class DeclTag extends TypeBase {
+  /** ID of the tagged declaration (a struct, union, FUNC, VAR or TYPEDEF). */
   declare readonly typeId: number;
   /** -1 for the declaration itself, else the member or parameter index. */
   declare readonly componentIdx: number;
+  /** Always `'decl_tag'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'decl_tag';
   constructor(id: number, name: string, resolver: TypeResolver, typeId: number, componentIdx: number) {
     super(id, name, resolver);
@@ -463,9 +521,11 @@ export class DeclTag extends TypeBase {
     this.componentIdx = componentIdx;
     this.kind = 'decl_tag';
   }
+  /** The tagged declaration. @throws {BtfError} if the ID dangles. */
   get type(): Type {
     return this.ref(this.typeId);
   }
+  /** The tag's value (the `name` field). */
   get value(): string {
     return this.name;
   }
@@ -475,6 +535,7 @@ export class DeclTag extends TypeBase {
 export class UnknownKind extends TypeBase {
   /** The wire kind number. */
   declare readonly kindNumber: number;
+  /** Always `'unknown'`: `switch (t.kind)` narrows a {@link Type} to this class. */
   declare readonly kind: 'unknown';
   constructor(id: number, name: string, resolver: TypeResolver, kindNumber: number) {
     super(id, name, resolver);

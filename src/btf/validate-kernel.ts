@@ -22,7 +22,9 @@ import { Kind } from './kinds.js';
 
 /** A kernel release, as `major.minor`. */
 export interface KernelRelease {
+  /** Major version (`6` of 6.1). */
   major: number;
+  /** Minor version (`1` of 6.1). */
   minor: number;
 }
 

@@ -16,6 +16,7 @@ import { BtfRuleError } from '../errors.js';
 
 /** A rule: its level, and the line the kernel's verifier log ends with when it refuses. */
 export interface BtfRule {
+  /** `format`: no well-formed BTF breaks it; `loadable`: a valid file the kernel still refuses. */
   readonly level: 'format' | 'loadable';
   /**
    * The kernel's wording (the end of its log line), or `undefined` where it logs none or only

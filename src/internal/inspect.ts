@@ -19,11 +19,11 @@ export interface InspectOptions {
 export type InspectFunction = (value: unknown, options?: InspectOptions) => string;
 
 /**
- * `label` followed by `body` as Node would print it, one level deeper; just `[label]` when the
- * depth is spent or Node passed no `inspect` (an older Node).
+ * `label` followed by `body` as Node would print it in the object's place (with the depth left
+ * there); just `[label]` when the depth is spent or Node passed no `inspect` (an older Node).
  */
 export function inspectAs(label: string, body: object, depth: number, options: InspectOptions, inspect: unknown): string {
   if (depth < 0 || typeof inspect !== 'function') return `[${label}]`;
-  const nested = { ...options, depth: options.depth === null || options.depth === undefined ? options.depth : options.depth - 1 };
+  const nested = { ...options, depth: options.depth === null || options.depth === undefined ? options.depth : depth };
   return `${label} ${(inspect as InspectFunction)(body, nested)}`;
 }
