@@ -115,8 +115,8 @@ export function probeBtfFeatures(): BtfFeatures {
 }
 
 function enumNames(spec: Spec, name: string, prefix: string): Record<string, boolean> | undefined {
-  const e = spec.typeByName(name, 'enum');
-  if (e === undefined || e.kind !== 'enum') return undefined;
+  const e = spec.anyTypeByName(name, 'enum');
+  if (e === undefined) return undefined;
   const out: Record<string, boolean> = {};
   for (const v of e.values) {
     if (v.name.startsWith(prefix) && !v.name.startsWith('__MAX')) out[v.name.slice(prefix.length).toLowerCase()] = true;
@@ -134,7 +134,7 @@ function attrMembers(spec: Spec): Set<string> {
       walk(m.type, depth + 1);
     }
   };
-  const u = spec.typeByName('bpf_attr', 'union');
+  const u = spec.anyTypeByName('bpf_attr', 'union');
   if (u !== undefined) walk(u, 0);
   return out;
 }
