@@ -37,7 +37,9 @@ import { Program } from './program.js';
 export interface ProgramOverride {
   /** Load it (default true). */
   autoload?: boolean;
+  /** `BPF_PROG_TYPE_*` to load it as, instead of the one its section implies. */
   type?: number;
+  /** `BPF_*` attach type to load it with, instead of the one its section implies. */
   expectedAttachType?: number;
   /** The attach target (`function`, `module:function`), replacing the section's. */
   attachTo?: string;
@@ -78,8 +80,11 @@ interface Loaded {
 
 /** A loaded object: maps and programs by name, links made by {@link Collection.attach}. */
 export class Collection implements Disposable {
+  /** The object it was loaded from. */
   readonly spec: ObjectSpec;
+  /** Maps by name (created, reused from a pin, or the caller's replacements), global data sections included. */
   readonly maps = new Map<string, BpfMap>();
+  /** Loaded programs by name (those not autoloaded, or that failed with `keepGoing`, are absent). */
   readonly programs = new Map<string, Program>();
   /** Programs that failed to load (with {@link CollectionOptions.keepGoing}). */
   readonly errors = new Map<string, Error>();

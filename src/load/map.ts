@@ -49,14 +49,21 @@ export interface MapOptions {
   name: string;
   /** `BPF_MAP_TYPE_*` ({@link MapType}). */
   type: number;
+  /** Size of a key in bytes (0 for maps without keys, such as ring buffers). */
   keySize: number;
+  /** Size of a value in bytes (for per-CPU maps: of one CPU's value). */
   valueSize: number;
+  /** Capacity in entries (for ring buffers: the buffer size in bytes, a power-of-2 multiple of the page size). */
   maxEntries: number;
+  /** `BPF_F_*` map flags (`map_flags`; default 0). */
   flags?: number;
   /** For array/hash of maps: a map of the inner kind. */
   innerMap?: BpfMap;
+  /** NUMA node to allocate on (`numa_node`, honoured with `BPF_F_NUMA_NODE`; default 0). */
   numaNode?: number;
+  /** `map_extra` (bloom filter hash count, arena start address; default 0). */
   mapExtra?: bigint;
+  /** BTF for the key and value: the codec for plain values, and the type IDs handed to the kernel when it has an fd. */
   btf?: MapBtf;
 }
 
@@ -71,11 +78,17 @@ export type MapInput = Value;
 export class BpfMap implements Disposable {
   /** The map's descriptor. */
   readonly fd: FD;
+  /** Name: the one given at creation, or the kernel's (at most 15 characters) for a map opened from a pin. */
   readonly name: string;
+  /** `BPF_MAP_TYPE_*` ({@link MapType}). */
   readonly type: number;
+  /** Size of a key in bytes. */
   readonly keySize: number;
+  /** Size of a value in bytes (for per-CPU maps: of one CPU's value). */
   readonly valueSize: number;
+  /** Capacity in entries (for ring buffers: the size in bytes). */
   readonly maxEntries: number;
+  /** `BPF_F_*` map flags it was created with. */
   readonly flags: number;
   /** BTF used to encode and decode keys and values, if any. */
   readonly btf: MapBtf | undefined;

@@ -37,6 +37,7 @@ const DATA_SIZE = 1048;
 
 /** One sample and the CPU whose buffer it came from. */
 export interface PerfSample {
+  /** Index of the CPU whose buffer held the sample (the CPU the program ran on). */
   cpu: number;
   /**
    * The bytes the program passed to `bpf_perf_event_output`, followed by the kernel's padding
@@ -97,6 +98,7 @@ function onlineCpus(): Set<number> | undefined {
 
 /** Samples of a perf event array, every CPU's buffer merged. */
 export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
+  /** The perf event array the per-CPU events are stored in (not closed with the reader). */
   readonly map: BpfMap;
   readonly #buffers: CpuBuffer[] = [];
   readonly #waitMs: number;

@@ -26,11 +26,13 @@ export interface ProgramOptions {
   name: string;
   /** `BPF_PROG_TYPE_*` ({@link ProgType}). */
   type: number;
+  /** `BPF_*` attach type (`AttachType`) the program is verified for (`expected_attach_type`); required by some types (fentry, lsm, cgroup hooks...). */
   expectedAttachType?: number;
   /** The instructions: decoded slots, or encoded bytes in host order. */
   instructions: readonly Instruction[] | Uint8Array;
   /** License (default `GPL`). */
   license?: string;
+  /** `kern_version`: `LINUX_VERSION_CODE` checked by kprobes on old kernels (default 0). */
   kernelVersion?: number;
   /** `BPF_F_*` program flags. */
   flags?: number;
@@ -52,14 +54,19 @@ export interface ProgramOptions {
   registry?: Pick<RegistryView, 'findProgramTarget'>;
   /** Verifier log level (0: a log only when the load fails). */
   logLevel?: number;
+  /** Initial verifier log buffer size in bytes (default 256 KiB, at least 1 KiB); grown up to 64 MiB when the log does not fit. */
   logSize?: number;
 }
 
 /** A loaded program. */
 export class Program implements Disposable {
+  /** The program's descriptor. */
   readonly fd: FD;
+  /** Name as given at load (the kernel keeps 15 characters). */
   readonly name: string;
+  /** `BPF_PROG_TYPE_*` ({@link ProgType}). */
   readonly type: number;
+  /** The `BPF_*` attach type it was loaded with, if any. */
   readonly expectedAttachType: number | undefined;
   /** Where it attaches, for BTF-typed programs. */
   readonly target: TargetRef | undefined;

@@ -91,6 +91,7 @@ export interface RingBufferOptions {
 
 /** Records of a BPF ring buffer, in the order they were committed. */
 export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
+  /** The ring buffer map it reads (not closed with the reader). */
   readonly map: BpfMap;
   /** Bytes of the data area (the map's `max_entries`). */
   readonly size: number;
