@@ -12,9 +12,13 @@ import { objPin } from '../sys/pin.js';
 
 /** What attaching needs of a loaded program (a `Program` of `tsbpf/load` is one). */
 export interface AttachableProgram {
+  /** The loaded program's descriptor (borrowed: links do not close it). */
   readonly fd: FD;
+  /** Program name, for messages and link descriptions. */
   readonly name: string;
+  /** `BPF_PROG_TYPE_*` it was loaded as. */
   readonly type: number;
+  /** `BPF_*` attach type it was loaded with, if any. */
   readonly expectedAttachType: number | undefined;
   /** The BTF target chosen at load, for BTF-typed programs. */
   readonly target?: { readonly object: string; readonly name: string } | undefined;

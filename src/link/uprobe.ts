@@ -40,11 +40,16 @@ export function symbolFileOffset(path: string, symbol: string): bigint {
 
 /** Options of {@link attachUprobe}. */
 export interface UprobeOptions {
+  /** A return probe (uretprobe): runs when the function returns. */
   retprobe?: boolean;
   /** Only this process (default: every process running the binary). */
   pid?: number;
   /** Offset added to the symbol's. */
   offset?: bigint;
+  /**
+   * A value the program reads with `bpf_get_attach_cookie` (carried by a BPF link; kernels before
+   * 5.15, attached through the perf event ioctl, do not get it).
+   */
   cookie?: bigint;
 }
 
