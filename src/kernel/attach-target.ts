@@ -67,6 +67,7 @@ export interface AttachTarget {
   readonly objectId: number | undefined;
   /** `attach_btf_id`. */
   readonly typeId: number;
+  /** Kind of the target type (`func` for functions, `typedef` for tracepoints' `btf_trace_*`...). */
   readonly kind: TypeKind;
   /** The BTF name found (with its attach-type prefix, `btf_trace_sched_switch`). */
   readonly name: string;

@@ -31,6 +31,7 @@ export interface DeclTagMatch {
 
 /** Tags of one value, found once and indexed by (object, target ID). */
 export class DeclTagIndex {
+  /** Every tag with this value, in the order the name search found them. */
   readonly matches: readonly DeclTagMatch[];
   readonly #byObject = new Map<string, Map<number, DeclTagMatch[]>>();
 

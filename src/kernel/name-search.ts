@@ -27,7 +27,9 @@ export interface TypeMatch {
   readonly objectId: number | undefined;
   /** The type's ID (in a module: continuing after vmlinux's IDs, as the kernel numbers them). */
   readonly typeId: number;
+  /** The type's kind. */
   readonly kind: TypeKind;
+  /** The type's name (equal to the name searched for). */
   readonly name: string;
   /** The spec of the object (a module's is split on vmlinux's). */
   readonly spec: Spec;

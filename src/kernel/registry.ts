@@ -108,6 +108,7 @@ export interface RegistryView extends CandidateSource {
 
 /** vmlinux and every module's BTF of one kernel. */
 export class KernelRegistry implements CandidateSource {
+  /** Whether a broken module's BTF throws ({@link RegistryOptions.strict}) instead of being skipped with a warning. */
   readonly strict: boolean;
   /** Whether results carry the running kernel's BTF object IDs. */
   readonly live: boolean;
