@@ -21,7 +21,9 @@ export interface CandidateObject {
 
 /** The candidates one object holds for one essential name, in type ID order. */
 export interface CandidateGroup {
+  /** The BTF object the candidates are in. */
   readonly object: CandidateObject;
+  /** The candidate types, in type ID order (IDs as numbered in `object.spec`). */
   readonly types: readonly Type[];
 }
 

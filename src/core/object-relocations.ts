@@ -17,15 +17,19 @@ import type { CoreFixup, CoreRelocator } from './relocator.js';
 
 /** One function of the object, with its instructions as compiled. */
 export interface ObjectFunction {
+  /** The function's symbol name. */
   readonly name: string;
+  /** The ELF section holding its code (`kprobe/do_unlinkat`, `.text`). */
   readonly section: string;
   /** Byte offset of the function within its section. */
   readonly sectionOffset: number;
+  /** A copy of its instructions, one entry per 8-byte slot (`ld_imm64` takes two); relocating patches them in place. */
   readonly instructions: Instruction[];
 }
 
 /** One CO-RE record, placed in its function. */
 export interface ObjectRelocation {
+  /** The ELF section of the function holding the instruction. */
   readonly section: string;
   /** The function holding the instruction. */
   readonly program: string;
@@ -37,10 +41,13 @@ export interface ObjectRelocation {
 
 /** What CO-RE needs of an object: its BTF, its functions, its records in libbpf's order. */
 export interface CoreObject {
+  /** The object's `.BTF`: the local types records refer to. */
   readonly btf: Spec;
+  /** Byte order of the object (and of its instructions). */
   readonly littleEndian: boolean;
   /** Functions by name, with copies of their instructions (relocating patches these). */
   readonly functions: ReadonlyMap<string, ObjectFunction>;
+  /** The CO-RE records in libbpf's order: `.BTF.ext` sections in file order, records in order within each. */
   readonly relocations: readonly ObjectRelocation[];
 }
 
@@ -89,8 +96,11 @@ export function readCoreObject(bytes: Uint8Array): CoreObject {
 
 /** One relocation's decision and what applying it to the instruction did. */
 export interface AppliedFixup {
+  /** The ELF section of the relocated function. */
   readonly section: string;
+  /** What the relocator decided. */
   readonly fixup: CoreFixup;
+  /** What patching the instruction did (values before and after, or why it was poisoned). */
   readonly patch: PatchResult;
 }
 

@@ -50,8 +50,11 @@ export interface CoreOptions {
 export interface CoreTypeRef {
   /** `'vmlinux'`, a module name, a file name; `'local'` for the program's own BTF. */
   readonly object: string;
+  /** The type's ID in that object's BTF. */
   readonly id: number;
+  /** The type's name (`''` for an anonymous type). */
   readonly name: string;
+  /** The type's kind. */
   readonly kind: TypeKind;
 }
 
@@ -73,8 +76,11 @@ export interface CoreFixup {
   readonly relocation: number;
   /** Instruction index within the function as compiled. */
   readonly insn: number;
+  /** The relocation kind's name, as libbpf prints it (`byte_off`, `type_exists`...). */
   readonly kind: CoreReloKindName;
+  /** The record's `enum bpf_core_relo_kind` value. */
   readonly kindNumber: number;
+  /** The record's access string (`'0:1:2'`), as in `.BTF.ext`. */
   readonly access: string;
   /** The local type and the local spec in libbpf's notation. */
   readonly local: CoreTypeRef & { readonly spec: string };
@@ -92,6 +98,7 @@ export interface CoreFixup {
   readonly validate: boolean;
   /** Field sizes for loads and stores (0 when not a plain field). */
   readonly oldSize: number;
+  /** The target field's size in bytes (0 when not a plain field). */
   readonly newSize: number;
   /** The field changed size in a way a load or store cannot follow: such an access is poisoned. */
   readonly unsafeSizeChange: boolean;
