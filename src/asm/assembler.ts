@@ -74,6 +74,7 @@ import {
 
 /** A register. Registers are objects so that a bare number is always an immediate. */
 export interface Register {
+  /** The register's number, 0-10. */
   readonly reg: number;
 }
 
@@ -82,14 +83,21 @@ const r = (n: number): Register => Object.freeze({ reg: n });
 export const R0 = r(0);
 /** First argument (the context on entry). */
 export const R1 = r(1);
+/** Second argument. */
 export const R2 = r(2);
+/** Third argument. */
 export const R3 = r(3);
+/** Fourth argument. */
 export const R4 = r(4);
+/** Fifth argument (R1-R5 are not preserved across calls). */
 export const R5 = r(5);
 /** Callee-saved. */
 export const R6 = r(6);
+/** Callee-saved. */
 export const R7 = r(7);
+/** Callee-saved. */
 export const R8 = r(8);
+/** Callee-saved. */
 export const R9 = r(9);
 /** The read-only frame pointer. */
 export const R10 = r(10);
@@ -106,7 +114,9 @@ export type AsmReference =
 
 /** What {@link Assembler.assemble} produces. */
 export interface Assembled {
+  /** The program, one entry per 8-byte slot (`ld_imm64` takes two), jumps to labels resolved. */
   instructions: Instruction[];
+  /** Map, map value, kfunc and ksym references for the loader, by slot index, in the order they were emitted. */
   references: AsmReference[];
   /** Label → instruction index. */
   labels: ReadonlyMap<string, number>;
