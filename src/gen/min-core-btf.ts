@@ -45,7 +45,9 @@ import { CoreError, GenError } from '../errors.js';
 
 /** One BPF object to minimize for: its CO-RE view and a name for messages (its path). */
 export interface MinCoreObject {
+  /** How messages name the object (its path). */
   readonly name: string;
+  /** Its CO-RE view (BTF, functions, records), as `readCoreObject` of `tsbpf/core` gives it. */
   readonly core: CoreObject;
 }
 
