@@ -14,7 +14,9 @@ import { encodeUtf8 } from '../internal/utf8.js';
 export class BtfEditor {
   /** The copy being edited (types and strings sections only grow at {@link finish}). */
   readonly bytes: Uint8Array;
+  /** A view over {@link bytes}, for reading and writing record fields. */
   readonly view: DataView;
+  /** Byte order of the blob (read from its header's magic). */
   readonly littleEndian: boolean;
   readonly #spec: Spec;
   readonly #types: number[] = [];
@@ -47,10 +49,12 @@ export class BtfEditor {
     return this.#spec.section.offset(id - 1);
   }
 
+  /** The u32 at absolute byte offset `at`, in the blob's byte order. */
   u32(at: number): number {
     return this.view.getUint32(at, this.littleEndian);
   }
 
+  /** Writes `value` as a u32 at absolute byte offset `at`, in the blob's byte order. */
   setU32(at: number, value: number): void {
     this.view.setUint32(at, value >>> 0, this.littleEndian);
   }

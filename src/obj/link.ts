@@ -16,6 +16,7 @@ import type { ObjectSpec, ProgramCoreRelo, ProgramFuncInfo, ProgramLineInfo, Pro
 
 /** Where one function lies in a linked program. */
 export interface LinkedFunction {
+  /** The function's name. */
   name: string;
   /** First instruction index. */
   start: number;
@@ -27,9 +28,13 @@ export interface LinkedFunction {
 export interface LinkedProgram {
   /** The entry program's name. */
   name: string;
+  /** The program followed by its subprograms, calls and function addresses resolved to relative offsets. */
   instructions: Instruction[];
+  /** Every function's func_info records, at final instruction indices. */
   funcInfo: ProgramFuncInfo[];
+  /** Every function's line_info records, at final instruction indices. */
   lineInfo: ProgramLineInfo[];
+  /** Every function's CO-RE records, at final instruction indices (`insnOff` in bytes from the program start). */
   coreRelos: ProgramCoreRelo[];
   /** References left to the loader: `map`, `map-value`, `kfunc`, `ksym`, at final indices. */
   references: Reference[];

@@ -42,7 +42,9 @@ export interface ProgramCoreRelo extends CoreRelo {
 
 /** An `ld_imm64` that loads a map: becomes `BPF_PSEUDO_MAP_FD` with the map's fd. */
 export interface MapReference {
+  /** Discriminant. */
   kind: 'map';
+  /** Index (slots) of the `ld_imm64`'s first slot within the program. */
   insn: number;
   /** {@link MapSpec.name} of the map. */
   map: string;
@@ -54,8 +56,11 @@ export interface MapReference {
  * fd in the first slot's `imm` and {@link offset} in the second's.
  */
 export interface MapValueReference {
+  /** Discriminant. */
   kind: 'map-value';
+  /** Index (slots) of the `ld_imm64`'s first slot within the program. */
   insn: number;
+  /** {@link MapSpec.name} of the global data (or `.kconfig`) map. */
   map: string;
   /** Byte offset within the map value. */
   offset: number;
@@ -65,7 +70,9 @@ export interface MapValueReference {
 
 /** A bpf-to-bpf call (`BPF_PSEUDO_CALL`) of a subprogram; resolved by {@link linkProgram}. */
 export interface CallReference {
+  /** Discriminant. */
   kind: 'call';
+  /** Index (slots) of the call instruction within the program. */
   insn: number;
   /** Function name of the callee. */
   target: string;
@@ -73,14 +80,19 @@ export interface CallReference {
 
 /** An `ld_imm64` of a subprogram's address (a callback); becomes `BPF_PSEUDO_FUNC` when linked. */
 export interface FuncReference {
+  /** Discriminant. */
   kind: 'func';
+  /** Index (slots) of the `ld_imm64`'s first slot within the program. */
   insn: number;
+  /** Function name of the subprogram whose address is loaded. */
   target: string;
 }
 
 /** A call of a kfunc (`BPF_PSEUDO_KFUNC_CALL`), resolved at load to a BTF ID (and module fd). */
 export interface KfuncReference {
+  /** Discriminant. */
   kind: 'kfunc';
+  /** Index (slots) of the call instruction within the program. */
   insn: number;
   /** {@link ExternSpec.name} of the kfunc extern. */
   extern: string;
@@ -92,8 +104,11 @@ export interface KfuncReference {
  * A weak ksym of a function (`if (bpf_kfunc)`) also loads here.
  */
 export interface KsymReference {
+  /** Discriminant. */
   kind: 'ksym';
+  /** Index (slots) of the `ld_imm64`'s first slot within the program. */
   insn: number;
+  /** {@link ExternSpec.name} of the ksym extern. */
   extern: string;
 }
 
@@ -128,9 +143,13 @@ export interface ProgramSpec {
   weak: boolean;
   /** Hidden visibility (`__hidden`): libbpf makes its BTF FUNC static before BTF_LOAD. */
   hidden: boolean;
+  /** The function's `.BTF.ext` func_info records, by instruction index within it (empty without `.BTF.ext`). */
   funcInfo: ProgramFuncInfo[];
+  /** The function's `.BTF.ext` line_info records, by instruction index within it. */
   lineInfo: ProgramLineInfo[];
+  /** The function's CO-RE relocation records, by instruction index within it. */
   coreRelos: ProgramCoreRelo[];
+  /** The function's instructions that refer to maps, global data, other functions, kfuncs and ksyms, from its ELF relocations. */
   references: Reference[];
 }
 
@@ -151,14 +170,21 @@ export interface MapSpec {
   name: string;
   /** The name given to the kernel (at most 15 characters), as libbpf names it. */
   kernelName: string;
+  /** How it was declared: a BTF map in `.maps`, a legacy `maps` section definition, or a global data section. */
   origin: MapOrigin;
   /** ELF section the definition is in. */
   section: string;
+  /** Map type, from the definition (`ARRAY` for global data). */
   type: MapType;
+  /** Key size in bytes (4 for global data). */
   keySize: number;
+  /** Value size in bytes (global data: the section's size). */
   valueSize: number;
+  /** Capacity in entries (1 for global data; 0 for a perf event array means one per possible CPU at load). */
   maxEntries: number;
+  /** `map_flags` from the definition; for global data, `BPF_F_MMAPABLE` and `BPF_F_RDONLY_PROG` (`.rodata`, `.kconfig`) as libbpf sets them. */
   flags: number;
+  /** `numa_node` from the definition (0 when not given). */
   numaNode: number;
   /** `LIBBPF_PIN_NONE` (0) or `LIBBPF_PIN_BY_NAME` (1). */
   pinning: number;
@@ -187,6 +213,7 @@ export interface ExternSpec {
   name: string;
   /** Name to look up in the kernel: without the `___flavour` suffix. */
   essentialName: string;
+  /** `kconfig` for an extern in `.kconfig` (a `CONFIG_*` value), `ksym` for one in `.ksyms` (a kernel symbol or kfunc). */
   kind: ExternKind;
   /** `__weak`: may be absent (resolves to 0). */
   weak: boolean;
@@ -200,6 +227,7 @@ export interface ExternSpec {
   type: Type | undefined;
   /** `.kconfig`: offset in the `.kconfig` map and size in bytes. */
   offset: number;
+  /** `.kconfig`: the variable's size in bytes; 0 for a ksym. */
   size: number;
 }
 
@@ -211,7 +239,9 @@ export interface ObjectSpec {
   programs: ProgramSpec[];
   /** Subprograms (functions in `.text`), by name. */
   subprograms: ProgramSpec[];
+  /** Maps to create: BTF-defined (`.maps`), then legacy (`maps`), then global data and `.kconfig`. */
   maps: MapSpec[];
+  /** Extern declarations: `.kconfig` ones first (in their layout order), then ksyms by name. */
   externs: ExternSpec[];
   /** The `license` section's string, `''` when absent. */
   license: string;

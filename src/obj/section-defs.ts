@@ -18,6 +18,7 @@ export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 export interface SectionKind {
   /** The matching pattern, as libbpf writes it (`fentry+`, `xdp`, `cgroup/connect4`). */
   readonly pattern: string;
+  /** Program type of programs in such a section. */
   readonly type: P;
   /** Expected attach type given at load (0 where there is none). */
   readonly expectedAttachType: A;
@@ -162,6 +163,7 @@ export const SECTION_KINDS: readonly SectionKind[] = ROWS.map(([pattern, type, a
 
 /** The kind of a program section and the attach target it names. */
 export interface SectionMatch {
+  /** The section kind whose pattern matched the name. */
   readonly kind: SectionKind;
   /**
    * What follows `pattern/` in a `+` pattern: `veth:veth_open` for `fentry/veth:veth_open`,
