@@ -13,6 +13,10 @@
  * | kind_flag on a TYPE_TAG (attribute tag)     | `Invalid btf_info kind_flag`   | 6.15        |
  * | a DATASEC name that is no identifier (`.data x`, `?.data`) | `Invalid name`  | 6.4         |
  *
+ * What Linux 7.2 loads that 6.18 refuses, checked by BPF_BTF_LOAD in Debian sid's 7.2 kernel: a
+ * TYPE_TAG after another modifier (`typedef` or `const` of a type tag), which 6.18 refuses with
+ * `Type tags don't precede modifiers`; 7.2 checks such chains only for their length.
+ *
  * Of the kernel's 167 raw BTF verifier selftests of 6.1 (`test/btf/validate-selftests.test.ts`),
  * 6.18 loads one that 6.1 refuses (`decl_tag test #8, invalid kflag`); tsbpf, given each
  * kernel's release, matches each kernel on all 167.
@@ -41,6 +45,11 @@ export interface BtfKernelRules {
    * characters: Linux 6.4 (6.1 refuses them; 6.18 accepts them).
    */
   printableSectionNames: boolean;
+  /**
+   * A TYPE_TAG may follow other modifiers in a chain (`typedef struct s __tag t`): Linux 7.2.
+   * Before, type tags had to come first (`Type tags don't precede modifiers`).
+   */
+  typeTagsAfterModifiers: boolean;
   /** The most items (vlen) one type may have. */
   maxVlen: number;
   /** Bytes of header it takes with non-zero fields past the classic 24 (none so far). */
@@ -70,7 +79,10 @@ const KIND_SINCE: readonly [kind: number, major: number, minor: number][] = [
   [Kind.Enum64, 6, 0],
 ];
 
-/** The newest release whose rules are known here: the default of {@link btfKernelRules}. */
+/**
+ * The default of {@link btfKernelRules}: 6.18, the newest release every one of whose rules the
+ * tests check on a running kernel (the host's). Newer releases' known changes apply when named.
+ */
 export const NEWEST_KNOWN_RELEASE: Readonly<KernelRelease> = Object.freeze({ major: 6, minor: 18 });
 
 /** `a >= b`. */
@@ -90,6 +102,7 @@ export function btfKernelRules(release: KernelRelease | string = NEWEST_KNOWN_RE
     signedEnum: atLeast(r, 6, 0),
     tagKindFlag: atLeast(r, 6, 15),
     printableSectionNames: atLeast(r, 6, 4),
+    typeTagsAfterModifiers: atLeast(r, 7, 2),
     maxVlen: 0xffff,
     headerSize: 24,
   };

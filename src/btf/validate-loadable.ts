@@ -56,7 +56,7 @@ export function loadabilityFaults(spec: Spec, options: LoadableOptions = {}): Bt
   if (faults.length > 0) return faults;
   try {
     checkResolveDepth(spec);
-    checkModifierChains(spec);
+    checkModifierChains(spec, rules.typeTagsAfterModifiers);
   } catch (err) {
     faults.push(err as BtfRuleError);
   }

@@ -251,10 +251,10 @@ export function kernelLoopStart(spec: Spec): number | undefined {
 /**
  * The kernel's check of modifier chains (btf_check_type_tags): from each own modifier, the
  * chain it starts has at most 32 modifiers before it reaches a type checked earlier, and its type
- * tags come before any other modifier.
+ * tags come before any other modifier (unless `tagsAfterModifiers`, as since Linux 7.2).
  * @throws {BtfRuleError} `modifier-chain` or `type-tag-order`, naming the chain's first type.
  */
-export function checkModifierChains(spec: Spec): void {
+export function checkModifierChains(spec: Spec, tagsAfterModifiers = false): void {
   const v = new TypeView(spec);
   const s = spec.section;
   let good = spec.firstId - 1;
@@ -270,7 +270,7 @@ export function checkModifierChains(spec: Spec): void {
         throw ruleError('modifier-chain', `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers starts here`, id, s.offset(i));
       }
       if (kind === Kind.TypeTag) {
-        if (!inTags)
+        if (!inTags && !tagsAfterModifiers)
           throw ruleError(
             'type-tag-order',
             `type tag [${cur}] follows a modifier in the chain that starts here`,
