@@ -100,7 +100,8 @@ function checkNames(spec: Spec, maxVlen: number): void {
   // identifier, bit 2: a valid section name), so each is scanned once. Split BTF is small, and
   // its names mostly lie in the base's table: checked as they come.
   const passed = spec.base === undefined ? new Uint8Array(own.byteLength) : undefined;
-  const check = (i: number, off: number, where: number, what: string, section: boolean): void => {
+  // `what` and `index` name the field ('member name', 2); the label is built only on failure.
+  const check = (i: number, off: number, where: number, what: string, index: number, section: boolean): void => {
     if (off === 0) return;
     const bit = section ? 2 : 1;
     let bytes = own;
@@ -114,7 +115,7 @@ function checkNames(spec: Spec, maxVlen: number): void {
     if (fault !== undefined) {
       throw ruleError(
         section ? 'name-section' : 'name-identifier',
-        `${what} ${quoteName(bytes, start)} ${fault}`,
+        `${label(what, index)} ${quoteName(bytes, start)} ${fault}`,
         spec.firstId + i,
         where,
       );
@@ -128,20 +129,20 @@ function checkNames(spec: Spec, maxVlen: number): void {
     if (vlen > maxVlen) {
       throw ruleError('vlen-limit', `vlen ${vlen} is over the limit of ${maxVlen}`, spec.firstId + i, at + 4);
     }
-    if (IDENTIFIER_NAMED.has(kind)) check(i, s.nameOff(i), at, 'name', false);
+    if (IDENTIFIER_NAMED.has(kind)) check(i, s.nameOff(i), at, 'name', -1, false);
     else if (kind === Kind.DeclTag || kind === Kind.TypeTag) {
       // A tag's value may be anything but empty, and an offset other than 0 can still land on a NUL.
       const loc = strings.locate(s.nameOff(i))!;
       if ((loc.bytes[loc.start] ?? 0) === 0) throw ruleError('name-required', 'tag value is empty', spec.firstId + i, at);
-    } else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', true);
+    } else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', -1, true);
     const items = at + TYPE_RECORD_SIZE;
     if (kind === Kind.Struct || kind === Kind.Union) {
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 12), items + j * 12, `member ${j} name`, false);
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 12), items + j * 12, 'member name', j, false);
     } else if (kind === Kind.Enum || kind === Kind.Enum64) {
       const size = kind === Kind.Enum ? 8 : 12;
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * size), items + j * size, `enumerator ${j} name`, false);
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * size), items + j * size, 'enumerator name', j, false);
     } else if (kind === Kind.FuncProto) {
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 8), items + j * 8, `param ${j} name`, false);
+      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 8), items + j * 8, 'param name', j, false);
     }
   }
 }
@@ -160,6 +161,12 @@ class RecordChecker {
   private readonly limit: number;
   private readonly strings: Spec['strings'];
   private readonly split: boolean;
+  /** One past the highest name offset (the strings' end). */
+  private readonly strEnd: number;
+  /** Where the own string table starts, for split BTF; {@link strEnd} for base BTF (no test). */
+  private readonly strStart: number;
+  /** The own string table's bytes. */
+  private readonly own: Uint8Array;
   private id = 0;
   private at = 0;
 
@@ -169,6 +176,9 @@ class RecordChecker {
     this.limit = spec.nextId;
     this.strings = spec.strings;
     this.split = spec.base !== undefined;
+    this.strEnd = spec.strings.end;
+    this.strStart = this.split ? spec.strings.start : spec.strings.end;
+    this.own = spec.strings.bytes;
   }
 
   private fail(rule: BtfRuleId, msg: string, off = this.at, arg?: number): never {
@@ -268,10 +278,17 @@ class RecordChecker {
       case Kind.Struct:
       case Kind.Union: {
         let last = 0;
+        // Members and parameters (some 150,000 in vmlinux) have their name offset and type tested
+        // in place: the checks that word a refusal run only when a test fails, as a call for each
+        // was most of this pass before the code warmed up. The tests are checkName's and checkRef's.
+        const { strEnd, strStart, own, limit } = this;
         for (let j = 0; j < vlen; j++) {
           const m = extra + j * 12;
-          this.checkName(words[body + j * 3]!, m, 'member name', j);
-          this.checkRef(words[body + j * 3 + 1]!, m + 4, 'member', false, j);
+          const mName = words[body + j * 3]!;
+          const mType = words[body + j * 3 + 1]!;
+          if (mName >= strEnd || (mName > strStart && own[mName - strStart - 1] !== 0))
+            this.checkName(mName, m, 'member name', j);
+          if (mType >= limit || mType === 0) this.checkRef(mType, m + 4, 'member', false, j);
           const bitOff = memberBitOffset(words[body + j * 3 + 2]!, kflag);
           if (kind === Kind.Union && bitOff !== 0)
             this.fail('union-member-offset', `union member ${j} has bit offset ${bitOff}`, m + 8);
@@ -311,7 +328,8 @@ class RecordChecker {
         if (vlen > 2) this.fail('func-linkage', `func linkage ${vlen} is unknown`);
         this.checkRef(st, at + 8, 'prototype', false);
         break;
-      case Kind.FuncProto:
+      case Kind.FuncProto: {
+        const { strEnd, strStart, own, limit } = this;
         this.plain(0, kflag);
         if (named) this.fail('name-forbidden', 'must not have a name');
         this.checkRef(st, at + 8, 'return type', true);
@@ -319,13 +337,14 @@ class RecordChecker {
           const p = extra + j * 8;
           const pName = words[body + j * 2]!;
           const pt = words[body + j * 2 + 1]!;
-          this.checkName(pName, p, 'param name', j);
+          if (pName >= strEnd || (pName > strStart && own[pName - strStart - 1] !== 0)) this.checkName(pName, p, 'param name', j);
           // Only the last parameter may be void: the `...` marker, which has no name.
           const variadic = j === vlen - 1 && pt === 0;
           if (variadic && pName !== 0) this.fail('vararg-name', `variadic marker param ${j} has a name`, p, j + 1);
-          this.checkRef(pt, p + 4, 'param', variadic, j);
+          if (pt >= limit || pt === 0) this.checkRef(pt, p + 4, 'param', variadic, j);
         }
         break;
+      }
       case Kind.Var: {
         this.plain(vlen, kflag);
         if (!named) this.fail('name-required', 'must have a name');
@@ -441,6 +460,12 @@ function checkLoops(spec: Spec): void {
   const s = spec.section;
   const first = spec.firstId;
   const n = s.count;
+  const words = s.words;
+  const starts = s.starts;
+  // Both walks read kinds over and over (vmlinux: some 100,000 records and as many members):
+  // one byte each, read once, and the records' words read in place below.
+  const kinds = new Uint8Array(n);
+  for (let i = 0; i < n; i++) kinds[i] = infoKind(words[(starts[i] as number) + 1] as number);
   const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
   const path: number[] = [];
   // Named as the kernel's log names it: the type whose resolution walks into the loop.
@@ -451,7 +476,7 @@ function checkLoops(spec: Spec): void {
 
   // Chains of modifiers (PTR, TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG).
   for (let i = 0; i < n; i++) {
-    if (state[i] !== 0 || !isModifier(s.kind(i))) continue;
+    if (state[i] !== 0 || LOOP_MODIFIER[kinds[i] as number] === 0) continue;
     let j = i;
     path.length = 0;
     for (;;) {
@@ -461,12 +486,11 @@ function checkLoops(spec: Spec): void {
       if (state[j] === 2) break;
       state[j] = 1;
       path.push(j);
-      const next = s.sizeOrType(j) - first;
+      const next = (words[(starts[j] as number) + 2] as number) - first;
       if (next < 0 || next >= n) break;
-      const nk = s.kind(next);
       // Anything but another modifier ends the chain: a pointer to a struct, union or fwd is how
       // self-referencing data structures stay legal (the kernel treats them as resolve sinks).
-      if (!isModifier(nk)) break;
+      if (LOOP_MODIFIER[kinds[next] as number] === 0) break;
       j = next;
     }
     for (const k of path) state[k] = 2;
@@ -474,41 +498,33 @@ function checkLoops(spec: Spec): void {
 
   // Containment by value: struct/union members and array elements, through typedefs and qualifiers.
   // An iterative DFS whose stack holds (node, next child index) in typed arrays.
-  const strip = (id: number): number => {
-    let local = id - first;
-    for (let guard = 0; local >= 0 && local < n && guard < n; guard++) {
-      const k = s.kind(local);
-      if (k === Kind.Typedef || k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict || k === Kind.TypeTag) {
-        local = s.sizeOrType(local) - first;
-      } else break;
-    }
-    return local;
-  };
-  const isAggregate = (k: number): boolean => k === Kind.Struct || k === Kind.Union || k === Kind.Array;
-  const childCount = (i: number): number => (s.kind(i) === Kind.Array ? 1 : infoVlen(s.info(i)));
-  /** The j-th by-value child of aggregate i, or -1 if it is not an own aggregate. */
-  const child = (i: number, j: number): number => {
-    const c = strip(s.kind(i) === Kind.Array ? s.u32(i, 0) : s.u32(i, j * 12 + 4));
-    return c >= 0 && c < n && isAggregate(s.kind(c)) ? c : -1;
-  };
   state.fill(0);
   const nodes = new Int32Array(n);
   const next = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    if (state[i] !== 0 || !isAggregate(s.kind(i))) continue;
+    if (state[i] !== 0 || LOOP_AGGREGATE[kinds[i] as number] === 0) continue;
     let depth = 0;
     nodes[0] = i;
     next[0] = 0;
     state[i] = 1;
     while (depth >= 0) {
-      const node = nodes[depth]!;
-      if (next[depth]! === childCount(node)) {
+      const node = nodes[depth] as number;
+      const head = starts[node] as number;
+      const array = kinds[node] === Kind.Array;
+      const j = next[depth] as number;
+      if (j === (array ? 1 : infoVlen(words[head + 1] as number))) {
         state[node] = 2;
         depth--;
         continue;
       }
-      const c = child(node, next[depth]!++);
-      if (c < 0 || state[c] === 2) continue;
+      next[depth] = j + 1;
+      // The j-th by-value child (an array's element, a member's type) with typedefs and
+      // qualifiers stripped; only own aggregates matter.
+      let c = (words[array ? head + 3 : head + 4 + j * 3] as number) - first;
+      for (let guard = 0; c >= 0 && c < n && guard < n && LOOP_STRIPPED[kinds[c] as number] === 1; guard++) {
+        c = (words[(starts[c] as number) + 2] as number) - first;
+      }
+      if (c < 0 || c >= n || LOOP_AGGREGATE[kinds[c] as number] === 0 || state[c] === 2) continue;
       if (state[c] === 1) {
         throw loop(`type [${c + first}] contains itself by value`, node + first);
       }
@@ -518,4 +534,17 @@ function checkLoops(spec: Spec): void {
       next[depth] = 0;
     }
   }
+}
+
+/** By kind number, 1 for the kinds {@link isModifier} names: links of a modifier chain. */
+const LOOP_MODIFIER = new Uint8Array(128);
+/** By kind number, 1 for what contains its children by value: STRUCT, UNION, ARRAY. */
+const LOOP_AGGREGATE = new Uint8Array(128);
+/** By kind number, 1 for what a by-value child is looked through: TYPEDEF and the qualifiers. */
+const LOOP_STRIPPED = new Uint8Array(128);
+for (let k = 0; k < 128; k++) {
+  LOOP_MODIFIER[k] = isModifier(k) ? 1 : 0;
+  LOOP_AGGREGATE[k] = k === Kind.Struct || k === Kind.Union || k === Kind.Array ? 1 : 0;
+  LOOP_STRIPPED[k] =
+    k === Kind.Typedef || k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict || k === Kind.TypeTag ? 1 : 0;
 }
