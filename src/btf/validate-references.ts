@@ -50,29 +50,41 @@ export class TypeView {
   private readonly arraySizes = new Map<number, number>();
   private readonly first: number;
   private readonly memo: Float64Array;
+  private readonly words: Uint32Array;
+  private readonly starts: Uint32Array;
 
   constructor(private readonly spec: Spec) {
     this.first = spec.firstId;
     this.memo = new Float64Array(spec.section.count);
+    this.words = spec.section.words;
+    this.starts = spec.section.starts;
+  }
+
+  /**
+   * Word `k` of type `id`'s record. The spec's own types are read in place: the checks read
+   * several words of each of some million references in vmlinux, and going through the spec
+   * that owns the ID each time was most of their cost before the code warmed up.
+   */
+  private word(id: number, k: number): number {
+    const local = id - this.first;
+    if (local >= 0 && local < this.starts.length) return this.words[(this.starts[local] as number) + k] as number;
+    const o = this.spec.specOf(id)!;
+    return o.section.words[(o.section.starts[id - o.firstId] as number) + k] as number;
   }
 
   /** Kind of `id`; `Kind.Unknown` for void. */
   kind(id: number): number {
     if (id === 0) return Kind.Unknown;
-    const o = this.spec.specOf(id)!;
-    return infoKind(o.section.info(id - o.firstId));
+    return infoKind(this.word(id, 1));
   }
   info(id: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.info(id - o.firstId);
+    return this.word(id, 1);
   }
   sizeOrType(id: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.sizeOrType(id - o.firstId);
+    return this.word(id, 2);
   }
   u32(id: number, byte: number): number {
-    const o = this.spec.specOf(id)!;
-    return o.section.u32(id - o.firstId, byte);
+    return this.word(id, 3 + (byte >>> 2));
   }
 
   /** `id` with modifiers followed (not pointers); chains are known to end. */
