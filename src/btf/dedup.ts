@@ -254,9 +254,10 @@ class Dedup {
     // Every pass looks kinds up, often of types far apart: one byte each, in one small array.
     this.kinds = new Uint8Array(this.end);
     for (let id = 1; id < this.end; id++) this.kinds[id] = kindAt(this.w, this.offs[id] as number);
-    // Sized for a list per two types (about as many as survive in a merge of modules): growing
-    // would hold the old and new tables at once.
-    this.cands = new CandidateTable(this.end, this.end >>> 1);
+    // Sized for a list per base type (a base is deduplicated already: its types differ, and
+    // every one seeds a list) and one per two own types (about as many as survive in a merge
+    // of modules): growing would hold the old and new tables at once, and rehash the base's.
+    this.cands = new CandidateTable(this.end, this.first + ((this.end - this.first) >>> 1));
     this.enumHeads = new CandidateTable(this.end, 0);
     this.enumFwds = new CandidateTable(this.end, 0, this.enumHeads.next);
     this.map[0] = 0;

@@ -35,34 +35,41 @@ export class StringSet {
   private ownStrings = 0;
   /** Whether this set was made on a base section (see {@link forkBase}). */
   private readonly split: boolean;
+  /** How many strings the base section holds, NUL by NUL (1 for a base set): the table's sizing. */
+  private readonly baseStrings: number;
 
   /**
    * @param base the base's string section bytes for a split set (its strings are reused by
    * offset; when it holds a string twice, the first is used); omit for a base set, which
    * starts with the empty name at offset 0.
+   * @param from @internal a set on the same `base` whose base strings are taken from its table
+   * instead of hashed again ({@link forkBase}).
    */
-  constructor(base?: Uint8Array) {
+  constructor(base?: Uint8Array, from?: StringSet) {
     this.baseBytes = base ?? new Uint8Array(0);
     this.split = base !== undefined;
     this.start = this.baseBytes.byteLength;
     this.own = new Uint8Array(1 << 16);
     // Sized for the base's strings so that loading them never regrows it.
-    let strings = 1;
-    if (base) for (let i = base.indexOf(0); i >= 0; i = base.indexOf(0, i + 1)) strings++;
+    this.baseStrings = from !== undefined ? from.baseStrings : base ? countNuls(base) + 1 : 1;
     let cap = 1 << 12;
-    while (cap * 3 < strings * 4) cap <<= 1;
+    while (cap * 3 < this.baseStrings * 4) cap <<= 1;
     this.slots = emptySlots(cap);
     if (base) {
-      this.filled = seedSlots(this.slots, base);
+      this.filled = from !== undefined ? copyBaseSlots(from.slots, this.start, this.slots) : seedSlots(this.slots, base);
     } else {
       this.used = 1;
       this.insertNew(0, hashBytes(this.own, 0, 0), this.own, 0, 0, true);
     }
   }
 
-  /** A new, empty set on the same base. */
+  /**
+   * A new, empty set on the same base. The base's strings are copied from this set's table by
+   * their stored hashes, not hashed again: deduplication ends with a fork, and on vmlinux
+   * hashing its 200,000 strings a second time was a quarter of a merge of a few modules.
+   */
   forkBase(): StringSet {
-    return new StringSet(this.split ? this.baseBytes : undefined);
+    return this.split ? new StringSet(this.baseBytes, this) : new StringSet();
   }
 
   /** Total length of the combined space: one past the last own byte. */
@@ -269,6 +276,28 @@ function seedSlots(slots: Int32Array, base: Uint8Array): number {
     h = FNV_OFFSET;
   }
   return filled;
+}
+
+/**
+ * Puts the entries of `from` for offsets below `start` (a base section's strings) in `slots`
+ * (empty, and sized for them); returns how many. Only stored hashes are read.
+ */
+function copyBaseSlots(from: Int32Array, start: number, slots: Int32Array): number {
+  let filled = 0;
+  for (let j = 0; j < from.length; j += 2) {
+    const off = from[j] as number;
+    if (off === EMPTY || off >= start) continue;
+    place(slots, off, from[j + 1] as number);
+    filled++;
+  }
+  return filled;
+}
+
+/** How many NUL bytes `bytes` holds: a loop over the bytes, cheaper than a search per string. */
+function countNuls(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0) n++;
+  return n;
 }
 
 /** Whether the NUL-terminated string at `bytes[off]` is `bytes[start, end)`. */
