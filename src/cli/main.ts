@@ -15,7 +15,20 @@ import { runCli } from './app.js';
  * run (dumping vmlinux as C took 0.50 s of CPU with inlining, 0.40 s without; raw 0.20 s, 0.18 s).
  * Long-running commands (`load`, `trace`) keep it. Set before any hot code is compiled.
  */
-if (process.argv.slice(2).includes('btf')) setFlagsFromString('--no-turbo-inlining');
+if (isBtfCommand(process.argv.slice(2))) setFlagsFromString('--no-turbo-inlining');
+
+/**
+ * Whether the command's first word (past global options and the values of `-B` and
+ * `--btf-dir`) abbreviates `btf`, as the CLI's own word matching reads it (`tsbpf b d k`).
+ */
+function isBtfCommand(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-B' || a === '--base-btf' || a === '--btf-dir') i++;
+    else if (a !== '' && !a.startsWith('-')) return 'btf'.startsWith(a);
+  }
+  return false;
+}
 
 /** Writes all of `chunk` to `fd`, waiting out EAGAIN on non-blocking pipes. */
 function writeAll(fd: number, chunk: string | Uint8Array): void {
