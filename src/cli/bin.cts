@@ -72,4 +72,13 @@ function run(): void {
   wrapper.call(bundled.exports, bundled.exports, createRequire(BUNDLE), bundled, BUNDLE, __dirname);
 }
 
-if (require.main === module) run();
+if (require.main === module) {
+  try {
+    run();
+  } catch (err) {
+    // A checkout compiled with `tsc` alone has no bundle: say what builds it, not ENOENT's stack.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (err as NodeJS.ErrnoException).path !== BUNDLE) throw err;
+    process.stderr.write(`tsbpf: ${BUNDLE} is missing: build it with \`npm run build\`\n`);
+    process.exitCode = 1;
+  }
+}
