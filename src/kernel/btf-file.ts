@@ -124,15 +124,18 @@ export function isKernelPublished(path: string): boolean {
 }
 
 /**
- * Runs `open`, which opens the BTF in `path`; a {@link BtfError} or {@link ElfError} it throws
- * comes out naming the file, with the original as its cause.
+ * The error for `err`, raised while opening the BTF in `bytes` read from `path`, when the file is
+ * compressed (a bad magic at offset 0 over gzip, xz, zstd... bytes): a {@link BtfError} naming
+ * the file and its compression, with `err` as its cause; otherwise `undefined`.
  */
-export function openingFile<T>(path: string, open: () => T): T {
-  try {
-    return open();
-  } catch (err) {
-    throw inObject(err, displayPath(path));
-  }
+export function compressedFileError(err: unknown, bytes: Uint8Array, path: string): BtfError | undefined {
+  const packed = err instanceof BtfError && err.offset === 0 ? compressionOf(bytes) : undefined;
+  if (packed === undefined) return undefined;
+  return new BtfError(
+    `${packed}-compressed, not BTF: decompress it first`,
+    { object: displayPath(path), offset: 0 },
+    { cause: err },
+  );
 }
 
 /** Options of {@link openBtfFile}. */
@@ -225,14 +228,8 @@ export async function openBtfFile(path: string, options: OpenBtfFileOptions = {}
   } catch (err) {
     // A relocation fault names the distilled type: it is about the module and base both.
     if (err instanceof UsageError) throw err;
-    const packed = err instanceof BtfError && err.offset === 0 ? compressionOf(bytes) : undefined;
-    if (packed !== undefined) {
-      throw new BtfError(
-        `${packed}-compressed, not BTF: decompress it first`,
-        { object: displayPath(path), offset: 0 },
-        { cause: err },
-      );
-    }
+    const packed = compressedFileError(err, bytes, path);
+    if (packed !== undefined) throw packed;
     if (!base) throw inObject(err, displayPath(path));
     throw inSplitFile(err, path, baseName, { bytes: isElf(bytes) ? await splitSectionOf(bytes) : bytes, base });
   }

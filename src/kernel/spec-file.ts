@@ -7,10 +7,9 @@
 import { basename } from 'node:path';
 import { openSpec } from '../btf/load.js';
 import type { Spec } from '../btf/spec.js';
-import { BtfError, inObject } from '../errors.js';
-import { compressionOf } from '../io/compressed-input.js';
+import { inObject } from '../errors.js';
 import { displayPath } from '../io/display-path.js';
-import { defaultBaseFor, isKernelPublished, readBytes } from './btf-file.js';
+import { compressedFileError, defaultBaseFor, isKernelPublished, readBytes } from './btf-file.js';
 
 export { defaultBaseFor, isKernelPublished, readBytes, SYSFS_BTF_DIR } from './btf-file.js';
 
@@ -45,15 +44,7 @@ export function openSpecFile(path: string, options: OpenSpecFileOptions = {}): S
   try {
     return openSpec(bytes, { base, name: options.name ?? basename(path), kernelVerified: isKernelPublished(path) });
   } catch (err) {
-    const packed = err instanceof BtfError && err.offset === 0 ? compressionOf(bytes) : undefined;
-    if (packed !== undefined) {
-      throw new BtfError(
-        `${packed}-compressed, not BTF: decompress it first`,
-        { object: displayPath(path), offset: 0 },
-        { cause: err },
-      );
-    }
-    throw inObject(err, displayPath(path));
+    throw compressedFileError(err, bytes, path) ?? inObject(err, displayPath(path));
   }
 }
 
