@@ -9,6 +9,9 @@ import type { FD } from '../sys/fd.js';
 import { getFdById, mapInfo, progInfo } from '../sys/info.js';
 import { objectIds, type WalkedKind } from '../sys/object-ids.js';
 
+/** The objects that refer to BTF: programs and maps. */
+type Referrer = Exclude<WalkedKind, 'btf'>;
+
 /** The programs and maps that hold one BTF object, each list in increasing ID order. */
 export interface BtfReferences {
   progIds: number[];
@@ -22,7 +25,7 @@ export interface BtfReferences {
  */
 export function btfReferences(): Map<number, BtfReferences> {
   const byBtf = new Map<number, BtfReferences>();
-  const add = (btfId: number, kind: WalkedKind, id: number) => {
+  const add = (btfId: number, kind: Referrer, id: number) => {
     if (btfId === 0) return;
     let refs = byBtf.get(btfId);
     if (!refs) {
@@ -41,7 +44,7 @@ export function btfReferences(): Map<number, BtfReferences> {
 }
 
 /** `read(fd)` of the object with this ID, or `undefined` when it vanished before it was read. */
-function withObject<T>(kind: WalkedKind, id: number, read: (fd: FD) => T): T | undefined {
+function withObject<T>(kind: Referrer, id: number, read: (fd: FD) => T): T | undefined {
   let fd: FD;
   try {
     fd = getFdById(kind, id);

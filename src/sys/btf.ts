@@ -11,6 +11,7 @@ import { bpf, bpfError, tryBpf } from './bpf.js';
 import { Errno } from './errno.js';
 import { FD } from './fd.js';
 import { syscallImpl } from './ffi.js';
+import { objectIds } from './object-ids.js';
 
 const U32_MAX = 0xffff_ffff;
 
@@ -40,14 +41,8 @@ function nextId(attr: BpfAttr, start: number): number | undefined {
 }
 
 /** Every BTF object ID loaded in the kernel, in increasing order (vmlinux first). */
-export function* btfIds(): Generator<number, void, undefined> {
-  // One attr for the whole walk: each call rewrites the fields it reads.
-  const attr = new BpfAttr(BpfCommand.BPF_BTF_GET_NEXT_ID, GetIdAttr.size);
-  let id = nextId(attr, 0);
-  while (id !== undefined) {
-    yield id;
-    id = nextId(attr, id);
-  }
+export function btfIds(): Generator<number, void, undefined> {
+  return objectIds('btf');
 }
 
 /**
