@@ -27,18 +27,12 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { median, option, root } from './common.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
-const vmlinux = opt('--vmlinux', '/sys/kernel/btf/vmlinux');
-const modulesDir = opt('--modules', join(root, '.cache/kernels/bookworm/btf'));
-const count = Number(opt('--count', '20'));
-const iters = Number(opt('--iters', '7'));
+const vmlinux = option('--vmlinux', '/sys/kernel/btf/vmlinux');
+const modulesDir = option('--modules', join(root, '.cache/kernels/bookworm/btf'));
+const count = Number(option('--count', '20'));
+const iters = Number(option('--iters', '7'));
 const cli = join(root, 'dist/cli/bin.cjs');
 const node = process.execPath;
 
@@ -77,10 +71,6 @@ function timed(cmds, out) {
   return { wall, cpu };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const stats = (runs, k) => {
   const xs = runs.map((r) => r[k]);
   return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };

@@ -21,24 +21,14 @@
  * vmlinux alone, finds no candidate and does not look further).
  * Needs `npm run build`, bpftool and GNU time.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { gnuTimed, median, option, rest, root } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (flag, dflt) => {
-  const i = args.indexOf(flag);
-  if (i < 0 || args[i + 1] === undefined) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const dir = resolve(opt('--dir', join(root, '.cache/kernels/bookworm/btf')));
-const iters = Number(opt('--iters', '5'));
-const names = args.length > 0 ? args : ['opensnoop', 'tcptracer', 'bindsnoop', 'klockstat', 'filelife', 'biolatency'];
+const dir = resolve(option('--dir', join(root, '.cache/kernels/bookworm/btf')));
+const iters = Number(option('--iters', '5'));
+const names = rest.length > 0 ? rest : ['opensnoop', 'tcptracer', 'bindsnoop', 'klockstat', 'filelife', 'biolatency'];
 const toolsDir = join(root, 'test/fixtures/bpf/libbpf-tools');
 
 if (!existsSync(join(dir, 'vmlinux'))) {
@@ -57,20 +47,8 @@ const { CoreRelocator } = await import(join(root, 'dist/core/relocator.js'));
 
 const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-bench-core-'));
 const round = (x) => Math.round(x * 100) / 100;
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
-/** One run of `argv` under GNU time: wall and CPU (user + system) milliseconds. */
-function timed(argv) {
-  const out = join(scratch, 'time');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
-  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  return { wall: wall * 1000, cpu: (user + sys) * 1000 };
-}
+const timed = (argv) => gnuTimed(argv, scratch);
 
 /** Commands run alternately, `iters` times each after one unmeasured round: medians. */
 function alternate(commands) {

@@ -12,24 +12,14 @@
  *
  * Needs `npm run build`, bpftool and GNU time.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { gnuTimed, median, option, rest, root } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (flag, dflt) => {
-  const i = args.indexOf(flag);
-  if (i < 0 || args[i + 1] === undefined) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const vmlinux = resolve(opt('--vmlinux', '/sys/kernel/btf/vmlinux'));
-const iters = Number(opt('--iters', '5'));
-const names = args.length > 0 ? args : ['opensnoop', 'biolatency', 'tcptracer', 'klockstat'];
+const vmlinux = resolve(option('--vmlinux', '/sys/kernel/btf/vmlinux'));
+const iters = Number(option('--iters', '5'));
+const names = rest.length > 0 ? rest : ['opensnoop', 'biolatency', 'tcptracer', 'klockstat'];
 const cli = join(root, 'dist/cli/bin.cjs');
 if (!existsSync(cli)) {
   console.error('gen-min-core-btf: dist/cli/bin.cjs does not exist (npm run build)');
@@ -39,19 +29,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-bench-gen-'));
 const sh = (cmd) => ['sh', '-c', cmd];
 const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 const round = (x) => Math.round(x * 100) / 100;
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** One run of `argv` under GNU time: wall and CPU (user + system) milliseconds. */
-function timed(argv) {
-  const out = join(scratch, 'time');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
-  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  return { wall: wall * 1000, cpu: (user + sys) * 1000 };
-}
+const timed = (argv) => gnuTimed(argv, scratch);
 const ratios = [];
 const cpuRatios = [];
 try {

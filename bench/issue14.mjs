@@ -22,20 +22,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { median, option, root } from './common.mjs';
 import { buildPeers, runPeer } from './peers.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
-};
-const vmlinux = opt('--vmlinux', '/sys/kernel/btf/vmlinux');
-const modulesDir = opt('--modules', join(root, '.cache/kernels/bookworm/btf'));
-const iters = Number(opt('--iters', '5'));
-const findName = opt('--find', 'veth_xmit');
-const mergeCount = Number(opt('--merge-count', '20'));
+const vmlinux = option('--vmlinux', '/sys/kernel/btf/vmlinux');
+const modulesDir = option('--modules', join(root, '.cache/kernels/bookworm/btf'));
+const iters = Number(option('--iters', '5'));
+const findName = option('--find', 'veth_xmit');
+const mergeCount = Number(option('--merge-count', '20'));
 // The executable `npm install` puts on the PATH: the bundle run with its code cache (src/cli/bin.cts).
 const cli = join(root, 'dist/cli/bin.cjs');
 const core = join(root, 'bench/ts/core.mjs');
@@ -52,11 +46,6 @@ const load = () =>
 const loadBefore = load();
 buildPeers();
 const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-issue14-'));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * One run of `cmd`, stdout to `out` (a path, or /dev/null): wall ms, CPU ms (user + system of the

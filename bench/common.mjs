@@ -1,0 +1,42 @@
+/**
+ * What the benchmark scripts share: the repository's root, their command-line options, the
+ * median, and one run of a command under GNU time.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root. */
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The script's arguments left after {@link option} took its flags and their values. */
+export const rest = process.argv.slice(2);
+
+/** The value after `flag` on the command line (removed from {@link rest}), or `dflt`. */
+export function option(flag, dflt) {
+  const i = rest.indexOf(flag);
+  if (i < 0 || rest[i + 1] === undefined) return dflt;
+  const [, value] = rest.splice(i, 2);
+  return value;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * One run of `argv` under GNU time, its output discarded: wall-clock and CPU (user + system)
+ * milliseconds. GNU time writes its figures to `scratch/time`.
+ * @throws {Error} naming the command when it exits non-zero.
+ */
+export function gnuTimed(argv, scratch) {
+  const out = join(scratch, 'time');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', out, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
+  const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { wall: wall * 1000, cpu: (user + sys) * 1000 };
+}
