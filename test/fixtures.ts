@@ -3,7 +3,7 @@
  * oracles (bpftool) that tests compare against.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,9 +58,13 @@ export function have(cmd: string): boolean {
 }
 
 let scratch: string | undefined;
-/** A temporary directory for this test process. */
+/** A temporary directory for this test process, removed when the process exits. */
 export function tempDir(): string {
-  scratch ??= mkdtempSync(join(tmpdir(), 'tsbpf-test-'));
+  if (scratch === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-test-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
   return scratch;
 }
 
