@@ -2,7 +2,7 @@
  * Helpers for the kernel tests: temporary directories laid out like /sys/kernel/btf built from
  * the committed kernel fixtures, open-fd counting, and a fake kernel holding BTF objects.
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BpfAttr, BpfCommand, BtfInfoLayout, GetIdAttr, InfoAttr, StructBuffer } from '../../src/sys/attr.js';
@@ -14,9 +14,11 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-/** A fresh temporary directory. */
+/** A fresh temporary directory, removed when the test process exits. */
 export function freshDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `tsbpf-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `tsbpf-${tag}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A directory like /sys/kernel/btf with the fixture's vmlinux and modules (plus `extra` files). */
