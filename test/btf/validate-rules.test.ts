@@ -19,9 +19,9 @@ import {
   loadSpec,
   validateLoadable,
 } from '../../src/btf/index.js';
-import { BtfRuleError, KernelError } from '../../src/errors.js';
-import { btfLoad } from '../../src/sys/index.js';
+import { BtfRuleError } from '../../src/errors.js';
 import { FIXTURES } from '../fixtures.js';
+import { kernelVerdict, kernelVerdictSkip } from './kernel-verdict.js';
 import { info, patchWord } from './validate-blobs.js';
 import { built, CASES } from './validate-cases.js';
 
@@ -33,24 +33,6 @@ function ours(bytes: Uint8Array, kernel?: string): BtfRuleError | 'accepts' {
   } catch (err) {
     assert.ok(err instanceof BtfRuleError, String(err));
     return err;
-  }
-}
-
-function kernelSkip(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root for BPF_BTF_LOAD';
-  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'needs a kernel with BTF';
-  return false;
-}
-
-/** The kernel's verdict: 'accepts', or its log's last line. */
-function kernelVerdict(bytes: Uint8Array): string {
-  try {
-    btfLoad(bytes, { logLevel: 1 }).close();
-    return 'accepts';
-  } catch (err) {
-    assert.ok(err instanceof KernelError, String(err));
-    const lines = (err.log ?? '').trim().split('\n');
-    return lines[lines.length - 1] ?? '';
   }
 }
 
@@ -83,7 +65,9 @@ describe('every rule of the kernel BTF verifier, each broken by the smallest blo
     });
   }
 
-  test('the running kernel refuses each blob with the recorded log line, and takes the others', { skip: kernelSkip() }, () => {
+  test('the running kernel refuses each blob with the recorded log line, and takes the others', {
+    skip: kernelVerdictSkip(),
+  }, () => {
     const wrong: string[] = [];
     const here = release();
     for (const c of CASES) {

@@ -7,14 +7,14 @@
  * held to what the selftest expects of 6.1.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadSpec, validateLoadable } from '../../src/btf/index.js';
-import { BtfRuleError, KernelError } from '../../src/errors.js';
-import { btfLoad } from '../../src/sys/index.js';
+import { BtfRuleError } from '../../src/errors.js';
 import { FIXTURES } from '../fixtures.js';
+import { kernelVerdict, kernelVerdictSkip } from './kernel-verdict.js';
 
 /** One case as the converter writes it. */
 interface RawCase {
@@ -67,24 +67,6 @@ function ours(bytes: Uint8Array, kernel: string): 'accepts' | BtfRuleError {
   }
 }
 
-/** The running kernel's verdict: 'accepts', or its log's last line. */
-function kernelVerdict(bytes: Uint8Array): string {
-  try {
-    btfLoad(bytes, { logLevel: 1 }).close();
-    return 'accepts';
-  } catch (err) {
-    assert.ok(err instanceof KernelError, String(err));
-    const lines = (err.log ?? '').trim().split('\n');
-    return lines[lines.length - 1] || `(no log, ${err.code})`;
-  }
-}
-
-function kernelSkip(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root for BPF_BTF_LOAD';
-  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'needs a kernel with BTF';
-  return false;
-}
-
 const label = (c: RawCase) => `#${c.number} ${JSON.stringify(c.descr)}`;
 const said = (v: 'accepts' | BtfRuleError) => (v === 'accepts' ? 'accepts' : `${v.level} ${v.rule} [${v.typeId}]: ${v.message}`);
 
@@ -95,7 +77,7 @@ describe(`the kernel's BTF verifier selftests (${SUITE.cases.length} raw cases o
   });
 
   test(`the running kernel (${release()}) is the oracle: tsbpf refuses what it refuses, naming its type, and nothing else`, {
-    skip: kernelSkip(),
+    skip: kernelVerdictSkip(),
   }, (t) => {
     const wrong: string[] = [];
     let refused = 0;
