@@ -199,22 +199,21 @@ describe('gen skeleton', () => {
       };
       load(o?: object): Sections & { close(): void };
     };
+    /** Every variable of every section, in one order, as the skeleton reads it back. */
+    const everyVariable = (s: Sections) => [
+      s.rodata.scale,
+      s.rodata_cfg.limit,
+      s.data.counter,
+      s.data.pair,
+      s.data_custom.custom,
+      s.bss.hits,
+      s.bss_custom.custom_hits,
+    ];
     // Untouched, each section holds what the object says (counter 7, pair {1,-2}, custom 3...).
     {
       const s = skel.load();
       try {
-        assert.deepEqual(
-          [
-            s.rodata.scale,
-            s.rodata_cfg.limit,
-            s.data.counter,
-            s.data.pair,
-            s.data_custom.custom,
-            s.bss.hits,
-            s.bss_custom.custom_hits,
-          ],
-          [1, 10n, 7n, { a: 1, b: -2 }, 3, 0n, 0],
-        );
+        assert.deepEqual(everyVariable(s), [1, 10n, 7n, { a: 1, b: -2 }, 3, 0n, 0]);
       } finally {
         s.close();
       }
@@ -230,18 +229,7 @@ describe('gen skeleton', () => {
     const s = opened.load();
     try {
       // Read back through the maps, as set.
-      assert.deepEqual(
-        [
-          s.rodata.scale,
-          s.rodata_cfg.limit,
-          s.data.counter,
-          s.data.pair,
-          s.data_custom.custom,
-          s.bss.hits,
-          s.bss_custom.custom_hits,
-        ],
-        [5, 100n, 1000n, { a: 10, b: -3 }, 9, 50n, 4],
-      );
+      assert.deepEqual(everyVariable(s), [5, 100n, 1000n, { a: 10, b: -3 }, 9, 50n, 4]);
       // The program sees them: hits += scale, custom_hits += custom, counter += limit, pair moves.
       assert.equal(s.progs.bump.testRun({ data: new Uint8Array(64) }).retval, 2);
       assert.deepEqual([s.data.counter, s.data.pair, s.bss.hits, s.bss_custom.custom_hits], [1100n, { a: 11, b: -4 }, 55n, 13]);
