@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as errors from '../src/errors.js';
 import { ROOT } from './fixtures.js';
@@ -161,5 +161,21 @@ describe('installed from the packed tarball', {
       assert.equal(result.errors[name], true, `${name} extends TsbpfError`);
     }
     assert.equal(result.describe, 'gone');
+  });
+
+  test("every source map names sources the package ships, so a stack trace or debugger reaches tsbpf's TypeScript", () => {
+    const installed = join(project, 'node_modules', pkg.name);
+    const maps = (readdirSync(join(installed, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
+    assert.ok(maps.length > 100, `${maps.length} source maps`);
+    const missing: string[] = [];
+    for (const m of maps) {
+      const file = join(installed, 'dist', m);
+      const { sources } = JSON.parse(readFileSync(file, 'utf8')) as { sources: string[] };
+      for (const s of sources) {
+        const source = join(dirname(file), s);
+        if (!existsSync(source)) missing.push(`${relative(installed, file)} -> ${relative(installed, source)}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 });
