@@ -1,5 +1,5 @@
 /**
- * What the benchmark scripts share: the repository's root, their command-line options, the
+ * What the benchmark scripts share: the repository's root, their command-line options and flags, the
  * median, and one run of a command under GNU time.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,14 @@ export function option(flag, dflt) {
   if (i < 0 || rest[i + 1] === undefined) return dflt;
   const [, value] = rest.splice(i, 2);
   return value;
+}
+
+/** Whether `flag` is on the command line (removed from {@link rest}). */
+export function flag(name) {
+  const i = rest.indexOf(name);
+  if (i < 0) return false;
+  rest.splice(i, 1);
+  return true;
 }
 
 /** The median of `values` (the mean of the middle two for an even count). */
