@@ -58,6 +58,43 @@ export function kernelNameFault(bytes: Uint8Array, start: number, section: boole
   return undefined;
 }
 
+/** In {@link kernelNameVerdicts}: the string at this offset is an identifier the kernel takes. */
+export const IDENTIFIER_OK = 1;
+/** In {@link kernelNameVerdicts}: the string at this offset is a section name the kernel takes. */
+export const SECTION_OK = 2;
+
+/**
+ * The kernel's verdict on the name at every offset of a string section, as {@link kernelNameFault}
+ * gives it, in bits: {@link IDENTIFIER_OK} and {@link SECTION_OK}. One backward pass keeps, for each
+ * byte, whether the rest of its string up to the NUL holds only identifier (or printable)
+ * characters and how long it is, so an offset into the middle of a string is judged as the
+ * kernel judges it. vmlinux names about a million members, parameters and enumerators with a
+ * tenth as many strings: a lookup per name, and one tight loop over the bytes that the engine
+ * optimizes early, cost less than scanning each string on first sight.
+ */
+export function kernelNameVerdicts(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  const out = new Uint8Array(n);
+  let len = 0;
+  let ident = IDENTIFIER_OK;
+  let print = SECTION_OK;
+  for (let i = n - 1; i >= 0; i--) {
+    const c = bytes[i] as number;
+    if (c === 0) {
+      len = 0;
+      ident = IDENTIFIER_OK;
+      print = SECTION_OK;
+      continue;
+    }
+    len++;
+    // Every byte that may start an identifier may also continue one: the tail test covers both.
+    if (((KERNEL_IDENT[c] as number) & 2) === 0) ident = 0;
+    if (KERNEL_PRINT[c] === 0) print = 0;
+    if (len <= MAX_NAME_LENGTH) out[i] = (((KERNEL_IDENT[c] as number) & 1) === 0 ? 0 : ident) | print;
+  }
+  return out;
+}
+
 /** Why the NUL-terminated name at `bytes[start]` is not a C identifier, or `undefined` if it is. */
 export function identifierFault(bytes: Uint8Array, start: number): string | undefined {
   const first = bytes[start] ?? 0;

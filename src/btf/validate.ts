@@ -10,7 +10,7 @@ import type { BtfRuleError } from '../errors.js';
 import { HEADER_SIZE_LAYOUT } from './header.js';
 import { Kind, MAX_VLEN } from './kinds.js';
 import { checkMemberPlacement } from './member-placement.js';
-import { kernelNameFault, quoteName } from './name-rules.js';
+import { IDENTIFIER_OK, kernelNameFault, kernelNameVerdicts, quoteName, SECTION_OK } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
 import { checkReferences, TypeView } from './validate-references.js';
@@ -95,32 +95,26 @@ function checkNames(spec: Spec, maxVlen: number): void {
   const s = spec.section;
   const strings = spec.strings;
   const own = strings.bytes;
-  // Base BTF such as vmlinux names some million members, parameters and enumerators with a
-  // tenth as many distinct strings: the verdict on each own string is kept (bit 1: a valid
-  // identifier, bit 2: a valid section name), so each is scanned once. Split BTF is small, and
-  // its names mostly lie in the base's table: checked as they come.
-  const passed = spec.base === undefined ? new Uint8Array(own.byteLength) : undefined;
+  // The verdict on every offset of the own table, made in one pass (see kernelNameVerdicts).
+  // Split BTF names mostly lie in the base's table: those are checked as they come.
+  const verdicts = kernelNameVerdicts(own);
+  const first = strings.start;
+  const words = s.words;
+  const starts = s.starts;
   // `what` and `index` name the field ('member name', 2); the label is built only on failure.
   const check = (i: number, off: number, where: number, what: string, index: number, section: boolean): void => {
     if (off === 0) return;
-    const bit = section ? 2 : 1;
-    let bytes = own;
-    let start = off - strings.start;
-    if (start < 0) {
-      const loc = strings.locate(off)!;
-      bytes = loc.bytes;
-      start = loc.start;
-    } else if (passed !== undefined && ((passed[start] as number) & bit) !== 0) return;
-    const fault = kernelNameFault(bytes, start, section);
+    if (off >= first && ((verdicts[off - first] as number) & (section ? SECTION_OK : IDENTIFIER_OK)) !== 0) return;
+    const loc = strings.locate(off)!;
+    const fault = kernelNameFault(loc.bytes, loc.start, section);
     if (fault !== undefined) {
       throw ruleError(
         section ? 'name-section' : 'name-identifier',
-        `${label(what, index)} ${quoteName(bytes, start)} ${fault}`,
+        `${label(what, index)} ${quoteName(loc.bytes, loc.start)} ${fault}`,
         spec.firstId + i,
         where,
       );
     }
-    if (passed !== undefined && bytes === own) passed[start] = (passed[start] as number) | bit;
   };
   for (let i = 0; i < s.count; i++) {
     const kind = s.kind(i);
@@ -135,14 +129,21 @@ function checkNames(spec: Spec, maxVlen: number): void {
       const loc = strings.locate(s.nameOff(i))!;
       if ((loc.bytes[loc.start] ?? 0) === 0) throw ruleError('name-required', 'tag value is empty', spec.firstId + i, at);
     } else if (kind === Kind.Datasec) check(i, s.nameOff(i), at, 'section name', -1, true);
-    const items = at + TYPE_RECORD_SIZE;
-    if (kind === Kind.Struct || kind === Kind.Union) {
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 12), items + j * 12, 'member name', j, false);
-    } else if (kind === Kind.Enum || kind === Kind.Enum64) {
-      const size = kind === Kind.Enum ? 8 : 12;
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * size), items + j * size, 'enumerator name', j, false);
-    } else if (kind === Kind.FuncProto) {
-      for (let j = 0; j < vlen; j++) check(i, s.u32(i, j * 8), items + j * 8, 'param name', j, false);
+    // Items' names: the own table's verdict is read in place, the call made only when it fails.
+    const stride =
+      kind === Kind.Struct || kind === Kind.Union || kind === Kind.Enum64
+        ? 3
+        : kind === Kind.Enum || kind === Kind.FuncProto
+          ? 2
+          : 0;
+    if (stride === 0) continue;
+    const what =
+      kind === Kind.FuncProto ? 'param name' : kind === Kind.Enum || kind === Kind.Enum64 ? 'enumerator name' : 'member name';
+    const body = (starts[i] as number) + 3;
+    for (let j = 0; j < vlen; j++) {
+      const off = words[body + j * stride] as number;
+      if (off >= first && ((verdicts[off - first] as number) & IDENTIFIER_OK) !== 0) continue;
+      check(i, off, at + TYPE_RECORD_SIZE + j * stride * 4, what, j, false);
     }
   }
 }
