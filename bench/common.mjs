@@ -48,3 +48,34 @@ export function gnuTimed(argv, scratch) {
   const [wall, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   return { wall: wall * 1000, cpu: (user + sys) * 1000 };
 }
+
+/**
+ * The environment whole-process runs get: this process's, without NODE_EXTRA_CA_CERTS unless
+ * `keep` (Node parses every certificate of the file it names as it starts, about 35 ms of CPU
+ * for a system's whole CA list: the environment's cost, not the command's; bpftool reads none).
+ */
+export function runEnv(keep) {
+  const env = { ...process.env };
+  if (!keep) delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+/**
+ * One run of `argv` through bash, its output discarded: wall-clock and CPU (user + system of the
+ * command, its threads and children) milliseconds, to the millisecond (bash's `times`; GNU
+ * time counts in 10 ms steps, as much as bpftool's whole run).
+ * @throws {Error} naming the command when it exits non-zero.
+ */
+export function bashTimed(argv, env = process.env) {
+  const script = 'a=$EPOCHREALTIME; "$@" >/dev/null; s=$?; b=$EPOCHREALTIME; times; echo "$a $b"; exit $s';
+  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
+  const lines = r.stdout.trim().split('\n');
+  const [a, b] = lines.pop().split(' ').map(Number);
+  const secs = (t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const [user, sys] = lines.pop().split(' ').map(secs);
+  return { wall: (b - a) * 1000, cpu: (user + sys) * 1000 };
+}

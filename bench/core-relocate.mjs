@@ -6,12 +6,14 @@
  * the same relocations (libbpf's CO-RE code, without loading) for vmlinux and writes the types
  * they use.
  *
- *   node bench/core-relocate.mjs [--dir DIR] [--iters N] [OBJECT-NAME...]
+ *   node bench/core-relocate.mjs [--dir DIR] [--iters N] [--keep-env] [OBJECT-NAME...]
  *
  * Cold: a new process per object: `tsbpf core explain OBJ --btf-dir DIR --json` (the installed
  * CLI, dist/cli/bin.cjs) against `bpftool gen min_core_btf DIR/vmlinux OUT OBJ`, run alternately
- * `--iters` times each after one unmeasured run each: medians of CPU time (user + system, GNU
- * time) and wall-clock time. `node -e 0` is timed alongside, Node.js's own floor. Note
+ * `--iters` times each after one unmeasured run each: medians of CPU time (user + system, to the
+ * millisecond from bash's `times`) and wall-clock time. `node -e 0` is timed alongside, Node.js's
+ * own floor, and tsbpf's CPU above it is shown. The processes run without NODE_EXTRA_CA_CERTS
+ * unless `--keep-env` is given (see `runEnv` in common.mjs). Note
  * that bpftool relocates against vmlinux alone, while tsbpf searches modules too (libbpf's rule:
  * only for types vmlinux lacks), so tsbpf does at least the same work.
  * Warm: in one process with one KernelRegistry on DIR: every object relocated again (a new
@@ -19,15 +21,17 @@
  * A last row, outside the totals, relocates test/fixtures/bpf/core/core-kinds.bpf.o, whose
  * `struct veth_rq` only a module has: there tsbpf reads every module's strings (bpftool, on
  * vmlinux alone, finds no candidate and does not look further).
- * Needs `npm run build`, bpftool and GNU time.
+ * Needs `npm run build`, bpftool and bash.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gnuTimed, median, option, rest, root } from './common.mjs';
+import { bashTimed, flag, median, option, rest, root, runEnv } from './common.mjs';
 
 const dir = resolve(option('--dir', join(root, '.cache/kernels/bookworm/btf')));
 const iters = Number(option('--iters', '5'));
+const keepEnv = flag('--keep-env');
+const env = runEnv(keepEnv);
 const names = rest.length > 0 ? rest : ['opensnoop', 'tcptracer', 'bindsnoop', 'klockstat', 'filelife', 'biolatency'];
 const toolsDir = join(root, 'test/fixtures/bpf/libbpf-tools');
 
@@ -48,7 +52,7 @@ const { CoreRelocator } = await import(join(root, 'dist/core/relocator.js'));
 const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-bench-core-'));
 const round = (x) => Math.round(x * 100) / 100;
 
-const timed = (argv) => gnuTimed(argv, scratch);
+const timed = (argv) => bashTimed(argv, env);
 
 /** Commands run alternately, `iters` times each after one unmeasured round: medians. */
 function alternate(commands) {
@@ -59,7 +63,14 @@ function alternate(commands) {
       if (i > 0) runs[k].push(t);
     });
   }
-  return runs.map((r) => ({ cpuMs: round(median(r.map((x) => x.cpu))), wallMs: round(median(r.map((x) => x.wall))) }));
+  return runs.map((r) => {
+    const cpu = r.map((x) => x.cpu);
+    return {
+      cpuMs: round(median(cpu)),
+      cpuRange: [round(Math.min(...cpu)), round(Math.max(...cpu))],
+      wallMs: round(median(r.map((x) => x.wall))),
+    };
+  });
 }
 
 const registry = new KernelRegistry({ dir });
@@ -97,7 +108,14 @@ for (const o of objects) {
     object: o.name,
     moduleOnlyTypes: o.modules === true,
     relocations,
-    cpuMs: { tsbpf: ts.cpuMs, bpftool: bt.cpuMs, ratio: round(ts.cpuMs / bt.cpuMs), nodeFloor: floor.cpuMs },
+    cpuMs: {
+      tsbpf: ts.cpuMs,
+      bpftool: bt.cpuMs,
+      ratio: round(ts.cpuMs / bt.cpuMs),
+      nodeFloor: floor.cpuMs,
+      aboveFloor: round(ts.cpuMs - floor.cpuMs),
+      ranges: { tsbpf: ts.cpuRange, bpftool: bt.cpuRange, nodeFloor: floor.cpuRange },
+    },
     wallMs: { tsbpf: ts.wallMs, bpftool: bt.wallMs, ratio: round(ts.wallMs / bt.wallMs), nodeFloor: floor.wallMs },
     inProcessMs: { first: round(firstMs), warm: round(median(warm)) },
   });
@@ -114,6 +132,7 @@ const result = {
   bench: 'core-relocate',
   dir,
   load: loadavg().map((x) => round(x)),
+  env: keepEnv ? 'kept' : 'without NODE_EXTRA_CA_CERTS',
   modules: registry.modules().length,
   decodedModules: registry.decodedModules,
   objects: rows,
@@ -122,17 +141,17 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 const col = (x, w) => String(x).padStart(w);
 console.log(
-  '\nobject          relos | cold CPU: tsbpf bpftool  ratio | cold wall: tsbpf bpftool  ratio | node -e 0 CPU | warm (in process)',
+  '\nobject          relos | cold CPU: tsbpf bpftool  ratio | node -e 0  above | cold wall: tsbpf bpftool  ratio | warm (in process)',
 );
 for (const r of rows) {
   console.log(
-    `${(r.moduleOnlyTypes ? `${r.object}*` : r.object).padEnd(15)} ${col(r.relocations, 5)} | ${col(r.cpuMs.tsbpf, 10)} ${col(r.cpuMs.bpftool, 7)} ${col(r.cpuMs.ratio, 5)}x | ${col(r.wallMs.tsbpf, 11)} ${col(r.wallMs.bpftool, 7)} ${col(r.wallMs.ratio, 5)}x | ${col(r.cpuMs.nodeFloor, 10)} ms | ${r.inProcessMs.warm} ms`,
+    `${(r.moduleOnlyTypes ? `${r.object}*` : r.object).padEnd(15)} ${col(r.relocations, 5)} | ${col(r.cpuMs.tsbpf, 10)} ${col(r.cpuMs.bpftool, 7)} ${col(r.cpuMs.ratio, 5)}x | ${col(r.cpuMs.nodeFloor, 9)} ${col(r.cpuMs.aboveFloor, 6)} | ${col(r.wallMs.tsbpf, 11)} ${col(r.wallMs.bpftool, 7)} ${col(r.wallMs.ratio, 5)}x | ${r.inProcessMs.warm} ms`,
   );
 }
 const t = result.coldTotal;
 console.log(
-  `total (libbpf-tools)  | ${col(t.cpuMs.tsbpf, 10)} ${col(t.cpuMs.bpftool, 7)} ${col(t.cpuMs.ratio, 5)}x | ${col(t.wallMs.tsbpf, 11)} ${col(t.wallMs.bpftool, 7)} ${col(t.wallMs.ratio, 5)}x |`,
+  `total (libbpf-tools)  | ${col(t.cpuMs.tsbpf, 10)} ${col(t.cpuMs.bpftool, 7)} ${col(t.cpuMs.ratio, 5)}x |                  | ${col(t.wallMs.tsbpf, 11)} ${col(t.wallMs.bpftool, 7)} ${col(t.wallMs.ratio, 5)}x |`,
 );
-console.log(`load average ${result.load.join(' ')} (at the end); times in ms, medians of ${iters}`);
+console.log(`load average ${result.load.join(' ')} (at the end); times in ms, medians of ${iters}; ${result.env}`);
 if (rows.some((r) => r.moduleOnlyTypes))
   console.log('* a type only a module has: tsbpf searches every module, bpftool vmlinux only');
