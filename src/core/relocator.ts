@@ -11,7 +11,7 @@ import type { Spec } from '../btf/spec.js';
 import type { Type, TypeKind } from '../btf/types.js';
 import { CoreError } from '../errors.js';
 import { type CoreSpec, formatSpec, parseLocalSpec } from './access-spec.js';
-import { computeValue } from './calc.js';
+import { computeValue, type RelocationValue } from './calc.js';
 import { type CandidateObject, type CandidateSource, essentialName } from './candidates.js';
 import { matchSpec } from './match.js';
 import { type CoreRelocationRecord, CoreReloKind, type CoreReloKindName, coreReloKindName } from './relo-kind.js';
@@ -112,12 +112,62 @@ interface Candidate {
   readonly type: Type;
 }
 
-function ref(object: string, t: Type): CoreTypeRef {
-  return { object, id: t.id, name: t.name, kind: t.kind };
+/** A type and its object, with the spec it was reached by (written out: no spread in a cold process). */
+function refWithSpec(object: string, t: Type, spec: string): CoreTypeRef & { readonly spec: string } {
+  return { object, id: t.id, name: t.name, kind: t.kind, spec };
 }
 
 function describe(c: Candidate): string {
   return `${c.object.name} [${c.type.id}] ${c.type.kind} ${c.type.name}`;
+}
+
+/** What a decision knows before its candidates: the relocation and its local side. */
+interface FixupHead {
+  readonly program: string;
+  readonly relocation: number;
+  readonly insn: number;
+  readonly kind: CoreReloKindName;
+  readonly kindNumber: number;
+  readonly access: string;
+  readonly local: CoreFixup['local'];
+}
+
+/**
+ * One {@link CoreFixup}, written out field by field: every decision gets the same shape (the
+ * code that reads fixups meets one), and a cold process spends no object spread on it.
+ */
+function fixupOf(
+  head: FixupHead,
+  candidates: readonly CoreCandidate[],
+  target: CoreFixup['target'],
+  value: RelocationValue,
+  poison: boolean,
+  reason: string,
+): CoreFixup {
+  return {
+    program: head.program,
+    relocation: head.relocation,
+    insn: head.insn,
+    kind: head.kind,
+    kindNumber: head.kindNumber,
+    access: head.access,
+    local: head.local,
+    candidates,
+    target,
+    old: value.old,
+    new: value.new,
+    poison,
+    validate: value.validate,
+    oldSize: value.oldSize,
+    newSize: value.newSize,
+    unsafeSizeChange: value.unsafeSizeChange,
+    reason,
+  };
+}
+
+/** A candidate as a decision lists it. */
+function candidateOf(c: Candidate, matched: boolean, spec: string, value: bigint | undefined): CoreCandidate {
+  return { object: c.object.name, id: c.type.id, name: c.type.name, kind: c.type.kind, matched, spec, value };
 }
 
 /**
@@ -193,30 +243,19 @@ export class CoreRelocator {
     const kind = record.kind;
     const localSpec = parseLocalSpec(this.local, record.typeId, record.access, kind);
     const localType = localSpec.root;
-    const base = {
+    const base: FixupHead = {
       program,
       relocation: index,
       insn,
       kind: coreReloKindName(kind) as CoreReloKindName,
       kindNumber: kind,
       access: record.access,
-      local: { ...ref('local', localType), spec: formatSpec(localSpec) },
+      local: refWithSpec('local', localType, formatSpec(localSpec)),
     };
     if (kind === CoreReloKind.TypeIdLocal) {
       const id = BigInt(localType.id);
-      return {
-        ...base,
-        candidates: [],
-        target: null,
-        old: id,
-        new: id,
-        poison: false,
-        validate: false,
-        oldSize: 0,
-        newSize: 0,
-        unsafeSizeChange: false,
-        reason: 'local_type_id: the type ID in the program’s own BTF',
-      };
+      const value = { old: id, new: id, validate: false, oldSize: 0, newSize: 0, unsafeSizeChange: false, poison: false };
+      return fixupOf(base, [], null, value, false, 'local_type_id: the type ID in the program’s own BTF');
     }
     if (localType.name === '')
       throw new CoreError(
@@ -226,20 +265,15 @@ export class CoreRelocator {
     const cands = this.candidatesOf(localType);
     const considered: CoreCandidate[] = [];
     const kept: Candidate[] = [];
-    let chosen: { cand: Candidate; spec: CoreSpec; value: ReturnType<typeof computeValue> } | undefined;
+    let chosen: { cand: Candidate; spec: CoreSpec; value: RelocationValue } | undefined;
     for (const cand of cands) {
       const m = matchSpec(localSpec, cand.type);
       if (!m.matched) {
-        considered.push({ ...ref(cand.object.name, cand.type), matched: false, spec: formatSpec(m.spec), value: undefined });
+        considered.push(candidateOf(cand, false, formatSpec(m.spec), undefined));
         continue;
       }
       const value = computeValue(kind, localSpec, m.spec, this.local.littleEndian);
-      considered.push({
-        ...ref(cand.object.name, cand.type),
-        matched: true,
-        spec: formatSpec(m.spec),
-        value: value.poison ? undefined : value.new,
-      });
+      considered.push(candidateOf(cand, true, formatSpec(m.spec), value.poison ? undefined : value.new));
       if (!chosen) {
         chosen = { cand, spec: m.spec, value };
       } else if (m.spec.bitOffset !== chosen.spec.bitOffset) {
@@ -263,27 +297,16 @@ export class CoreRelocator {
         cands.length === 0
           ? `no type named ${essentialName(localType.name)} (or a ___flavour of it) of kind ${localType.kind} in any object`
           : `none of ${cands.length} candidate${cands.length === 1 ? '' : 's'} matches`;
-      return {
-        ...base,
-        candidates: considered,
-        target: null,
-        ...value,
-        reason: value.poison ? `${what}: the instruction is poisoned` : `${what}: ${base.kind} is ${value.new}`,
-      };
+      const reason = value.poison ? `${what}: the instruction is poisoned` : `${what}: ${base.kind} is ${value.new}`;
+      return fixupOf(base, considered, null, value, value.poison, reason);
     }
 
     const { cand, spec, value } = chosen;
-    const target = { ...ref(cand.object.name, cand.type), spec: formatSpec(spec) };
+    const target = refWithSpec(cand.object.name, cand.type, formatSpec(spec));
     const inModule = cand.object.spec.base !== undefined;
     if (kind === CoreReloKind.TypeIdTarget && inModule && this.moduleTypeIds === 'poison') {
-      return {
-        ...base,
-        candidates: considered,
-        target,
-        ...value,
-        poison: true,
-        reason: `the type is in module ${cand.object.name}, whose type IDs a bare ID cannot name: the instruction is poisoned`,
-      };
+      const reason = `the type is in module ${cand.object.name}, whose type IDs a bare ID cannot name: the instruction is poisoned`;
+      return fixupOf(base, considered, target, value, true, reason);
     }
     const agree = kept.length > 1 ? ` (${kept.length} candidates agree)` : '';
     const reason =
@@ -292,6 +315,6 @@ export class CoreRelocator {
         : value.poison
           ? `matched ${describe(cand)}${agree}, which gives no value: the instruction is poisoned`
           : `matched ${describe(cand)}${agree}`;
-    return { ...base, candidates: considered, target, ...value, reason };
+    return fixupOf(base, considered, target, value, value.poison, reason);
   }
 }
