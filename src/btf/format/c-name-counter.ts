@@ -37,15 +37,11 @@ export class NameCounter {
    */
   next(off: number): number {
     const t = this.t;
-    // FNV-1a over the bytes up to the NUL (or the longest string validation saw); an offset
-    // outside every section hashes as the empty name.
+    // FNV-1a over the bytes up to the NUL (an offset past the strings hashes as the empty name).
     let h = 0x811c9dc5 | 0;
-    const table = t.tableIndex(off);
-    if (table >= 0) {
-      const bytes = t.tableBytes[table]!;
-      const start = off - t.tableStarts[table]!;
-      const limit = start + t.longest[table]!;
-      for (let i = start; i < limit; i++) {
+    if (off < t.stringEnd) {
+      const bytes = t.strings;
+      for (let i = off; ; i++) {
         const c = bytes[i]!;
         if (c === 0) break;
         h = Math.imul(h ^ c, 0x01000193);

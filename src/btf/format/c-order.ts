@@ -8,8 +8,8 @@
  * @module
  */
 import { BtfError } from '../../errors.js';
-import { Kind } from '../kinds.js';
 import { infoVlen } from '../wire.js';
+import { CKind } from './c-kinds.js';
 import type { CTypeTable } from './c-table.js';
 
 /** States of a type in the walk; 0 is not yet visited. */
@@ -101,7 +101,7 @@ class OrderWalk {
       // Nearly half of vmlinux's types are functions, which like variables, data sections and
       // declaration tags need no definition and place none: skipped without a visit.
       const k = kinds[root];
-      if (k === Kind.Func || k === Kind.Var || k === Kind.Datasec || k === Kind.DeclTag || st[root] === DONE) continue;
+      if (k === CKind.Func || k === CKind.Var || k === CKind.Datasec || k === CKind.DeclTag || st[root] === DONE) continue;
       let top = 0;
       let rtop = 0;
       tasks[top++] = VISIT;
@@ -154,23 +154,23 @@ class OrderWalk {
         const kind = kinds[id] ?? 0;
         const head = starts[id]!;
         if (st[id] === IN_PROGRESS) {
-          if (b === 1 && (kind === Kind.Struct || kind === Kind.Union) && words[head] !== 0) {
+          if (b === 1 && (kind === CKind.Struct || kind === CKind.Union) && words[head] !== 0) {
             results[rtop++] = 0;
             continue;
           }
           throw new BtfError('types contain each other by value: no C declaration order exists', { typeId: id });
         }
         switch (kind) {
-          case Kind.Int:
-          case Kind.Float:
-          case Kind.Func:
-          case Kind.Var:
-          case Kind.Datasec:
-          case Kind.DeclTag:
+          case CKind.Int:
+          case CKind.Float:
+          case CKind.Func:
+          case CKind.Var:
+          case CKind.Datasec:
+          case CKind.DeclTag:
             st[id] = DONE;
             results[rtop++] = 0;
             break;
-          case Kind.Ptr: {
+          case CKind.Ptr: {
             tasks[top++] = AFTER_PTR;
             tasks[top++] = id;
             tasks[top++] = 0;
@@ -181,7 +181,7 @@ class OrderWalk {
             }
             break;
           }
-          case Kind.Array:
+          case CKind.Array:
             // An array's element is complete even behind a pointer (as libbpf orders it).
             tasks[top++] = AFTER_PLAIN;
             tasks[top++] = id;
@@ -192,8 +192,8 @@ class OrderWalk {
               results[rtop++] = 1;
             }
             break;
-          case Kind.Struct:
-          case Kind.Union: {
+          case CKind.Struct:
+          case CKind.Union: {
             if (b === 1 && words[head] !== 0) {
               results[rtop++] = 0;
               break;
@@ -213,14 +213,14 @@ class OrderWalk {
             }
             break;
           }
-          case Kind.Enum:
-          case Kind.Enum64:
-          case Kind.Fwd:
+          case CKind.Enum:
+          case CKind.Enum64:
+          case CKind.Fwd:
             if (words[head] !== 0 || referenced[id] === 0) queue[queued++] = id;
             st[id] = DONE;
             results[rtop++] = 1;
             break;
-          case Kind.Typedef:
+          case CKind.Typedef:
             tasks[top++] = AFTER_TYPEDEF;
             tasks[top++] = id;
             tasks[top++] = b;
@@ -230,10 +230,10 @@ class OrderWalk {
               results[rtop++] = 1;
             }
             break;
-          case Kind.Volatile:
-          case Kind.Const:
-          case Kind.Restrict:
-          case Kind.TypeTag:
+          case CKind.Volatile:
+          case CKind.Const:
+          case CKind.Restrict:
+          case CKind.TypeTag:
             if (b === 0) {
               tasks[top++] = AFTER_PLAIN;
               tasks[top++] = id;
@@ -245,7 +245,7 @@ class OrderWalk {
               results[rtop++] = 1;
             }
             break;
-          case Kind.FuncProto: {
+          case CKind.FuncProto: {
             tasks[top++] = AFTER_FUNC_PROTO;
             tasks[top++] = id;
             tasks[top++] = b;
@@ -297,30 +297,30 @@ function markReferenced(t: CTypeTable): Uint8Array {
     const body = head + 3;
     const kind = kinds[id]!;
     switch (kind) {
-      case Kind.Volatile:
-      case Kind.Const:
-      case Kind.Restrict:
-      case Kind.Ptr:
-      case Kind.Typedef:
-      case Kind.Func:
-      case Kind.Var:
-      case Kind.DeclTag:
-      case Kind.TypeTag:
+      case CKind.Volatile:
+      case CKind.Const:
+      case CKind.Restrict:
+      case CKind.Ptr:
+      case CKind.Typedef:
+      case CKind.Func:
+      case CKind.Var:
+      case CKind.DeclTag:
+      case CKind.TypeTag:
         ref[w[head + 2]!] = 1;
         break;
-      case Kind.Array:
+      case CKind.Array:
         ref[w[body]!] = 1;
         ref[w[body + 1]!] = 1;
         break;
-      case Kind.Struct:
-      case Kind.Union:
-      case Kind.Datasec: {
+      case CKind.Struct:
+      case CKind.Union:
+      case CKind.Datasec: {
         const n = infoVlen(w[head + 1]!);
-        const field = kind === Kind.Datasec ? 0 : 1;
+        const field = kind === CKind.Datasec ? 0 : 1;
         for (let j = 0; j < n; j++) ref[w[body + j * 3 + field]!] = 1;
         break;
       }
-      case Kind.FuncProto: {
+      case CKind.FuncProto: {
         const n = infoVlen(w[head + 1]!);
         for (let j = 0; j < n; j++) ref[w[body + j * 2 + 1]!] = 1;
         break;

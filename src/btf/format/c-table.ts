@@ -5,15 +5,13 @@
  * size or alignment (they count as 0).
  * @module
  */
-import { Kind } from '../kinds.js';
 import { chainRecords } from '../record-at.js';
 import { pointerSizeOf, TypeLayout } from '../size-align.js';
 import type { Spec } from '../spec.js';
-import { longestString } from '../string-bounds.js';
 import type { StringTable } from '../strings.js';
 import { infoKflag, infoKind, infoVlen } from '../wire.js';
+import { CKind } from './c-kinds.js';
 
-const EMPTY = new Uint8Array(1);
 /** A size or alignment not asked for yet (both are -1 or more). */
 const UNKNOWN = -2;
 
@@ -31,14 +29,13 @@ export class CTypeTable {
   readonly stringEnd: number;
   /** Pointer size in bytes: the size of the first `long`-like INT, else 8 ({@link pointerSizeOf}). */
   readonly ptrSize: number;
-  /** The string sections of the spec and its bases, the root's first. */
-  private readonly stringTables: StringTable[] = [];
-  /** Each string table's longest string ({@link longestString}), measured once, in table order. */
-  readonly longest: number[] = [];
-  /** Each string table's bytes, in table order (see {@link tableIndex}). */
-  readonly tableBytes: Uint8Array[] = [];
-  /** The offset each string table starts at, in table order. */
-  readonly tableStarts: number[] = [];
+  /**
+   * Every string section of the spec and its bases laid end to end, each at the offset its
+   * strings are named by, plus a NUL: a name is `strings[off]` up to its NUL, in one array for
+   * every section, and the copy cannot change under the writer (every name ends, even if the
+   * spec's bytes are changed after validation). Offsets past the end name the empty string.
+   */
+  readonly strings: Uint8Array;
   private readonly names = new Map<number, string>();
   /** Each type's own name, once looked up. */
   private readonly typeNames: (string | undefined)[];
@@ -51,12 +48,8 @@ export class CTypeTable {
   constructor(spec: Spec) {
     this.count = spec.nextId;
     this.stringEnd = spec.strings.end;
-    for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.stringTables.unshift(st);
-    for (const st of this.stringTables) {
-      this.longest.push(longestString(st.bytes));
-      this.tableBytes.push(st.bytes);
-      this.tableStarts.push(st.start);
-    }
+    this.strings = new Uint8Array(this.stringEnd + 1);
+    for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.strings.set(st.bytes, st.start);
     this.typeNames = new Array(this.count);
     const records = chainRecords(spec);
     this.words = records.words;
@@ -99,7 +92,7 @@ export class CTypeTable {
   }
   isComposite(id: number): boolean {
     const k = this.kind(id);
-    return k === Kind.Struct || k === Kind.Union;
+    return k === CKind.Struct || k === CKind.Union;
   }
 
   /**
@@ -118,72 +111,32 @@ export class CTypeTable {
 
   /** The string at `off` as {@link name} gives it, read anew and not cached (for names used once). */
   readName(off: number): string {
-    const tables = this.stringTables;
-    for (let i = tables.length - 1; i >= 0; i--) {
-      const table = tables[i]!;
-      if (off < table.start) continue;
-      if (off >= table.end) return '';
-      const bytes = table.bytes;
-      const start = off - table.start;
-      // Bounded by the longest string validation saw, should the bytes have changed since.
-      const limit = start + this.longest[i]!;
-      let end = start;
-      while (end < limit && bytes[end] !== 0) end++;
-      let s = '';
-      for (let j = start; j < end; j += 4096) {
-        s += String.fromCharCode.apply(null, bytes.subarray(j, Math.min(end, j + 4096)) as unknown as number[]);
-      }
-      return s;
+    const bytes = this.strings;
+    if (off >= this.stringEnd) return '';
+    let end = off;
+    while (bytes[end] !== 0) end++;
+    let s = '';
+    for (let j = off; j < end; j += 4096) {
+      s += String.fromCharCode.apply(null, bytes.subarray(j, Math.min(end, j + 4096)) as unknown as number[]);
     }
-    return '';
-  }
-
-  /**
-   * Index of the string section holding offset `off` (into {@link tableBytes},
-   * {@link tableStarts} and {@link longest}), or -1 when no section holds it.
-   */
-  tableIndex(off: number): number {
-    const tables = this.stringTables;
-    for (let i = tables.length - 1; i >= 0; i--) {
-      const t = tables[i]!;
-      if (off >= t.start) return off < t.end ? i : -1;
-    }
-    return -1;
+    return s;
   }
 
   /** Whether the strings at offsets `a` and `b` have the same bytes. */
   sameName(a: number, b: number): boolean {
     if (a === b) return true;
-    const ta = this.tableIndex(a);
-    const tb = this.tableIndex(b);
-    const ba = ta < 0 ? EMPTY : this.tableBytes[ta]!;
-    const bb = tb < 0 ? EMPTY : this.tableBytes[tb]!;
-    let i = ta < 0 ? 0 : a - this.tableStarts[ta]!;
-    let j = tb < 0 ? 0 : b - this.tableStarts[tb]!;
-    const end = i + Math.min(ta < 0 ? 0 : this.longest[ta]!, tb < 0 ? 0 : this.longest[tb]!) + 1;
-    for (; i < end; i++, j++) {
-      const c = ba[i] ?? 0;
-      if (c !== (bb[j] ?? 0)) return false;
+    const bytes = this.strings;
+    if (a >= this.stringEnd || b >= this.stringEnd) return this.isEmptyName(a) && this.isEmptyName(b);
+    for (let i = a, j = b; ; i++, j++) {
+      const c = bytes[i]!;
+      if (c !== bytes[j]) return false;
       if (c === 0) return true;
     }
-    return true;
-  }
-
-  /** The string section holding offset `off`. */
-  tableOf(off: number): StringTable | undefined {
-    const tables = this.stringTables;
-    for (let i = tables.length - 1; i >= 0; i--) {
-      const t = tables[i]!;
-      if (off >= t.start) return off < t.end ? t : undefined;
-    }
-    return undefined;
   }
 
   /** Whether the string at `off` is empty. */
   isEmptyName(off: number): boolean {
-    if (off === 0) return true;
-    const t = this.tableOf(off);
-    return t === undefined || t.bytes[off - t.start] === 0;
+    return off >= this.stringEnd || this.strings[off] === 0;
   }
 
   /** The type's own name (not de-duplicated). */

@@ -12,12 +12,12 @@
  * @module
  */
 import { BtfError } from '../../errors.js';
-import { Kind } from '../kinds.js';
 import { identifierFault, isBasicTypeName, quoteName } from '../name-rules.js';
 import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
+import { CKind } from './c-kinds.js';
 import { NameCounter } from './c-name-counter.js';
 import { definitionOrder } from './c-order.js';
 import { CTypeTable } from './c-table.js';
@@ -144,9 +144,9 @@ class CWriter {
     const off = t.nameOff(id);
     if (off === 0) return 0;
     const kind = t.kind(id);
-    this.checkName(off, id, kind === Kind.Int || kind === Kind.Float);
+    this.checkName(off, id, kind === CKind.Int || kind === CKind.Float);
     // A forward declaration, or an enum without values, names a type defined elsewhere.
-    const n = kind !== Kind.Fwd && !(kind === Kind.Enum && t.vlen(id) === 0) ? names.next(off) : 1;
+    const n = kind !== CKind.Fwd && !(kind === CKind.Enum && t.vlen(id) === 0) ? names.next(off) : 1;
     this.occurrences[id] = n;
     return n;
   }
@@ -180,16 +180,7 @@ class CWriter {
 
   /** Writes the string at offset `off` (already checked), byte for byte. */
   private putName(off: number): void {
-    const t = this.t;
-    const table = t.tableIndex(off);
-    if (table < 0) return;
-    const bytes = t.tableBytes[table]!;
-    const start = off - t.tableStarts[table]!;
-    // Bounded by the longest string validation saw, should the bytes have changed since.
-    const limit = start + t.longest[table]!;
-    let end = start;
-    while (end < limit && bytes[end] !== 0) end++;
-    this.w.bytes(bytes, start, end);
+    if (off < this.t.stringEnd) this.w.cString(this.t.strings, off);
   }
 
   /** Writes `___N` for the N-th occurrence of a name, N > 1. */
@@ -209,12 +200,11 @@ class CWriter {
    */
   private checkName(off: number, id: number, basic: boolean): void {
     if (off === 0 || this.checkedNames[off] === 1) return;
-    const table = this.t.tableOf(off);
-    if (table) {
-      const at = off - table.start;
-      const ok = basic ? isBasicTypeName(table.bytes, at) : identifierFault(table.bytes, at) === undefined;
+    if (off < this.t.stringEnd) {
+      const bytes = this.t.strings;
+      const ok = basic ? isBasicTypeName(bytes, off) : identifierFault(bytes, off) === undefined;
       if (!ok) {
-        throw new BtfError(`name ${quoteName(table.bytes, at)} cannot be written in C`, id === 0 ? {} : { typeId: id });
+        throw new BtfError(`name ${quoteName(bytes, off)} cannot be written in C`, id === 0 ? {} : { typeId: id });
       }
     }
     this.checkedNames[off] = 1;
@@ -291,8 +281,8 @@ class CWriter {
     let cur = id;
     for (let hops = 0; ; hops++) {
       const k = kinds[cur];
-      if (k === Kind.Array) cur = t.arrayElem(cur);
-      else if (k === Kind.Ptr || k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict || k === Kind.TypeTag) {
+      if (k === CKind.Array) cur = t.arrayElem(cur);
+      else if (k === CKind.Ptr || k === CKind.Const || k === CKind.Volatile || k === CKind.Restrict || k === CKind.TypeTag) {
         cur = t.sizeOrType(cur);
       } else break;
       if (hops > t.count) throw new BtfError('reference loop', { typeId: id });
@@ -310,12 +300,12 @@ class CWriter {
     if (st === WRITING) {
       // Reached again while being written: only a forward declaration can help now.
       if (this.declared[id]) return;
-      if (kind === Kind.Struct || kind === Kind.Union) {
+      if (kind === CKind.Struct || kind === CKind.Union) {
         if (id === container || t.nameOff(id) === 0) return;
         this.structHead(id);
         w.ascii(';\n\n');
         this.declared[id] = 1;
-      } else if (kind === Kind.Typedef) {
+      } else if (kind === CKind.Typedef) {
         if (!this.isBuiltin(id)) {
           this.typedefDef(id, 0);
           w.ascii(';\n\n');
@@ -325,15 +315,15 @@ class CWriter {
       return;
     }
     switch (kind) {
-      case Kind.Int: {
+      case CKind.Int: {
         // Counted among the tags, as libbpf does; only a first occurrence has the alias's name.
         const alias = this.occurrence(id, this.tagNames) === 1 ? SIMD_ALIASES.get(t.typeName(id)) : undefined;
         if (alias !== undefined) w.ascii(`typedef ${alias} ${t.typeName(id)};\n\n`);
         this.state[id] = WRITTEN;
         break;
       }
-      case Kind.Enum:
-      case Kind.Enum64:
+      case CKind.Enum:
+      case CKind.Enum64:
         if (container === 0) {
           this.enumDef(id, 0);
           w.ascii(';\n\n');
@@ -341,18 +331,18 @@ class CWriter {
         this.state[id] = WRITTEN;
         break;
       // Pointers, qualifiers, type tags and arrays never get here: pushDefine looks through them.
-      case Kind.Fwd:
+      case CKind.Fwd:
         this.fwdDecl(id);
         w.ascii(';\n\n');
         this.state[id] = WRITTEN;
         break;
-      case Kind.Typedef:
+      case CKind.Typedef:
         this.state[id] = WRITING;
         this.push(AFTER_TYPEDEF, id, 0);
         this.pushDefine(t.sizeOrType(id), id);
         break;
-      case Kind.Struct:
-      case Kind.Union: {
+      case CKind.Struct:
+      case CKind.Union: {
         this.state[id] = WRITING;
         const named = t.nameOff(id) !== 0;
         this.push(AFTER_COMPOSITE, id, container);
@@ -368,7 +358,7 @@ class CWriter {
         }
         break;
       }
-      case Kind.FuncProto: {
+      case CKind.FuncProto: {
         const body = t.body(id);
         for (let j = t.vlen(id) - 1; j >= 0; j--) this.pushDefine(t.words[body + j * 2 + 1]!, container);
         this.pushDefine(t.sizeOrType(id), container);
@@ -381,7 +371,7 @@ class CWriter {
 
   /** `struct name` / `union name` (just the keyword for an anonymous one). */
   private structHead(id: number): void {
-    this.w.ascii(this.t.kind(id) === Kind.Struct ? 'struct' : 'union');
+    this.w.ascii(this.t.kind(id) === CKind.Struct ? 'struct' : 'union');
     if (this.t.nameOff(id) !== 0) {
       this.w.byte(32);
       this.putTagName(id);
@@ -429,7 +419,7 @@ class CWriter {
     const t = this.t;
     const w = this.w;
     const words = t.words;
-    const isStruct = t.kind(id) === Kind.Struct;
+    const isStruct = t.kind(id) === CKind.Struct;
     const align = t.alignOf(id);
     const packed = isStruct && this.isPacked(id);
     const size = t.sizeOrType(id);
@@ -534,7 +524,7 @@ class CWriter {
     if (n === 0) return;
     w.ascii(' {');
     const signed = t.kflag(id);
-    const is64 = t.kind(id) === Kind.Enum64;
+    const is64 = t.kind(id) === CKind.Enum64;
     const body = t.body(id);
     const pfx = indent(level + 1);
     for (let j = 0; j < n; j++) {
@@ -589,15 +579,15 @@ class CWriter {
       if (top - base > t.count) throw new BtfError('reference loop', { typeId: id });
       const k = t.kind(cur);
       if (
-        k === Kind.Ptr ||
-        k === Kind.Volatile ||
-        k === Kind.Const ||
-        k === Kind.Restrict ||
-        k === Kind.FuncProto ||
-        k === Kind.TypeTag
+        k === CKind.Ptr ||
+        k === CKind.Volatile ||
+        k === CKind.Const ||
+        k === CKind.Restrict ||
+        k === CKind.FuncProto ||
+        k === CKind.TypeTag
       ) {
         cur = t.sizeOrType(cur);
-      } else if (k === Kind.Array) {
+      } else if (k === CKind.Array) {
         cur = t.arrayElem(cur);
       } else break;
     }
@@ -610,7 +600,7 @@ class CWriter {
   /** Whether `id` is const, volatile or restrict. */
   private isQualifier(id: number): boolean {
     const k = this.t.kind(id);
-    return id !== 0 && (k === Kind.Const || k === Kind.Volatile || k === Kind.Restrict);
+    return id !== 0 && (k === CKind.Const || k === CKind.Volatile || k === CKind.Restrict);
   }
 
   /**
@@ -622,7 +612,7 @@ class CWriter {
       const id = this.chain[left - 1]!;
       if (!this.isQualifier(id)) break;
       const k = this.t.kind(id);
-      this.w.ascii(k === Kind.Const ? 'const ' : k === Kind.Volatile ? 'volatile ' : 'restrict ');
+      this.w.ascii(k === CKind.Const ? 'const ' : k === CKind.Volatile ? 'volatile ' : 'restrict ');
       left--;
     }
     return left;
@@ -646,11 +636,10 @@ class CWriter {
       w.ascii(name);
       return;
     }
-    const table = name === 0 ? undefined : this.t.tableOf(name);
-    if (!table || table.bytes[name - table.start] === 0) return;
+    if (this.t.isEmptyName(name)) return;
     if (!afterStar) w.byte(32);
     this.checkName(name, 0, false);
-    w.cString(table.bytes, name - table.start);
+    w.cString(this.t.strings, name);
   }
 
   /**
@@ -683,20 +672,20 @@ class CWriter {
       }
       const kind = t.kind(id);
       switch (kind) {
-        case Kind.Int:
-        case Kind.Float:
+        case CKind.Int:
+        case CKind.Float:
           left = this.leadingQualifiers(base, left);
           this.checkName(t.nameOff(id), id, true);
           w.ascii(t.typeName(id));
           break;
-        case Kind.Struct:
-        case Kind.Union:
+        case CKind.Struct:
+        case CKind.Union:
           left = this.leadingQualifiers(base, left);
           if (t.nameOff(id) === 0) this.structDef(id, level);
           else this.structHead(id);
           break;
-        case Kind.Enum:
-        case Kind.Enum64:
+        case CKind.Enum:
+        case CKind.Enum64:
           left = this.leadingQualifiers(base, left);
           if (t.nameOff(id) === 0) this.enumDef(id, level);
           else {
@@ -704,31 +693,31 @@ class CWriter {
             this.putTagName(id);
           }
           break;
-        case Kind.Fwd:
+        case CKind.Fwd:
           left = this.leadingQualifiers(base, left);
           this.fwdDecl(id);
           break;
-        case Kind.Typedef:
+        case CKind.Typedef:
           left = this.leadingQualifiers(base, left);
           this.putIdentName(id);
           break;
-        case Kind.Ptr:
+        case CKind.Ptr:
           w.ascii(afterStar ? '*' : ' *');
           break;
-        case Kind.Volatile:
+        case CKind.Volatile:
           w.ascii(' volatile');
           break;
-        case Kind.Const:
+        case CKind.Const:
           w.ascii(' const');
           break;
-        case Kind.Restrict:
+        case CKind.Restrict:
           w.ascii(' restrict');
           break;
-        case Kind.TypeTag:
+        case CKind.TypeTag:
           left = this.leadingQualifiers(base, left);
           w.ascii(` __attribute__((btf_type_tag("${cStringLiteral(t.typeName(id))}")))`);
           break;
-        case Kind.Array: {
+        case CKind.Array: {
           left = this.dropQualifiers(base, left);
           if (left === base) {
             this.declName(name, afterStar);
@@ -738,7 +727,7 @@ class CWriter {
             break;
           }
           const outer = this.chain[left - 1]!;
-          const multiDim = outer !== 0 && t.kind(outer) === Kind.Array;
+          const multiDim = outer !== 0 && t.kind(outer) === CKind.Array;
           if (!afterStar && !this.isEmpty(name)) w.byte(32);
           if (!multiDim) w.byte(40);
           closers[this.closersTop++] = id;
@@ -746,7 +735,7 @@ class CWriter {
           afterStar = true;
           continue;
         }
-        case Kind.FuncProto: {
+        case CKind.FuncProto: {
           left = this.dropQualifiers(base, left);
           if (left > base) {
             w.ascii(' (');
@@ -765,13 +754,13 @@ class CWriter {
           named = true;
           break;
       }
-      afterStar = kind === Kind.Ptr;
+      afterStar = kind === CKind.Ptr;
     }
     // Inline structs and parameter lists written meanwhile used the stack above ours and left it.
     for (let i = this.closersTop - 2; i >= closersBase; i -= 2) {
       const id = closers[i]!;
       if (closers[i + 1] === 1) w.byte(41);
-      if (t.kind(id) === Kind.Array) {
+      if (t.kind(id) === CKind.Array) {
         w.byte(91);
         w.uint(t.arrayLength(id));
         w.byte(93);
