@@ -39,7 +39,7 @@ function isModifier(kind: number): boolean {
  */
 export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   const v = new RecordChecker(spec);
-  for (let i = 0; i < spec.section.count; i++) v.checkRecord(i);
+  v.checkRecords();
   const s = spec.section;
   checkNames(spec, limits.maxVlen ?? (spec.header.hdrLen >= HEADER_SIZE_LAYOUT ? MAX_VLEN : KERNEL_MAX_VLEN));
   checkLoops(spec);
@@ -157,19 +157,19 @@ function label(what: string, index: number): string {
 
 /** Per-record checks; one instance per validation, so no closures are made per type. */
 class RecordChecker {
-  private readonly s: Spec['section'];
+  readonly s: Spec['section'];
   private readonly first: number;
-  private readonly limit: number;
+  readonly limit: number;
   private readonly strings: Spec['strings'];
   private readonly split: boolean;
   /** One past the highest name offset (the strings' end). */
-  private readonly strEnd: number;
+  readonly strEnd: number;
   /** Where the own string table starts, for split BTF; {@link strEnd} for base BTF (no test). */
-  private readonly strStart: number;
+  readonly strStart: number;
   /** The own string table's bytes. */
-  private readonly own: Uint8Array;
+  readonly own: Uint8Array;
   private id = 0;
-  private at = 0;
+  at = 0;
 
   constructor(private readonly spec: Spec) {
     this.s = spec.section;
@@ -182,12 +182,12 @@ class RecordChecker {
     this.own = spec.strings.bytes;
   }
 
-  private fail(rule: BtfRuleId, msg: string, off = this.at, arg?: number): never {
+  fail(rule: BtfRuleId, msg: string, off = this.at, arg?: number): never {
     throw ruleError(rule, msg, this.id, off, arg);
   }
 
   /** `what` and `index` name the field in messages ('member name', 2); built only on failure. */
-  private checkName(off: number, where: number, what: string, index = -1): void {
+  checkName(off: number, where: number, what: string, index = -1): void {
     const strings = this.strings;
     if (off >= strings.end) {
       this.fail('name-offset', `${label(what, index)} offset ${off} is out of range (strings end at ${strings.end})`, where);
@@ -199,7 +199,7 @@ class RecordChecker {
     }
   }
 
-  private checkRef(ref: number, where: number, what: string, allowVoid: boolean, index = -1): void {
+  checkRef(ref: number, where: number, what: string, allowVoid: boolean, index = -1): void {
     if (ref >= this.limit)
       this.fail('type-id-range', `${label(what, index)} references type [${ref}], beyond the last ID ${this.limit - 1}`, where);
     if (ref === 0 && !allowVoid) this.fail('void-reference', `${label(what, index)} references void`, where);
@@ -211,179 +211,58 @@ class RecordChecker {
     return owner.section.kind(id - owner.firstId);
   }
 
+  /**
+   * The record being checked, read once by {@link checkRecord} for its kind's check: the word
+   * index of its head and of the first word after the 12-byte head, the byte offset after the
+   * head, its kind, vlen, kind_flag, size-or-type field and whether it has a name.
+   */
+  head = 0;
+  body = 0;
+  extra = 0;
+  kind = 0;
+  vlen = 0;
+  kflag = false;
+  st = 0;
+  named = false;
+
+  /**
+   * Checks every record on its own. A loop of its own: the optimizing compiler enters a long
+   * loop mid-run (on-stack replacement), and code after the loop in the same function, not yet
+   * run, then has no feedback and throws the optimized code away when reached.
+   */
+  checkRecords(): void {
+    for (let i = 0, n = this.s.count; i < n; i++) this.checkRecord(i);
+  }
+
   /** Checks one record on its own: metadata, names and referenced IDs in range. */
   checkRecord(i: number): void {
     const s = this.s;
     const words = s.words;
     const head = s.starts[i]!;
-    /** Word index of the first word after the 12-byte record head. */
-    const body = head + 3;
+    this.head = head;
+    this.body = head + 3;
     this.id = this.first + i;
     this.at = s.offset(i);
-    const at = this.at;
+    this.extra = this.at + TYPE_RECORD_SIZE;
     const info = words[head + 1]!;
-    const kind = infoKind(info);
-    const vlen = infoVlen(info);
-    const kflag = infoKflag(info);
+    this.kind = infoKind(info);
+    this.vlen = infoVlen(info);
+    this.kflag = infoKflag(info);
     const nameOff = words[head]!;
-    const st = words[head + 2]!;
-    const extra = at + TYPE_RECORD_SIZE;
-    this.checkName(nameOff, at, 'name');
-    const named = nameOff !== 0;
-
-    switch (kind) {
-      case Kind.Int: {
-        this.plain(vlen, kflag);
-        const v = words[body]!;
-        // The kernel's BTF_INT_MASK (0x0fffffff) leaves bits 8-15 free: only the top four are refused.
-        if (v >>> 28 !== 0) this.fail('int-data', `int data 0x${v.toString(16)} has reserved bits 28-31 set`, extra);
-        const enc = intEncoding(v);
-        const off = intBitOffset(v);
-        const bits = intBits(v);
-        // The kernel takes any size and width that hold the bits (an INT of 3 bytes, or of 0 bits):
-        // only where a sized type is required does it ask for a regular one (an array element).
-        if (off + bits > 128) this.fail('int-too-wide', `int bits_offset ${off} + nr_bits ${bits} exceed 128 bits`, extra);
-        if (off + bits > st * 8) this.fail('int-bits', `int bits_offset ${off} + nr_bits ${bits} exceed ${st * 8} bits`, extra);
-        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) {
-          this.fail('int-encoding', `int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
-        }
-        break;
-      }
-      case Kind.Ptr:
-      case Kind.Volatile:
-      case Kind.Const:
-      case Kind.Restrict:
-        this.plain(vlen, kflag);
-        if (named) this.fail('name-forbidden', 'must not have a name');
-        this.checkRef(st, at + 8, 'type', true);
-        break;
-      case Kind.Typedef:
-        this.plain(vlen, kflag);
-        if (!named) this.fail('name-required', 'must have a name');
-        this.checkRef(st, at + 8, 'type', true);
-        break;
-      case Kind.TypeTag:
-        this.plain(vlen, false);
-        if (!named) this.fail('name-required', 'must have a name');
-        this.checkRef(st, at + 8, 'type', true);
-        break;
-      case Kind.Array:
-        this.plain(vlen, kflag);
-        if (named) this.fail('name-forbidden', 'must not have a name');
-        if (st !== 0) this.fail('array-size-field', `array size field ${st} must be 0`);
-        this.checkRef(words[body]!, extra, 'element', false);
-        // The kernel's btf_array_check_meta refuses a void index as an index, not as a reference.
-        if (words[body + 1] === 0) this.fail('array-index', 'index type is void', extra + 4);
-        this.checkRef(words[body + 1]!, extra + 4, 'index', false);
-        break;
-      case Kind.Struct:
-      case Kind.Union: {
-        let last = 0;
-        // Members and parameters (some 150,000 in vmlinux) have their name offset and type tested
-        // in place: the checks that word a refusal run only when a test fails, as a call for each
-        // was most of this pass before the code warmed up. The tests are checkName's and checkRef's.
-        const { strEnd, strStart, own, limit } = this;
-        for (let j = 0; j < vlen; j++) {
-          const m = extra + j * 12;
-          const mName = words[body + j * 3]!;
-          const mType = words[body + j * 3 + 1]!;
-          if (mName >= strEnd || (mName > strStart && own[mName - strStart - 1] !== 0))
-            this.checkName(mName, m, 'member name', j);
-          if (mType >= limit || mType === 0) this.checkRef(mType, m + 4, 'member', false, j);
-          const bitOff = memberBitOffset(words[body + j * 3 + 2]!, kflag);
-          if (kind === Kind.Union && bitOff !== 0)
-            this.fail('union-member-offset', `union member ${j} has bit offset ${bitOff}`, m + 8);
-          // Equal offsets are allowed: a flexible array (`char a[0]`) shares the next member's.
-          if (bitOff < last)
-            this.fail(
-              'member-offset-order',
-              `member ${j} at bit ${bitOff} comes before the previous member's bit ${last}`,
-              m + 8,
-            );
-          if (Math.ceil(bitOff / 8) > st)
-            this.fail('member-offset-past-end', `member ${j} at bit ${bitOff} starts past the ${st}-byte type`, m + 8);
-          last = bitOff;
-        }
-        break;
-      }
-      case Kind.Enum:
-      case Kind.Enum64: {
-        const elem = kind === Kind.Enum ? 8 : 12;
-        if (!ENUM_SIZES.has(st)) this.fail('enum-size', `enum size ${st} is not 1, 2, 4 or 8`);
-        for (let j = 0; j < vlen; j++) {
-          const nOff = words[body + j * (elem >>> 2)]!;
-          this.checkName(nOff, extra + j * elem, 'enumerator name', j);
-          if (nOff === 0) this.fail('enumerator-name', `enumerator ${j} has no name`, extra + j * elem);
-        }
-        break;
-      }
-      case Kind.Fwd:
-        this.plain(vlen, false);
-        // In the kernel's order (btf_fwd_check_meta): the type field, then the name.
-        if (st !== 0) this.fail('fwd-type', `fwd type field ${st} must be 0`);
-        if (!named) this.fail('name-required', 'must have a name');
-        break;
-      case Kind.Func:
-        this.plain(0, kflag);
-        if (!named) this.fail('name-required', 'must have a name');
-        if (vlen > 2) this.fail('func-linkage', `func linkage ${vlen} is unknown`);
-        this.checkRef(st, at + 8, 'prototype', false);
-        break;
-      case Kind.FuncProto: {
-        const { strEnd, strStart, own, limit } = this;
-        this.plain(0, kflag);
-        if (named) this.fail('name-forbidden', 'must not have a name');
-        this.checkRef(st, at + 8, 'return type', true);
-        for (let j = 0; j < vlen; j++) {
-          const p = extra + j * 8;
-          const pName = words[body + j * 2]!;
-          const pt = words[body + j * 2 + 1]!;
-          if (pName >= strEnd || (pName > strStart && own[pName - strStart - 1] !== 0)) this.checkName(pName, p, 'param name', j);
-          // Only the last parameter may be void: the `...` marker, which has no name.
-          const variadic = j === vlen - 1 && pt === 0;
-          if (variadic && pName !== 0) this.fail('vararg-name', `variadic marker param ${j} has a name`, p, j + 1);
-          if (pt >= limit || pt === 0) this.checkRef(pt, p + 4, 'param', variadic, j);
-        }
-        break;
-      }
-      case Kind.Var: {
-        this.plain(vlen, kflag);
-        if (!named) this.fail('name-required', 'must have a name');
-        const link = words[body]!;
-        if (link > 2) this.fail('var-linkage', `var linkage ${link} is unknown`, extra);
-        this.checkRef(st, at + 8, 'type', false);
-        break;
-      }
-      case Kind.Datasec:
-        this.plain(0, kflag);
-        if (!named) this.fail('name-required', 'must have a name');
-        for (let j = 0; j < vlen; j++) this.checkRef(words[body + j * 3]!, extra + j * 12, 'var', false, j);
-        // Compilers write sections of size 0 with every offset 0, which loaders fix up: the
-        // kernel's placement rules apply to sections that have a size.
-        if (st > 0) this.checkSectionLayout(vlen, st, body, extra);
-        break;
-      case Kind.Float:
-        // The kernel does not look at a FLOAT's name: an anonymous one loads.
-        this.plain(vlen, kflag);
-        if (!FLOAT_SIZES.has(st)) this.fail('float-size', `float size ${st} is not 2, 4, 8, 12 or 16`);
-        break;
-      case Kind.DeclTag:
-        this.plain(vlen, false);
-        if (!named) this.fail('name-required', 'must have a name');
-        this.checkRef(st, at + 8, 'type', false);
-        if ((words[body]! | 0) < -1) this.fail('decl-tag-component', `component_idx ${words[body]! | 0} is below -1`, extra);
-        break;
-      default:
-        // A kind newer than this library, sized by the layout section: nothing more to check.
-        break;
-    }
+    this.st = words[head + 2]!;
+    this.checkName(nameOff, this.at, 'name');
+    this.named = nameOff !== 0;
+    // One function per kind, through a table, not one switch: vmlinux's FUNCs start halfway and
+    // its DATASEC is last, and a kind first met late deoptimized the whole switch, which the
+    // optimizing compiler then rebuilt four times (some 90 ms of CPU in a cold validation).
+    (RECORD_CHECKS[this.kind] ?? checkNewKind)(this);
   }
 
   /**
    * Entries of a sized DATASEC: in order, apart, non-empty, inside the section (the kernel's
    * btf_datasec_check_meta).
    */
-  private checkSectionLayout(vlen: number, size: number, body: number, extra: number): void {
+  checkSectionLayout(vlen: number, size: number, body: number, extra: number): void {
     const words = this.s.words;
     let end = 0;
     let sum = 0;
@@ -407,7 +286,7 @@ class RecordChecker {
   }
 
   /** vlen and kind_flag must be clear for kinds that do not use them. */
-  private plain(vlen: number, kflag: boolean): void {
+  plain(vlen: number, kflag: boolean): void {
     if (vlen !== 0) this.fail('vlen-zero', `vlen ${vlen} must be 0`);
     if (kflag) this.fail('kind-flag', 'kind_flag must be 0');
   }
@@ -452,6 +331,184 @@ class RecordChecker {
   }
 }
 
+/** One kind's checks of the record {@link RecordChecker.checkRecord} read. */
+type RecordCheck = (c: RecordChecker) => void;
+
+function checkInt(c: RecordChecker): void {
+  c.plain(c.vlen, c.kflag);
+  const v = c.s.words[c.body]!;
+  const extra = c.extra;
+  // The kernel's BTF_INT_MASK (0x0fffffff) leaves bits 8-15 free: only the top four are refused.
+  if (v >>> 28 !== 0) c.fail('int-data', `int data 0x${v.toString(16)} has reserved bits 28-31 set`, extra);
+  const enc = intEncoding(v);
+  const off = intBitOffset(v);
+  const bits = intBits(v);
+  // The kernel takes any size and width that hold the bits (an INT of 3 bytes, or of 0 bits):
+  // only where a sized type is required does it ask for a regular one (an array element).
+  if (off + bits > 128) c.fail('int-too-wide', `int bits_offset ${off} + nr_bits ${bits} exceed 128 bits`, extra);
+  if (off + bits > c.st * 8) c.fail('int-bits', `int bits_offset ${off} + nr_bits ${bits} exceed ${c.st * 8} bits`, extra);
+  if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) {
+    c.fail('int-encoding', `int encoding ${enc} mixes SIGNED, CHAR and BOOL`, extra);
+  }
+}
+
+/** PTR, VOLATILE, CONST, RESTRICT: no name. */
+function checkQualifier(c: RecordChecker): void {
+  c.plain(c.vlen, c.kflag);
+  if (c.named) c.fail('name-forbidden', 'must not have a name');
+  c.checkRef(c.st, c.at + 8, 'type', true);
+}
+
+/** TYPEDEF and TYPE_TAG: a name (TYPE_TAG's kind_flag is checked apart, as the kernel does). */
+function checkNamedRef(c: RecordChecker): void {
+  c.plain(c.vlen, c.kind === Kind.TypeTag ? false : c.kflag);
+  if (!c.named) c.fail('name-required', 'must have a name');
+  c.checkRef(c.st, c.at + 8, 'type', true);
+}
+
+function checkArray(c: RecordChecker): void {
+  const words = c.s.words;
+  const { body, extra } = c;
+  c.plain(c.vlen, c.kflag);
+  if (c.named) c.fail('name-forbidden', 'must not have a name');
+  if (c.st !== 0) c.fail('array-size-field', `array size field ${c.st} must be 0`);
+  c.checkRef(words[body]!, extra, 'element', false);
+  // The kernel's btf_array_check_meta refuses a void index as an index, not as a reference.
+  if (words[body + 1] === 0) c.fail('array-index', 'index type is void', extra + 4);
+  c.checkRef(words[body + 1]!, extra + 4, 'index', false);
+}
+
+/** STRUCT and UNION. */
+function checkComposite(c: RecordChecker): void {
+  const words = c.s.words;
+  const { body, extra, kind, vlen, kflag, st } = c;
+  let last = 0;
+  // Members and parameters (some 150,000 in vmlinux) have their name offset and type tested
+  // in place: the checks that word a refusal run only when a test fails, as a call for each
+  // was most of this pass before the code warmed up. The tests are checkName's and checkRef's.
+  const { strEnd, strStart, own, limit } = c;
+  for (let j = 0; j < vlen; j++) {
+    const m = extra + j * 12;
+    const mName = words[body + j * 3]!;
+    const mType = words[body + j * 3 + 1]!;
+    if (mName >= strEnd || (mName > strStart && own[mName - strStart - 1] !== 0)) c.checkName(mName, m, 'member name', j);
+    if (mType >= limit || mType === 0) c.checkRef(mType, m + 4, 'member', false, j);
+    const bitOff = memberBitOffset(words[body + j * 3 + 2]!, kflag);
+    if (kind === Kind.Union && bitOff !== 0) c.fail('union-member-offset', `union member ${j} has bit offset ${bitOff}`, m + 8);
+    // Equal offsets are allowed: a flexible array (`char a[0]`) shares the next member's.
+    if (bitOff < last)
+      c.fail('member-offset-order', `member ${j} at bit ${bitOff} comes before the previous member's bit ${last}`, m + 8);
+    if (Math.ceil(bitOff / 8) > st)
+      c.fail('member-offset-past-end', `member ${j} at bit ${bitOff} starts past the ${st}-byte type`, m + 8);
+    last = bitOff;
+  }
+}
+
+/** ENUM and ENUM64. */
+function checkEnum(c: RecordChecker): void {
+  const words = c.s.words;
+  const { body, extra, vlen } = c;
+  const elem = c.kind === Kind.Enum ? 8 : 12;
+  if (!ENUM_SIZES.has(c.st)) c.fail('enum-size', `enum size ${c.st} is not 1, 2, 4 or 8`);
+  for (let j = 0; j < vlen; j++) {
+    const nOff = words[body + j * (elem >>> 2)]!;
+    c.checkName(nOff, extra + j * elem, 'enumerator name', j);
+    if (nOff === 0) c.fail('enumerator-name', `enumerator ${j} has no name`, extra + j * elem);
+  }
+}
+
+function checkFwd(c: RecordChecker): void {
+  c.plain(c.vlen, false);
+  // In the kernel's order (btf_fwd_check_meta): the type field, then the name.
+  if (c.st !== 0) c.fail('fwd-type', `fwd type field ${c.st} must be 0`);
+  if (!c.named) c.fail('name-required', 'must have a name');
+}
+
+function checkFunc(c: RecordChecker): void {
+  c.plain(0, c.kflag);
+  if (!c.named) c.fail('name-required', 'must have a name');
+  if (c.vlen > 2) c.fail('func-linkage', `func linkage ${c.vlen} is unknown`);
+  c.checkRef(c.st, c.at + 8, 'prototype', false);
+}
+
+function checkFuncProto(c: RecordChecker): void {
+  const words = c.s.words;
+  const { body, extra, vlen } = c;
+  const { strEnd, strStart, own, limit } = c;
+  c.plain(0, c.kflag);
+  if (c.named) c.fail('name-forbidden', 'must not have a name');
+  c.checkRef(c.st, c.at + 8, 'return type', true);
+  for (let j = 0; j < vlen; j++) {
+    const p = extra + j * 8;
+    const pName = words[body + j * 2]!;
+    const pt = words[body + j * 2 + 1]!;
+    if (pName >= strEnd || (pName > strStart && own[pName - strStart - 1] !== 0)) c.checkName(pName, p, 'param name', j);
+    // Only the last parameter may be void: the `...` marker, which has no name.
+    const variadic = j === vlen - 1 && pt === 0;
+    if (variadic && pName !== 0) c.fail('vararg-name', `variadic marker param ${j} has a name`, p, j + 1);
+    if (pt >= limit || pt === 0) c.checkRef(pt, p + 4, 'param', variadic, j);
+  }
+}
+
+function checkVar(c: RecordChecker): void {
+  c.plain(c.vlen, c.kflag);
+  if (!c.named) c.fail('name-required', 'must have a name');
+  const link = c.s.words[c.body]!;
+  if (link > 2) c.fail('var-linkage', `var linkage ${link} is unknown`, c.extra);
+  c.checkRef(c.st, c.at + 8, 'type', false);
+}
+
+function checkDatasec(c: RecordChecker): void {
+  const words = c.s.words;
+  const { body, extra, vlen, st } = c;
+  c.plain(0, c.kflag);
+  if (!c.named) c.fail('name-required', 'must have a name');
+  for (let j = 0; j < vlen; j++) c.checkRef(words[body + j * 3]!, extra + j * 12, 'var', false, j);
+  // Compilers write sections of size 0 with every offset 0, which loaders fix up: the
+  // kernel's placement rules apply to sections that have a size.
+  if (st > 0) c.checkSectionLayout(vlen, st, body, extra);
+}
+
+function checkFloat(c: RecordChecker): void {
+  // The kernel does not look at a FLOAT's name: an anonymous one loads.
+  c.plain(c.vlen, c.kflag);
+  if (!FLOAT_SIZES.has(c.st)) c.fail('float-size', `float size ${c.st} is not 2, 4, 8, 12 or 16`);
+}
+
+function checkDeclTag(c: RecordChecker): void {
+  c.plain(c.vlen, false);
+  if (!c.named) c.fail('name-required', 'must have a name');
+  c.checkRef(c.st, c.at + 8, 'type', false);
+  const idx = c.s.words[c.body]! | 0;
+  if (idx < -1) c.fail('decl-tag-component', `component_idx ${idx} is below -1`, c.extra);
+}
+
+/** A kind newer than this library, sized by the layout section: nothing more to check. */
+function checkNewKind(): void {}
+
+/** Each kind number's checks. */
+const RECORD_CHECKS: readonly RecordCheck[] = (() => {
+  const table: RecordCheck[] = [];
+  table[Kind.Int] = checkInt;
+  for (const k of [Kind.Ptr, Kind.Volatile, Kind.Const, Kind.Restrict]) table[k] = checkQualifier;
+  table[Kind.Typedef] = checkNamedRef;
+  table[Kind.TypeTag] = checkNamedRef;
+  table[Kind.Array] = checkArray;
+  table[Kind.Struct] = checkComposite;
+  table[Kind.Union] = checkComposite;
+  table[Kind.Enum] = checkEnum;
+  table[Kind.Enum64] = checkEnum;
+  table[Kind.Fwd] = checkFwd;
+  table[Kind.Func] = checkFunc;
+  table[Kind.FuncProto] = checkFuncProto;
+  table[Kind.Var] = checkVar;
+  table[Kind.Datasec] = checkDatasec;
+  table[Kind.Float] = checkFloat;
+  table[Kind.DeclTag] = checkDeclTag;
+  for (let k = 0; k < table.length; k++) table[k] ??= checkNewKind;
+  return table;
+})();
+
 /**
  * Rejects reference cycles the kernel cannot resolve: a chain of pointers, typedefs and
  * qualifiers that returns to itself, and a struct, union or array that contains itself by value.
@@ -465,17 +522,32 @@ function checkLoops(spec: Spec): void {
   const starts = s.starts;
   // Both walks read kinds over and over (vmlinux: some 100,000 records and as many members):
   // one byte each, read once, and the records' words read in place below.
-  const kinds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) kinds[i] = infoKind(words[(starts[i] as number) + 1] as number);
-  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
-  const path: number[] = [];
+  const kinds = kindsOf(words, starts, n);
   // Named as the kernel's log names it: the type whose resolution walks into the loop.
   const loop = (detail: string, found: number): BtfRuleError => {
     const id = kernelLoopStart(spec) ?? found;
     return ruleError('loop', detail, id, s.offset(id - first));
   };
 
-  // Chains of modifiers (PTR, TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG).
+  // Each walk is a function of its own: see RecordChecker.checkRecords.
+  checkModifierLoops(kinds, words, starts, first, loop);
+  checkContainmentLoops(kinds, words, starts, first, loop);
+}
+
+type LoopError = (detail: string, found: number) => BtfRuleError;
+
+/** The kind of each of the `n` records starting at `starts`, one byte each. */
+function kindsOf(words: Uint32Array, starts: Uint32Array, n: number): Uint8Array {
+  const kinds = new Uint8Array(n);
+  for (let i = 0; i < n; i++) kinds[i] = infoKind(words[starts[i]! + 1]!);
+  return kinds;
+}
+
+/** Chains of modifiers (PTR, TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG) that return to themselves. */
+function checkModifierLoops(kinds: Uint8Array, words: Uint32Array, starts: Uint32Array, first: number, loop: LoopError): void {
+  const n = kinds.length;
+  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
+  const path: number[] = [];
   for (let i = 0; i < n; i++) {
     if (state[i] !== 0 || LOOP_MODIFIER[kinds[i] as number] === 0) continue;
     let j = i;
@@ -496,10 +568,15 @@ function checkLoops(spec: Spec): void {
     }
     for (const k of path) state[k] = 2;
   }
+}
 
-  // Containment by value: struct/union members and array elements, through typedefs and qualifiers.
-  // An iterative DFS whose stack holds (node, next child index) in typed arrays.
-  state.fill(0);
+/**
+ * Containment by value: struct/union members and array elements, through typedefs and qualifiers.
+ * An iterative DFS whose stack holds (node, next child index) in typed arrays.
+ */
+function checkContainmentLoops(kinds: Uint8Array, words: Uint32Array, starts: Uint32Array, first: number, loop: LoopError): void {
+  const n = kinds.length;
+  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
   const nodes = new Int32Array(n);
   const next = new Int32Array(n);
   for (let i = 0; i < n; i++) {
