@@ -15,6 +15,7 @@ import { ObjectError, TsbpfError } from '../errors.js';
 import type { ElfObject } from './elf-object.js';
 import { isExternSymbol } from './elf-object.js';
 import type { ExternSpec } from './object-spec.js';
+import { typesNamed } from './types-named.js';
 
 /** Section of Kconfig externs. */
 export const KCONFIG_SECTION = '.kconfig';
@@ -30,8 +31,8 @@ export function essentialName(name: string): string {
 /** The DATASEC (of `names`) that lists type `id`, and the datasec itself. */
 function datasecOf(btf: Spec, id: number): Datasec | undefined {
   for (const name of [KCONFIG_SECTION, KSYMS_SECTION]) {
-    for (const t of btf.typesByName(name, 'datasec')) {
-      if (t.kind === 'datasec' && t.vars.some((v) => v.typeId === id)) return t;
+    for (const t of typesNamed(btf, 'datasec', name)) {
+      if (t.vars.some((v) => v.typeId === id)) return t;
     }
   }
   return undefined;
@@ -48,7 +49,9 @@ export function collectExterns(obj: ElfObject, btf: Spec | undefined): ExternSpe
   for (const sym of obj.symbols) {
     if (!isExternSymbol(sym)) continue;
     if (btf === undefined) throw new ObjectError('extern needs BTF, and the object has no .BTF section', { symbol: sym.name });
-    const decl = btf.typesByName(sym.name).find((t) => (t.kind === 'var' || t.kind === 'func') && t.linkage === 'extern');
+    const decl = typesNamed(btf, ['var', 'func'], sym.name).find(
+      (t) => (t.kind === 'var' || t.kind === 'func') && t.linkage === 'extern',
+    );
     if (decl === undefined || (decl.kind !== 'var' && decl.kind !== 'func')) {
       throw new ObjectError('no BTF VAR or FUNC with extern linkage for this extern', { symbol: sym.name });
     }

@@ -36,9 +36,9 @@ export function loadObject(bytes: Uint8Array, name = 'object'): ObjectSpec {
 
   const btfSection = obj.elf.section('.BTF');
   const rawBtf = btfSection === undefined ? undefined : obj.elf.sectionData(btfSection);
-  // The BTF is validated once, after the fixups: they read raw records, bounds-checked, and only
-  // externs need the compiler's types first (collectExterns validates them on its first name
-  // lookup, so an object with externs is checked before and after).
+  // The BTF is validated once, after the fixups: they read raw records, bounds-checked, and so
+  // does collectExterns, which finds the compiler's extern declarations by a walk of the
+  // records (see typesNamed) and decodes only those, as decoding checks what it reads.
   const original = rawBtf === undefined ? undefined : new Spec(rawBtf, undefined);
   const externs = collectExterns(obj, original);
   const btfBytes = rawBtf === undefined ? undefined : fixupBtf(obj, rawBtf, externs);

@@ -7,13 +7,14 @@
 
 import { resolveType, sizeOf } from '../btf/layout.js';
 import type { Spec } from '../btf/spec.js';
-import type { Datasec, Member, Struct, Type } from '../btf/types.js';
+import type { Member, Struct, Type } from '../btf/types.js';
 import { R_BPF_64_ABS64, readRelocations, SHT_REL, SHT_RELA } from '../elf/index.js';
 import { ObjectError, TsbpfError } from '../errors.js';
 import type { DataKind, ElfObject } from './elf-object.js';
 import { KCONFIG_SECTION, kconfigSize } from './externs.js';
 import type { ExternSpec, MapSlot, MapSpec } from './object-spec.js';
 import { MapType } from './types.js';
+import { typesNamed } from './types-named.js';
 
 /** `BPF_F_RDONLY_PROG`: programs may only read the map. */
 export const BPF_F_RDONLY_PROG = 1 << 7;
@@ -68,7 +69,7 @@ export function readBtfMaps(obj: ElfObject, btf: Spec | undefined): BtfMapPlace[
   if (section === undefined) return [];
   if (btf === undefined)
     throw new ObjectError('BTF-defined maps need BTF, and the object has no .BTF section', { section: '.maps' });
-  const datasec = btf.typesByName('.maps', 'datasec')[0] as Datasec | undefined;
+  const datasec = typesNamed(btf, 'datasec', '.maps')[0];
   if (datasec === undefined) throw new ObjectError('no DATASEC in BTF for the section', { section: '.maps' });
   const places: BtfMapPlace[] = [];
   for (const vsi of datasec.vars) {
@@ -302,7 +303,7 @@ export function globalDataMaps(
     map.valueSize = section.size;
     map.maxEntries = 1;
     map.readOnly = kind === 'rodata';
-    const datasec = btf?.typesByName(section.name, 'datasec')[0];
+    const datasec = btf === undefined ? undefined : typesNamed(btf, 'datasec', section.name)[0];
     map.value = datasec;
     map.flags = (kind === 'rodata' ? BPF_F_RDONLY_PROG : 0) | (mmapable(datasec) ? BPF_F_MMAPABLE : 0);
     map.data = kind === 'bss' ? new Uint8Array(section.size) : new Uint8Array(obj.elf.sectionData(section));
@@ -318,7 +319,7 @@ export function globalDataMaps(
     map.maxEntries = 1;
     map.readOnly = true;
     map.flags = BPF_F_RDONLY_PROG | BPF_F_MMAPABLE;
-    map.value = btf?.typesByName(KCONFIG_SECTION, 'datasec')[0];
+    map.value = btf === undefined ? undefined : typesNamed(btf, 'datasec', KCONFIG_SECTION)[0];
     map.data = new Uint8Array(size);
     maps.push(map);
   }
