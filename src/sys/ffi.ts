@@ -9,7 +9,9 @@
  * @module
  */
 
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { NotSupportedError } from '../errors.js';
 import type { BpfAttr, Pointee } from './attr.js';
 import { StructBuffer } from './attr.js';
@@ -130,7 +132,7 @@ class NativeSyscalls implements SyscallImpl {
       throw new NotSupportedError(`bpf(): syscall number unknown for architecture ${process.arch}`);
     }
     this.#nr = nr;
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    const koffi = loadKoffi();
     this.#koffi = koffi;
     const libc = koffi.load('libc.so.6');
     this.#libc = libc;
@@ -237,6 +239,39 @@ class NativeSyscalls implements SyscallImpl {
     }
     return this.#koffi.address(target);
   }
+}
+
+/** The musl dynamic loader of each architecture koffi has a Linux prebuilt for. */
+const MUSL_LOADER: Readonly<Record<string, string>> = {
+  x64: '/lib/ld-musl-x86_64.so.1',
+  arm64: '/lib/ld-musl-aarch64.so.1',
+};
+
+/**
+ * koffi. Its entry point spends about 5 ms of a cold process's CPU before the native module is
+ * even loaded (which takes 1 ms): it reads the ELF program headers of Node's own binary to tell
+ * glibc from musl, probes several paths and wraps deprecated functions, as much CPU as a first
+ * program load's relocations. koffi's API is its native module's (the entry only adds those
+ * deprecated aliases), so on glibc Linux the prebuilt of npm's layout (koffi's optional
+ * dependency `@koromix/koffi-linux-<arch>`, `linux_<arch>/koffi.node`) is loaded directly when it
+ * is koffi's own version; anything else (musl, another layout, a mismatch) goes through koffi's
+ * entry as before.
+ */
+function loadKoffi(): Koffi {
+  const require = createRequire(import.meta.url);
+  const musl = MUSL_LOADER[process.arch];
+  if (process.platform === 'linux' && musl !== undefined && !existsSync(musl)) {
+    try {
+      const entry = require.resolve('koffi');
+      const version = (JSON.parse(readFileSync(join(dirname(entry), 'package.json'), 'utf8')) as { version?: unknown }).version;
+      const prebuilt = dirname(createRequire(entry).resolve(`@koromix/koffi-linux-${process.arch}/package.json`));
+      const native = require(join(prebuilt, `linux_${process.arch}`, 'koffi.node')) as Koffi;
+      if (typeof version === 'string' && native.version === version) return native;
+    } catch {
+      // Not npm's layout: koffi's entry finds its module.
+    }
+  }
+  return require('koffi') as Koffi;
 }
 
 let native: SyscallImpl | undefined;
