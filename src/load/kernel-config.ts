@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { encodeInstructions } from '../asm/instruction.js';
 import { KernelError, NotFoundError, ObjectError } from '../errors.js';
@@ -22,9 +23,9 @@ let config: Map<string, string> | undefined;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** The release string (`uname -r`). */
+/** The release string (`uname -r`: one `uname(2)`, no file to open and read). */
 export function kernelRelease(): string {
-  return readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  return release();
 }
 
 /**
