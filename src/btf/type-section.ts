@@ -45,6 +45,15 @@ function hostWords(view: DataView, header: Header): Uint32Array {
 }
 
 /**
+ * Where {@link indexRecords} gathers record starts before copying them out at the exact count:
+ * one buffer for the process, grown to the largest section met (vmlinux: some 130,000 records,
+ * half a megabyte). A fresh array per open, sized for the worst case, was a zeroed allocation
+ * over twice the index's size each time vmlinux was opened again, and one more allocation and
+ * free for each of a kernel's thousands of modules. Only this synchronous function uses it.
+ */
+let scratchStarts = new Uint32Array(4096);
+
+/**
  * Word index of every record of `words`, in order: one walk, checking that each record's kind
  * is known (or described by `layout`) and that its vlen items fit in the section.
  *
@@ -56,9 +65,7 @@ function hostWords(view: DataView, header: Header): Uint32Array {
  */
 function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): Uint32Array {
   const end = words.length;
-  // Records average six to seven words in kernel BTF: sized for that, grown when a blob of
-  // small records (many pointers and qualifiers) needs more.
-  let starts = new Uint32Array((end >>> 2) + 16);
+  let starts = scratchStarts;
   let n = 0;
   let w = 0;
   for (;;) {
@@ -76,9 +83,10 @@ function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff
     }
     if (w === end) break;
     if (n === cap) {
+      // Every record is at least three words, so a third of the words is always enough.
       const grown = new Uint32Array(Math.min(cap * 2, Math.ceil(end / 3)));
       grown.set(starts);
-      starts = grown;
+      starts = scratchStarts = grown;
       continue;
     }
     // A kind the layout section sizes, or a fault.
@@ -87,7 +95,7 @@ function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff
     n++;
   }
   // Kept exactly as long as the count: thousands of module specs must not pin the slack.
-  return n === starts.length ? starts : starts.slice(0, n);
+  return starts.slice(0, n);
 }
 
 /** Words before the items ({@link BODY_AT}) of each kind this library knows, by kind number; 0 for the others. */
