@@ -152,11 +152,14 @@ export function needsSanitizing(features: BtfFeatures): boolean {
 /**
  * The BTF to give BPF_BTF_LOAD for `object` on a kernel with `features`: its fixed-up BTF with
  * hidden subprograms made static and unsupported kinds rewritten. `undefined` without BTF.
+ * When there is nothing to rewrite (the usual case on a recent kernel), it is the object's
+ * fixed-up BTF itself, not a copy: a load reads it and nothing writes to it.
  *
  * @throws {@link BtfError} if the blob is malformed.
  */
 export function kernelBtf(object: Pick<ObjectSpec, 'btfBytes' | 'subprograms'>, features: BtfFeatures): Uint8Array | undefined {
   if (object.btfBytes === undefined) return undefined;
   const hidden = object.subprograms.filter((p) => p.hidden && p.global).map((p) => p.name);
+  if (hidden.length === 0 && !needsSanitizing(features)) return object.btfBytes;
   return sanitizeBtf(object.btfBytes, features, hidden);
 }

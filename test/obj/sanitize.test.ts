@@ -66,6 +66,15 @@ describe('obj: BTF sanitized for older kernels', () => {
     });
   }
 
+  test("with nothing to rewrite, the BTF to load is the object's fixed-up BTF itself", () => {
+    const o = loadObject(objBytes('maps'));
+    assert.ok(o.subprograms.every((p) => !(p.hidden && p.global)));
+    assert.equal(kernelBtf(o, ALL_BTF_FEATURES), o.btfBytes);
+    const calls = loadObject(objBytes('calls'));
+    assert.notEqual(kernelBtf(calls, ALL_BTF_FEATURES), calls.btfBytes);
+    assert.notEqual(kernelBtf(o, { ...ALL_BTF_FEATURES, float: false }), o.btfBytes);
+  });
+
   test('hidden global subprograms become static on every kernel', () => {
     const o = loadObject(objBytes('calls'));
     const out = loadSpec(kernelBtf(o, ALL_BTF_FEATURES)!);
