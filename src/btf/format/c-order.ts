@@ -171,14 +171,18 @@ class OrderWalk {
             results[rtop++] = 0;
             break;
           case CKind.Ptr: {
+            // Pointing at a placed type: placed at once.
+            if (st[words[head + 2]!] === DONE) {
+              st[id] = DONE;
+              results[rtop++] = 1;
+              break;
+            }
             tasks[top++] = AFTER_PTR;
             tasks[top++] = id;
             tasks[top++] = 0;
-            top = visitChild(tasks, top, st, words[head + 2]!, 1);
-            if (top < 0) {
-              top = ~top;
-              results[rtop++] = 1;
-            }
+            tasks[top++] = VISIT;
+            tasks[top++] = words[head + 2]!;
+            tasks[top++] = 1;
             break;
           }
           case CKind.Array:
@@ -196,6 +200,13 @@ class OrderWalk {
           case CKind.Union: {
             if (b === 1 && words[head] !== 0) {
               results[rtop++] = 0;
+              break;
+            }
+            // Most members' types are placed already: then the composite is placed at once.
+            if (allPlaced(st, words, head + 4, infoVlen(words[head + 1]!), 3)) {
+              if (words[head] !== 0) queue[queued++] = id;
+              st[id] = DONE;
+              results[rtop++] = 1;
               break;
             }
             st[id] = IN_PROGRESS;
@@ -246,6 +257,12 @@ class OrderWalk {
             }
             break;
           case CKind.FuncProto: {
+            // Likewise, most prototypes (some 29,000 in vmlinux, one per function) are answered at once.
+            if (st[words[head + 2]!] === DONE && allPlaced(st, words, head + 4, infoVlen(words[head + 1]!), 2)) {
+              if (b === 0) st[id] = DONE;
+              results[rtop++] = 1;
+              break;
+            }
             tasks[top++] = AFTER_FUNC_PROTO;
             tasks[top++] = id;
             tasks[top++] = b;
@@ -284,6 +301,16 @@ function visitChild(tasks: number[], top: number, st: Uint8Array, child: number,
   tasks[top + 1] = child;
   tasks[top + 2] = via;
   return top + 3;
+}
+
+/**
+ * Whether the types named by `n` record items, the type ID of the first at word `at` and the
+ * next ones every `stride` words, are all placed: what the walk would find visiting each of
+ * them, without the tasks.
+ */
+function allPlaced(st: Uint8Array, words: Uint32Array, at: number, n: number, stride: number): boolean {
+  for (let i = 0, w = at; i < n; i++, w += stride) if (st[words[w]!] !== DONE) return false;
+  return true;
 }
 
 /** Marks every type some other type refers to. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { chainRecords } from '../record-at.js';
+import { checkRecordExtent } from '../record-bounds.js';
 import { pointerSizeOf, TypeLayout } from '../size-align.js';
 import type { Spec } from '../spec.js';
 import type { StringTable } from '../strings.js';
@@ -14,6 +15,23 @@ import { CKind } from './c-kinds.js';
 
 /** A size or alignment not asked for yet (both are -1 or more). */
 const UNKNOWN = -2;
+
+/**
+ * Each type's kind number by ID, checking on the way that each record still fits before the next
+ * ({@link checkRecordExtent}: the bytes may have changed since validation). A function of its
+ * own so that V8 optimizes just this loop while it runs: inside a longer function, the loop's
+ * optimized code was thrown away as soon as the loop ended, at the first statement after it.
+ * @throws {BtfError} naming a type whose record overruns the next.
+ */
+function readKinds(words: Uint32Array, starts: Uint32Array, count: number): Uint8Array {
+  const kinds = new Uint8Array(count);
+  for (let id = 1; id < count; id++) {
+    const head = starts[id]!;
+    checkRecordExtent(words, head, id + 1 < count ? starts[id + 1]! : words.length, id);
+    kinds[id] = infoKind(words[head + 1]!);
+  }
+  return kinds;
+}
 
 /** Every type of a spec and its bases, by ID. ID 0 is `void` (kind 0). */
 export class CTypeTable {
@@ -56,9 +74,7 @@ export class CTypeTable {
     this.starts = records.starts;
     this.layout = new TypeLayout(records, pointerSizeOf(spec));
     this.ptrSize = this.layout.pointerSize;
-    const kinds = new Uint8Array(this.count);
-    for (let id = 1; id < this.count; id++) kinds[id] = infoKind(this.words[this.starts[id]! + 1]!);
-    this.kinds = kinds;
+    this.kinds = readKinds(this.words, this.starts, this.count);
     this.aligns = new Int32Array(this.count).fill(UNKNOWN);
     this.sizes = new Int32Array(this.count).fill(UNKNOWN);
   }

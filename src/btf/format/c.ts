@@ -13,7 +13,6 @@
  */
 import { BtfError } from '../../errors.js';
 import { identifierFault, isBasicTypeName, quoteName } from '../name-rules.js';
-import { checkRecordExtent } from '../record-bounds.js';
 import type { Spec } from '../spec.js';
 import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
@@ -822,11 +821,8 @@ function roundUp(n: number, to: number): number {
  */
 export function writeC(spec: Spec, sink: ChunkSink): void {
   spec.validate();
+  // Also checks that no record overruns the next (bytes changed after validation).
   const table = new CTypeTable(spec);
-  const { words, starts, count } = table;
-  for (let id = 1; id < count; id++) {
-    checkRecordExtent(words, starts[id]!, id + 1 < count ? starts[id + 1]! : words.length, id);
-  }
   // Placed before anything is written: types that contain each other by value leave no output.
   const order = definitionOrder(table);
   const w = new ByteWriter(sink);
