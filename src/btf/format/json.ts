@@ -26,7 +26,7 @@ import {
 } from '../wire.js';
 import type { ChunkSink } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, SLACK } from './dump-buffer.js';
-import { bytesOf, put, putAscii, putField, putInt, putUint } from './put-bytes.js';
+import { bytesOf, put, putAscii, putEnumValue, putField, putInt } from './put-bytes.js';
 
 /** Escapes a string as bpftool's JSON writer does (only `\t \n \r \f \b \\ "` are escaped). */
 function str(s: string): string {
@@ -315,7 +315,7 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
       p = 0;
     }
     p = put(b, putName(d, b, put(b, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
-    p = signed ? putInt(b, p, w[m + 1]! | 0) : putUint(b, p, w[m + 1]!);
+    p = putEnumValue(b, p, w[m + 1]!, signed);
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);

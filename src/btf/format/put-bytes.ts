@@ -20,8 +20,9 @@ const POW10 = new Float64Array(Array.from({ length: 11 }, (_, i) => 10 ** i));
 
 /** Copies `label` to `b[p]`; returns the position after it. */
 export function put(b: Uint8Array, p: number, label: Uint8Array): number {
-  for (let i = 0; i < label.length; i++) b[p + i] = label[i]!;
-  return p + label.length;
+  const n = label.length;
+  for (let i = 0; i < n; i++) b[p + i] = label[i]!;
+  return p + n;
 }
 
 /** Writes the unsigned 32-bit `n` in decimal at `b[p]`; returns the position after it. */
@@ -51,7 +52,11 @@ export function putUint(b: Uint8Array, p: number, n: number): number {
 
 /** Writes `label` then the unsigned `n` in decimal: a `key=value` or `"key":value` pair. */
 export function putField(b: Uint8Array, p: number, label: Uint8Array, n: number): number {
-  return putUint(b, put(b, p, label), n);
+  // put()'s loop written out: the dumps run with the optimizing compiler's inlining off (see
+  // src/cli/main.ts), and this is their most frequent call, so one call fewer per field.
+  const len = label.length;
+  for (let i = 0; i < len; i++) b[p + i] = label[i]!;
+  return putUint(b, p + len, n);
 }
 
 /** Writes the signed 32-bit `n` in decimal; returns the position after it. */
@@ -65,4 +70,24 @@ export function putInt(b: Uint8Array, p: number, n: number): number {
 export function putAscii(b: Uint8Array, p: number, s: string): number {
   for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
   return p + s.length;
+}
+
+/** The largest integer V8 keeps unboxed (a small integer) on 64-bit builds. */
+const SMALL_MAX = 0x3fffffff;
+
+/**
+ * Writes an enumerator's 32-bit value `v` (as read from the record), as a signed number when
+ * `signed`. Enumerators are where vmlinux's numbers leave V8's small-integer range (0xffffffff
+ * and the like): those are written through a string, so that {@link putUint}, the dumps' hottest
+ * function, only ever sees small integers and its optimized code is not thrown away and rebuilt
+ * at the first large one.
+ */
+export function putEnumValue(b: Uint8Array, p: number, v: number, signed: boolean): number {
+  if (v <= SMALL_MAX) return putUint(b, p, v);
+  const n = signed ? v | 0 : v;
+  if (n < 0 && n >= -SMALL_MAX) {
+    b[p] = 45;
+    return putUint(b, p + 1, -n);
+  }
+  return putAscii(b, p, String(n));
 }

@@ -32,7 +32,7 @@ import {
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, LINE_MAX, SLACK } from './dump-buffer.js';
-import { bytesOf, put, putField, putInt, putUint } from './put-bytes.js';
+import { bytesOf, put, putEnumValue, putField, putInt, putUint } from './put-bytes.js';
 
 /** `] KIND '` for each kind: the text between a type's ID and its name. */
 const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`] ${k} '`));
@@ -223,7 +223,7 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
     }
     p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
     p = put(b, p, Q_VAL);
-    p = signed ? putInt(b, p, w[m + 1]! | 0) : putUint(b, p, w[m + 1]!);
+    p = putEnumValue(b, p, w[m + 1]!, signed);
   }
   b[p] = 10;
   d.pos = p + 1;
