@@ -207,6 +207,9 @@ class RecordChecker {
 
   private kindOf(id: number): number {
     if (id === 0) return Kind.Unknown;
+    // Own types read in place: every FUNC (some 56,000 in vmlinux) asks its prototype's kind.
+    const local = id - this.first;
+    if (local >= 0 && local < this.s.count) return this.s.kind(local);
     const owner = this.spec.specOf(id)!;
     return owner.section.kind(id - owner.firstId);
   }
