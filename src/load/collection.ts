@@ -276,13 +276,20 @@ export class Collection implements Disposable {
     }
   }
 
-  /** Every function's instructions after CO-RE, or undefined when the object has none to do. */
+  /**
+   * Every function's instructions after CO-RE, or undefined when the object has none to do. As
+   * libbpf does, the records of programs that are not loaded (autoload off) are skipped: they
+   * cost candidate searches, and since a relocation narrows the candidates later ones of the
+   * same local type see, relocating them could change the loaded programs' decisions.
+   */
   #relocated(registry: RegistryView, options: CollectionOptions): Map<string, ProgramSpec> | undefined {
     const spec = this.spec;
+    const off = new Set(spec.programs.filter((p) => options.programs?.[p.name]?.autoload === false).map((p) => p.name));
     const all = [...spec.programs, ...spec.subprograms];
-    if (!all.some((p) => p.coreRelos.length > 0)) return undefined;
+    if (!all.some((p) => p.coreRelos.length > 0 && !off.has(p.name))) return undefined;
     // The spec's own reading of the object: instructions copied, its BTF and CO-RE records as read.
-    const core = coreObjectOf(spec);
+    const read = coreObjectOf(spec);
+    const core = off.size === 0 ? read : { ...read, relocations: read.relocations.filter((r) => !off.has(r.program)) };
     const relocator = new CoreRelocator(core.btf, options.candidates ?? registry);
     relocateObject(core, relocator);
     const out = new Map<string, ProgramSpec>();

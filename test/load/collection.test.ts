@@ -8,9 +8,11 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { CandidateSource } from '../../src/core/candidates.js';
 import { KernelError, ObjectError, VerifierError } from '../../src/errors.js';
 import { autoAttach } from '../../src/load/auto-attach.js';
 import { Collection } from '../../src/load/collection.js';
+import { sharedKernelBtf } from '../../src/load/kernel-btf.js';
 import { RingBufferReader } from '../../src/load/ring-buffer.js';
 import { ROOT } from '../fixtures.js';
 import { canBpf, openFds } from './support.js';
@@ -101,4 +103,23 @@ test('unknown constants and bad objects are typed errors', { skip: canBpf() }, (
     () => Collection.load(new Uint8Array(64)),
     (e: unknown) => e instanceof Error && e.name !== 'RangeError',
   );
+});
+
+test('CO-RE records of programs that are not loaded are not relocated (libbpf skips them too)', { skip: canBpf() }, () => {
+  const bytes = readFileSync(join(ROOT, 'test/fixtures/bpf/libbpf-tools/opensnoop.bpf.o'));
+  const searched = (programs: Record<string, { autoload: boolean }>): string[] => {
+    const names: string[] = [];
+    const registry = sharedKernelBtf().snapshot();
+    const candidates: CandidateSource = {
+      candidates(essential, kind, hint) {
+        names.push(essential);
+        return registry.candidates(essential, kind, hint);
+      },
+    };
+    Collection.load(bytes, { candidates, programs }).close();
+    return names;
+  };
+  // struct open_how is read by the openat2 entry program alone.
+  assert.ok(searched({}).includes('open_how'));
+  assert.ok(!searched({ tracepoint__syscalls__sys_enter_openat2: { autoload: false } }).includes('open_how'));
 });
