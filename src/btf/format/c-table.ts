@@ -55,8 +55,6 @@ export class CTypeTable {
    */
   readonly strings: Uint8Array;
   private readonly names = new Map<number, string>();
-  /** Each type's own name, once looked up. */
-  private readonly typeNames: (string | undefined)[];
   private readonly layout: TypeLayout;
   /** {@link alignOf} of each type once asked, else {@link UNKNOWN}. */
   private readonly aligns: Int32Array;
@@ -68,7 +66,6 @@ export class CTypeTable {
     this.stringEnd = spec.strings.end;
     this.strings = new Uint8Array(this.stringEnd + 1);
     for (let st: StringTable | undefined = spec.strings; st; st = st.base) this.strings.set(st.bytes, st.start);
-    this.typeNames = new Array(this.count);
     const records = chainRecords(spec);
     this.words = records.words;
     this.starts = records.starts;
@@ -155,14 +152,9 @@ export class CTypeTable {
     return off >= this.stringEnd || this.strings[off] === 0;
   }
 
-  /** The type's own name (not de-duplicated). */
+  /** The type's own name (not de-duplicated), cached as {@link name} caches it. */
   typeName(id: number): string {
-    let s = this.typeNames[id];
-    if (s === undefined) {
-      s = this.name(this.nameOff(id));
-      this.typeNames[id] = s;
-    }
-    return s;
+    return this.name(this.nameOff(id));
   }
 
   /**

@@ -76,8 +76,11 @@ class CWriter {
    * type of a name is written `name___N` from N = 2 on.
    */
   private readonly occurrences: Int32Array;
-  /** Typedef names as strings (with their suffix), once asked for. */
-  private readonly identStrings: (string | undefined)[];
+  /**
+   * Typedef names as strings (with their suffix), once asked for: a map, as only a few thousand
+   * types are typedefs, where an array by ID would take a megabyte of heap for vmlinux.
+   */
+  private readonly identStrings = new Map<number, string>();
   /** How many struct/union/enum tags of each name were assigned so far. */
   private readonly tagNames: NameCounter;
   /** How many typedef names and enumerators of each name were written so far (one namespace). */
@@ -117,7 +120,6 @@ class CWriter {
     this.state[0] = WRITTEN;
     this.declared = new Uint8Array(table.count);
     this.occurrences = new Int32Array(table.count);
-    this.identStrings = new Array(table.count);
     this.tagNames = new NameCounter(table);
     this.identNames = new NameCounter(table);
     this.checkedNames = new Uint8Array(table.stringEnd);
@@ -168,11 +170,11 @@ class CWriter {
 
   /** The typedef name `id` is written under, as a string. */
   private identName(id: number): string {
-    let s = this.identStrings[id];
+    let s = this.identStrings.get(id);
     if (s === undefined) {
       const n = this.occurrence(id, this.identNames);
       s = n === 0 ? '' : n === 1 ? this.t.typeName(id) : `${this.t.typeName(id)}___${n}`;
-      this.identStrings[id] = s;
+      this.identStrings.set(id, s);
     }
     return s;
   }
