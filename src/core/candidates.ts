@@ -8,7 +8,6 @@
 import type { Spec } from '../btf/spec.js';
 import type { StringTable } from '../btf/strings.js';
 import { kindNumber, type Type, type TypeKind } from '../btf/types.js';
-import { infoKind } from '../btf/wire.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 
 /** One BTF object that may hold CO-RE candidates: vmlinux, a module, or an external file. */
@@ -111,13 +110,14 @@ const kindGroups = new WeakMap<Spec, KindGroups>();
  * equal whenever the name can be a candidate.
  */
 function prefixKey(bytes: Uint8Array, at: number): number {
-  let key = 0;
-  for (let k = 0; k < 4; k++) {
-    const b = bytes[at + k] ?? 0;
-    if (b === 0) break;
-    key |= b << (8 * k);
-  }
-  return key >>> 0;
+  // Unrolled: a cold process runs this once for each name of the kind in the interpreter.
+  const b0 = bytes[at] ?? 0;
+  if (b0 === 0) return 0;
+  const b1 = bytes[at + 1] ?? 0;
+  if (b1 === 0) return b0;
+  const b2 = bytes[at + 2] ?? 0;
+  if (b2 === 0) return b0 | (b1 << 8);
+  return (b0 | (b1 << 8) | (b2 << 16) | ((bytes[at + 3] ?? 0) << 24)) >>> 0;
 }
 
 /** The table holding name offset `off`, and where the name starts in its bytes (past its end if nowhere). */
@@ -146,16 +146,23 @@ function groupOf(spec: Spec, kindNo: number): KindGroup {
   const { words, starts, count } = spec.section;
   const order = new Int32Array(count);
   let n = 0;
-  for (let i = 0; i < count; i++) if (infoKind(words[starts[i]! + 1]!) === kindNo) order[n++] = i;
+  // The kind read in place (infoKind's bits), not called for: vmlinux has some 100,000 records,
+  // and a cold process walks them in the interpreter.
+  for (let i = 0; i < count; i++) if (((words[starts[i]! + 1]! >>> 24) & 0x7f) === kindNo) order[n++] = i;
   const names = new Uint32Array(n);
   const prefixes = new Uint32Array(n);
   const { tables } = groups;
+  const own = tables[tables.length - 1]!;
   for (let p = 0; p < n; p++) {
     const off = words[starts[order[p]!]!]!;
     names[p] = off;
-    let table = tables.length - 1;
-    while (table > 0 && off < tables[table]!.start) table--;
-    const t = tables[table]!;
+    let t = own;
+    if (off < own.start) {
+      // A split spec's name in a base's table.
+      let table = tables.length - 2;
+      while (table > 0 && off < tables[table]!.start) table--;
+      t = tables[table]!;
+    }
     // A name outside every table keeps key 0, which no search makes: it is never a candidate.
     if (off - t.start < t.bytes.length) prefixes[p] = prefixKey(t.bytes, off - t.start);
   }
