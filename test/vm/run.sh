@@ -7,7 +7,8 @@
 #   command   run with /bin/sh in the guest (default: test/vm/smoke.sh)
 #
 # Environment:
-#   TSBPF_VM_TIMEOUT   seconds before a VM is killed (default 600)
+#   TSBPF_VM_TIMEOUT   seconds before a VM is killed (default 1200: the kernel tests take about
+#                      300 s under software emulation on an idle 2-core host, twice that when busy)
 #   TSBPF_VM_MEM       guest memory (default 2G)
 #   TSBPF_VM_SMP       guest CPUs (default 2)
 #   TSBPF_VM_MODULES   extra modules for the initramfs (see build-initramfs.sh)
@@ -27,7 +28,7 @@
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-timeout_s=${TSBPF_VM_TIMEOUT:-600}
+timeout_s=${TSBPF_VM_TIMEOUT:-1200}
 mem=${TSBPF_VM_MEM:-2G}
 smp=${TSBPF_VM_SMP:-2}
 
