@@ -210,7 +210,8 @@ export const load: Command = {
       const reports: ProgramReport[] = [];
       let failed = false;
       for (const p of collection.spec.programs) {
-        if (a.disable.includes(p.name)) continue;
+        // Turned off here, or by its section (`SEC("?name")`): not loaded, so not reported.
+        if (a.disable.includes(p.name) || !p.autoload) continue;
         const report: ProgramReport = { name: p.name, section: p.section, type: progTypeName(p.type), attached: false };
         reports.push(report);
         const error = collection.errors.get(p.name);

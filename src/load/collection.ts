@@ -35,7 +35,7 @@ import { Program } from './program.js';
 
 /** Changes to a program before it is loaded (libbpf's `set_type`, `set_attach_target`, `set_autoload`). */
 export interface ProgramOverride {
-  /** Load it (default true). */
+  /** Load it (default: the program's own {@link ProgramSpec.autoload}, false only for a `?name` section). */
   autoload?: boolean;
   /** `BPF_PROG_TYPE_*` to load it as, instead of the one its section implies. */
   type?: number;
@@ -236,7 +236,7 @@ export class Collection implements Disposable {
     const kernelVersion = spec.kernelVersion !== 0 ? spec.kernelVersion : linuxKernelVersion();
     for (const p of spec.programs) {
       const o = options.programs?.[p.name] ?? {};
-      if (o.autoload === false) continue;
+      if (!(o.autoload ?? p.autoload)) continue;
       const kfuncs = new KfuncTable(registry);
       // Module BTF objects named by typed ksyms: the instruction carries their fd, open until the load.
       const ksymObjects: { close(): void }[] = [];
@@ -284,7 +284,7 @@ export class Collection implements Disposable {
    */
   #relocated(registry: RegistryView, options: CollectionOptions): Map<string, ProgramSpec> | undefined {
     const spec = this.spec;
-    const off = new Set(spec.programs.filter((p) => options.programs?.[p.name]?.autoload === false).map((p) => p.name));
+    const off = new Set(spec.programs.filter((p) => !(options.programs?.[p.name]?.autoload ?? p.autoload)).map((p) => p.name));
     const all = [...spec.programs, ...spec.subprograms];
     if (!all.some((p) => p.coreRelos.length > 0 && !off.has(p.name))) return undefined;
     // The spec's own reading of the object: instructions copied, its BTF and CO-RE records as read.

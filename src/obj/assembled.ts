@@ -23,6 +23,7 @@ export function assembledProgram(assembled: Assembled, name: string, section: st
   return {
     name,
     section,
+    autoload: true,
     subprogram: false,
     type: match.kind.type,
     expectedAttachType: match.kind.expectedAttachType as AttachType,

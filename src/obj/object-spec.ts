@@ -119,8 +119,13 @@ export type Reference = MapReference | MapValueReference | CallReference | FuncR
 export interface ProgramSpec {
   /** Function name (its ELF symbol). */
   name: string;
-  /** ELF section it was compiled into. */
+  /**
+   * ELF section it was compiled into, without the `?` that marks a program not loaded by default
+   * (libbpf's convention: `SEC("?tp/...")` is `SEC("tp/...")` with {@link ProgramSpec.autoload} off).
+   */
   section: string;
+  /** Whether a load loads it unless told otherwise: false for a section written `?name`. */
+  autoload: boolean;
   /** Whether this is a subprogram of `.text`, appended to programs that call it. */
   subprogram: boolean;
   /** Program type from the section name; `UNSPEC` (0) when libbpf would not know the name. */

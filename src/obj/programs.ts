@@ -60,7 +60,10 @@ export function readPrograms(
       .filter((s) => s.type === STT_FUNC && s.shndx === section.index)
       .sort((a, b) => Number(a.value - b.value));
     const isText = section === obj.text;
-    const match = isText ? undefined : matchSection(section.name);
+    // `SEC("?name")` is `SEC("name")` with the program not loaded by default.
+    const optional = section.name.startsWith('?');
+    const sectionName = optional ? section.name.slice(1) : section.name;
+    const match = isText ? undefined : matchSection(sectionName);
     const list: ProgramSpec[] = [];
     for (const sym of funcs) {
       const where = { section: section.name, program: sym.name };
@@ -72,7 +75,8 @@ export function readPrograms(
       const hidden = sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL;
       const spec: ProgramSpec = {
         name: sym.name,
-        section: section.name,
+        section: sectionName,
+        autoload: !optional,
         subprogram: isText,
         type: match?.kind.type ?? ProgramType.UNSPEC,
         expectedAttachType: match?.kind.expectedAttachType ?? (0 as AttachType),

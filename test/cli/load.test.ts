@@ -91,3 +91,21 @@ test('tsbpf load: maps of descriptors are listed without contents, the rest deco
   assert.deepEqual([byName.get('cgroup_map')!.type, byName.get('cgroup_map')!.contents], ['cgroup_array', []]);
   assert.ok(byName.get('start')!.entries > 0, 'syscalls in flight were recorded');
 });
+
+test('tsbpf load leaves out a `?xdp` program, as it is not loaded by default', { skip: canBpf() }, async () => {
+  const r = await cli(
+    'load',
+    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
+    '--duration',
+    '0',
+    '--test-run',
+    'xdp_pass',
+    '-j',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Doc;
+  assert.deepEqual(
+    doc.programs.map((p) => [p.name, p.section, p.testRun?.retval]),
+    [['xdp_pass', 'xdp', 2]],
+  );
+});

@@ -123,3 +123,24 @@ test('CO-RE records of programs that are not loaded are not relocated (libbpf sk
   assert.ok(searched({}).includes('open_how'));
   assert.ok(!searched({ tracepoint__syscalls__sys_enter_openat2: { autoload: false } }).includes('open_how'));
 });
+
+test('a `?xdp` program is not loaded unless asked for, as libbpf leaves a `SEC("?...")` program off', { skip: canBpf() }, () => {
+  const object = readFileSync(join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'));
+  {
+    using c = Collection.load(object, { name: 'optional.bpf.o' });
+    assert.deepEqual(
+      c.spec.programs.map((p) => [p.name, p.section, p.autoload]),
+      [
+        ['xdp_pass', 'xdp', true],
+        ['xdp_drop', 'xdp', false],
+      ],
+    );
+    assert.deepEqual([...c.programs.keys()], ['xdp_pass']);
+  }
+  using c = Collection.load(object, {
+    name: 'optional.bpf.o',
+    programs: { xdp_drop: { autoload: true }, xdp_pass: { autoload: false } },
+  });
+  assert.deepEqual([...c.programs.keys()], ['xdp_drop']);
+  assert.equal(c.programs.get('xdp_drop')!.testRun({ data: new Uint8Array(64) }).retval, 1, 'XDP_DROP');
+});

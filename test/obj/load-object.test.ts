@@ -48,6 +48,7 @@ describe('obj: what libbpf 1.1 makes of the same objects', () => {
       for (const w of want) {
         const p = mine.programs.find((x) => x.name === w.name)!;
         assert.equal(p.section, w.section);
+        assert.equal(p.autoload, w.autoload, `${p.name} autoload`);
         assert.equal(p.instructions.length, w.insns, p.name);
         // Section names newer than libbpf 1.1 (tcx/, netfilter) are unknown to it: type 0.
         if (w.type !== 0) {

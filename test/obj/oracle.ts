@@ -37,8 +37,8 @@ export interface LibbpfView {
   btf: Uint8Array;
   /** Maps: kernel name, type, key size, value size, max entries, flags. */
   maps: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number; flags: number }[];
-  /** Programs: name, section, type, expected attach type, instruction count. */
-  programs: { name: string; section: string; type: number; expectedAttachType: number; insns: number }[];
+  /** Programs: name, section, type, expected attach type, instruction count, whether it is loaded by default. */
+  programs: { name: string; section: string; type: number; expectedAttachType: number; insns: number; autoload: boolean }[];
 }
 
 /** Runs the oracle on an object file. */
@@ -60,6 +60,7 @@ export function libbpfOpen(path: string): LibbpfView {
         type: Number(f[3]),
         expectedAttachType: Number(f[4]),
         insns: Number(f[6]),
+        autoload: f[7] === '1',
       });
     }
   }

@@ -30,9 +30,9 @@ int main(int argc, char **argv) {
 	}
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, obj) {
-		fprintf(stderr, "prog %s %s %u %u %u %zu\n", bpf_program__name(prog), bpf_program__section_name(prog),
+		fprintf(stderr, "prog %s %s %u %u %u %zu %d\n", bpf_program__name(prog), bpf_program__section_name(prog),
 			bpf_program__type(prog), bpf_program__expected_attach_type(prog), bpf_program__flags(prog),
-			bpf_program__insn_cnt(prog));
+			bpf_program__insn_cnt(prog), bpf_program__autoload(prog));
 	}
 	bpf_object__close(obj);
 	return 0;
