@@ -61,14 +61,18 @@ export function runEnv(keep) {
 }
 
 /**
- * One run of `argv` through bash, its output discarded: wall-clock and CPU (user + system of the
- * command, its threads and children) milliseconds, to the millisecond (bash's `times`; GNU
- * time counts in 10 ms steps, as much as bpftool's whole run).
+ * One run of `argv` through bash, its output to `out` (a path; by default discarded): wall-clock
+ * and CPU (user + system of the command, its threads and children) milliseconds, to the
+ * millisecond (bash's `times`; GNU time counts in 10 ms steps, as much as bpftool's whole run).
  * @throws {Error} naming the command when it exits non-zero.
  */
-export function bashTimed(argv, env = process.env) {
-  const script = 'a=$EPOCHREALTIME; "$@" >/dev/null; s=$?; b=$EPOCHREALTIME; times; echo "$a $b"; exit $s';
-  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+export function bashTimed(argv, env = process.env, out = '/dev/null') {
+  const script = 'a=$EPOCHREALTIME; "$@" >"$OUT"; s=$?; b=$EPOCHREALTIME; times; echo "$a $b"; exit $s';
+  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], {
+    env: { ...env, OUT: out },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
   const lines = r.stdout.trim().split('\n');
   const [a, b] = lines.pop().split(' ').map(Number);

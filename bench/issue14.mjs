@@ -28,7 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flag, median, option, root } from './common.mjs';
+import { bashTimed, flag, median, option, root } from './common.mjs';
 import { buildPeers, runPeer } from './peers.mjs';
 
 const vmlinux = option('--vmlinux', '/sys/kernel/btf/vmlinux');
@@ -62,21 +62,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tsbpf-issue14-'));
  * process and its threads and children, to the millisecond, from bash's `times`).
  */
 function timed(cmd, out) {
-  const script = 'a=$EPOCHREALTIME; "$@" >"$OUT"; s=$?; b=$EPOCHREALTIME; times; echo "$a $b"; exit $s';
-  const r = spawnSync('bash', ['-c', script, 'bash', ...cmd], {
-    env: { ...childEnv, OUT: out },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`${cmd.join(' ')}: exit ${r.status}: ${String(r.stderr).trim()}`);
-  const lines = r.stdout.trim().split('\n');
-  const [a, b] = lines.pop().split(' ').map(Number);
-  const secs = (t) => {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    return Number(m[1]) * 60 + Number(m[2]);
-  };
-  const [user, sys] = lines.pop().split(' ').map(secs);
-  return { wall: (b - a) * 1000, cpu: (user + sys) * 1000 };
+  return bashTimed(cmd, childEnv, out);
 }
 
 /** tsbpf's command and the peer's, alternately, `iters` times each after one unmeasured run each. */

@@ -122,15 +122,7 @@ function describe(c: Candidate): string {
 }
 
 /** What a decision knows before its candidates: the relocation and its local side. */
-interface FixupHead {
-  readonly program: string;
-  readonly relocation: number;
-  readonly insn: number;
-  readonly kind: CoreReloKindName;
-  readonly kindNumber: number;
-  readonly access: string;
-  readonly local: CoreFixup['local'];
-}
+type FixupHead = Pick<CoreFixup, 'program' | 'relocation' | 'insn' | 'kind' | 'kindNumber' | 'access' | 'local'>;
 
 /**
  * One {@link CoreFixup}, written out field by field: every decision gets the same shape (the
