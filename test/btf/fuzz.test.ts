@@ -19,25 +19,23 @@ import { BtfRuleError, KernelError, TsbpfError } from '../../src/errors.js';
 import { ALL_BTF_FEATURES, kernelBtf, loadObject } from '../../src/obj/index.js';
 import { btfLoad } from '../../src/sys/index.js';
 import { KINDS_OBJECT, kernelFixtures, readFixture } from '../fixtures.js';
+import { below, flipBits, truncated, writeEdgeWord } from '../mutations.js';
 import { seededRandom } from '../random.js';
 
 /** One random corruption: bit flips, a random word, truncation, or a header field set to an edge value. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = src.slice();
-  const v = new DataView(b.buffer);
   const pick = rand();
-  const at = (n: number) => Math.floor(rand() * n);
+  const at = (n: number) => below(rand, n);
   if (pick < 0.4) {
-    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+    flipBits(b, rand);
   } else if (pick < 0.65) {
-    const off = at(b.length - 4) & ~3;
-    const edges = [0, 1, 0xffffffff, 0x7fffffff, 0x1000000, 0xffff, 0x13000000, 0x80000000, at(0x100000)];
-    v.setUint32(off, edges[at(edges.length)]!, true);
+    writeEdgeWord(b, rand, [0, 1, 0xffffffff, 0x7fffffff, 0x1000000, 0xffff, 0x13000000, 0x80000000, at(0x100000)], true);
   } else if (pick < 0.8) {
-    return b.subarray(0, at(b.length));
+    return truncated(b, rand);
   } else {
     const field = 4 + 4 * at(5);
-    v.setUint32(field, [0, 24, b.length, 0xffffffff, at(b.length * 2)][at(5)]!, true);
+    new DataView(b.buffer).setUint32(field, [0, 24, b.length, 0xffffffff, at(b.length * 2)][at(5)]!, true);
   }
   return b;
 }

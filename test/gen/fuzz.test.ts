@@ -14,25 +14,24 @@ import { generateSkeleton } from '../../src/gen/skeleton.js';
 import { cli } from '../cli/run.js';
 import { coreFixtureObjects } from '../core/fixtures.js';
 import { FIXTURES, KINDS_OBJECT, kernelFixtures, tempDir } from '../fixtures.js';
+import { below, flipBits, truncated, writeEdgeWord } from '../mutations.js';
 import { seededRandom } from '../random.js';
 
 /** One random corruption: bit flips, an edge-value word, a byte that breaks names, truncation. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = src.slice();
-  const v = new DataView(b.buffer);
-  const at = (n: number) => Math.floor(rand() * n);
+  const at = (n: number) => below(rand, n);
   const pick = rand();
   if (pick < 0.35) {
-    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+    flipBits(b, rand);
   } else if (pick < 0.7) {
-    const edges = [0, 1, 8, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, at(0x10000), at(b.length)];
-    v.setUint32(at(b.length - 4) & ~3, edges[at(edges.length)]!, true);
+    writeEdgeWord(b, rand, [0, 1, 8, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, at(0x10000), at(b.length)], true);
   } else if (pick < 0.85) {
     // Characters that would break out of a generated identifier or string literal.
     const breakers = [0x27, 0x22, 0x5c, 0x60, 0x0a, 0x24, 0x7b, 0x7d, 0x2a, 0x2f, 0x20];
     for (let i = 0, n = 1 + at(3); i < n; i++) b[at(b.length)] = breakers[at(breakers.length)]!;
   } else {
-    return b.subarray(0, at(b.length));
+    return truncated(b, rand);
   }
   return b;
 }

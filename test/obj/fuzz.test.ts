@@ -3,22 +3,22 @@ import { describe, test } from 'node:test';
 import { disassemble } from '../../src/asm/index.js';
 import { TsbpfError } from '../../src/errors.js';
 import { ALL_BTF_FEATURES, kconfigData, kernelBtf, linkProgram, loadObject } from '../../src/obj/index.js';
+import { below, flipBits, truncated, writeEdgeWord } from '../mutations.js';
 import { seededRandom } from '../random.js';
 import { objBytes, objFixtures } from './support.js';
 
 /** One random corruption: bit flips, an edge-value word, truncation. */
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = src.slice();
-  const v = new DataView(b.buffer);
-  const at = (n: number) => Math.floor(rand() * n);
+  const at = (n: number) => below(rand, n);
   const pick = rand();
   if (pick < 0.45) {
-    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+    flipBits(b, rand);
   } else if (pick < 0.85) {
     const edges = [0, 1, 8, 0xffffffff, 0x7fffffff, 0x80000000, 0xffff, at(0x10000), at(b.length)];
-    v.setUint32(at(b.length - 4) & ~3, edges[at(edges.length)]!, rand() < 0.5);
+    writeEdgeWord(b, rand, edges, rand() < 0.5);
   } else {
-    return b.subarray(0, at(b.length));
+    return truncated(b, rand);
   }
   return b;
 }

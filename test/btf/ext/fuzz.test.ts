@@ -5,24 +5,23 @@ import { loadSpec } from '../../../src/btf/index.js';
 import { parseElf } from '../../../src/elf/index.js';
 import { TsbpfError } from '../../../src/errors.js';
 import { readFixture } from '../../fixtures.js';
+import { below, flipBits, truncated, writeEdgeWord } from '../../mutations.js';
 import { objFixtures } from '../../obj/support.js';
 import { seededRandom } from '../../random.js';
 
 /** One random corruption: bit flips, an edge-value word, truncation, or a header field. */
 function mutate(src: Uint8Array, rand: () => number, le: boolean): Uint8Array {
   const b = src.slice();
-  const v = new DataView(b.buffer);
-  const at = (n: number) => Math.floor(rand() * n);
+  const at = (n: number) => below(rand, n);
   const pick = rand();
   if (pick < 0.35) {
-    for (let i = 0, n = 1 + at(4); i < n; i++) b[at(b.length)]! ^= 1 << at(8);
+    flipBits(b, rand);
   } else if (pick < 0.65) {
-    const edges = [0, 1, 4, 8, 0xffffffff, 0x7fffffff, 0x80000000, 12, 16, at(0x10000)];
-    v.setUint32(at(b.length - 4) & ~3, edges[at(edges.length)]!, le);
+    writeEdgeWord(b, rand, [0, 1, 4, 8, 0xffffffff, 0x7fffffff, 0x80000000, 12, 16, at(0x10000)], le);
   } else if (pick < 0.8) {
-    return b.subarray(0, at(b.length));
+    return truncated(b, rand);
   } else {
-    v.setUint32(4 + 4 * at(7), [0, 4, 8, 24, 32, b.length, 0xffffffff, at(b.length * 2)][at(8)]!, le);
+    new DataView(b.buffer).setUint32(4 + 4 * at(7), [0, 4, 8, 24, 32, b.length, 0xffffffff, at(b.length * 2)][at(8)]!, le);
   }
   return b;
 }
