@@ -120,11 +120,16 @@ function prefixKey(bytes: Uint8Array, at: number): number {
   return (b0 | (b1 << 8) | (b2 << 16) | ((bytes[at + 3] ?? 0) << 24)) >>> 0;
 }
 
-/** The table holding name offset `off`, and where the name starts in its bytes (past its end if nowhere). */
-function locate(tables: readonly StringTable[], off: number): { bytes: Uint8Array; at: number } {
+/** The table (of `tables`, root base first) holding name offset `off`. */
+function tableOf(tables: readonly StringTable[], off: number): StringTable {
   let table = tables.length - 1;
   while (table > 0 && off < tables[table]!.start) table--;
-  const t = tables[table]!;
+  return tables[table]!;
+}
+
+/** The table holding name offset `off`, and where the name starts in its bytes (past its end if nowhere). */
+function locate(tables: readonly StringTable[], off: number): { bytes: Uint8Array; at: number } {
+  const t = tableOf(tables, off);
   return { bytes: t.bytes, at: off - t.start };
 }
 
@@ -156,13 +161,8 @@ function groupOf(spec: Spec, kindNo: number): KindGroup {
   for (let p = 0; p < n; p++) {
     const off = words[starts[order[p]!]!]!;
     names[p] = off;
-    let t = own;
-    if (off < own.start) {
-      // A split spec's name in a base's table.
-      let table = tables.length - 2;
-      while (table > 0 && off < tables[table]!.start) table--;
-      t = tables[table]!;
-    }
+    // Most names are the spec's own; a split spec's may lie in a base's table.
+    const t = off >= own.start ? own : tableOf(tables, off);
     // A name outside every table keeps key 0, which no search makes: it is never a candidate.
     if (off - t.start < t.bytes.length) prefixes[p] = prefixKey(t.bytes, off - t.start);
   }
