@@ -15,7 +15,7 @@ import { progTypeName } from '../sys/prog-type.js';
 import type { Command, Io } from './command.js';
 import { jsonText } from './json-out.js';
 
-const USAGE = `Usage: tsbpf load <OBJ> [--duration S] [--disable PROG]... [--test-run PROG]... [OPTIONS]
+const USAGE = `Usage: tsbpf load <OBJ> [--duration S] [--disable PROG]... [--enable PROG]... [--test-run PROG]... [OPTIONS]
 
 Loads every program of the BPF object OBJ (clang -target bpf), attaches each as its section
 says (fentry/, kprobe/, tp/, raw_tp/...; targets in modules as well), runs BPF_PROG_TEST_RUN
@@ -24,6 +24,8 @@ until Ctrl-C), then prints every map's contents decoded through BTF and detaches
 
   --duration S      wait S seconds (a decimal number) instead of until Ctrl-C
   --disable PROG    do not load PROG (libbpf's bpf_program__set_autoload(false))
+  --enable PROG     load PROG although its section says not to (SEC("?name"); libbpf's
+                    bpf_program__set_autoload(true))
   --test-run PROG   run PROG once with BPF_PROG_TEST_RUN
   --btf-dir DIR     CO-RE target types from DIR (laid out like /sys/kernel/btf)
   --debug           print the verifier log of programs that fail to load
@@ -112,6 +114,7 @@ function parseArgs(args: readonly string[]) {
   let duration: number | undefined;
   let debug = false;
   const disable: string[] = [];
+  const enable: string[] = [];
   const testRun: string[] = [];
   let btfDir: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -134,6 +137,9 @@ function parseArgs(args: readonly string[]) {
       case '--disable':
         disable.push(value());
         break;
+      case '--enable':
+        enable.push(value());
+        break;
       case '--test-run':
         testRun.push(value());
         break;
@@ -150,7 +156,9 @@ function parseArgs(args: readonly string[]) {
     }
   }
   if (object === undefined) throw new UsageError('load: missing <OBJ>');
-  return { object, duration, debug, disable, testRun, btfDir };
+  const both = disable.find((name) => enable.includes(name));
+  if (both !== undefined) throw new UsageError(`load: program '${both}' is both enabled and disabled`);
+  return { object, duration, debug, disable, enable, testRun, btfDir };
 }
 
 async function wait(duration: number | undefined, io: Io, started: number): Promise<void> {
@@ -193,7 +201,10 @@ export const load: Command = {
         cause: err,
       });
     }
-    const programs = Object.fromEntries(a.disable.map((name) => [name, { autoload: false }]));
+    const programs = Object.fromEntries([
+      ...a.disable.map((name) => [name, { autoload: false }] as const),
+      ...a.enable.map((name) => [name, { autoload: true }] as const),
+    ]);
     const collection = Collection.load(bytes, {
       name: a.object,
       keepGoing: true,
@@ -203,15 +214,15 @@ export const load: Command = {
     const started = Date.now();
     try {
       const known = new Set(collection.spec.programs.map((p) => p.name));
-      for (const name of [...a.disable, ...a.testRun]) {
+      for (const name of [...a.disable, ...a.enable, ...a.testRun]) {
         if (!known.has(name))
           throw new UsageError(`load: no program '${name}' in ${a.object} (it has: ${[...known].join(', ')})`);
       }
       const reports: ProgramReport[] = [];
       let failed = false;
       for (const p of collection.spec.programs) {
-        // Turned off here, or by its section (`SEC("?name")`): not loaded, so not reported.
-        if (a.disable.includes(p.name) || !p.autoload) continue;
+        // Turned off here, or by its section (`SEC("?name")`) and not turned on: not loaded, so not reported.
+        if (!(programs[p.name]?.autoload ?? p.autoload)) continue;
         const report: ProgramReport = { name: p.name, section: p.section, type: progTypeName(p.type), attached: false };
         reports.push(report);
         const error = collection.errors.get(p.name);

@@ -109,3 +109,45 @@ test('tsbpf load leaves out a `?xdp` program, as it is not loaded by default', {
     [['xdp_pass', 'xdp', 2]],
   );
 });
+
+test('tsbpf load --enable loads a `?xdp` program as well', { skip: canBpf() }, async () => {
+  const r = await cli(
+    'load',
+    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
+    '--duration',
+    '0',
+    '--enable',
+    'xdp_drop',
+    '--test-run',
+    'xdp_drop',
+    '-j',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Doc;
+  assert.deepEqual(
+    doc.programs.map((p) => [p.name, p.section, p.testRun?.retval]),
+    [
+      ['xdp_pass', 'xdp', undefined],
+      ['xdp_drop', 'xdp', 1],
+    ],
+  );
+});
+
+test('tsbpf load refuses a program both enabled and disabled', async () => {
+  const r = await cli(
+    'load',
+    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
+    '--enable',
+    'xdp_drop',
+    '--disable',
+    'xdp_drop',
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /program 'xdp_drop' is both enabled and disabled/);
+});
+
+test('tsbpf load refuses to enable a program the object lacks, naming those it has', { skip: canBpf() }, async () => {
+  const r = await cli('load', join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'), '--duration', '0', '--enable', 'xdp_nope');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /no program 'xdp_nope'.*it has: xdp_pass, xdp_drop/);
+});
