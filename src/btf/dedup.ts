@@ -254,16 +254,17 @@ class Dedup {
     // Every pass looks kinds up, often of types far apart: one byte each, in one small array.
     this.kinds = new Uint8Array(this.end);
     for (let id = 1; id < this.end; id++) this.kinds[id] = kindAt(this.w, this.offs[id] as number);
-    // Sized for a list per base type (a base is deduplicated already: its types differ, and
-    // every one seeds a list) and one per two own types (about as many as survive in a merge
-    // of modules): growing would hold the old and new tables at once, and rehash the base's.
-    this.cands = new CandidateTable(this.end, this.first + ((this.end - this.first) >>> 1));
+    // Base types are canonical as they are.
+    for (let id = 0; id < this.first; id++) this.map[id] = id;
+    const seeds = this.baseSeeds();
+    // Sized for a list per seeded base type (a base is deduplicated already: its types differ)
+    // and one per two own types (about as many as survive in a merge of modules): growing
+    // would hold the old and new tables at once, and rehash the base's.
+    this.cands = new CandidateTable(this.end, seeds.length + ((this.end - this.first) >>> 1));
     this.enumHeads = new CandidateTable(this.end, 0);
     this.enumFwds = new CandidateTable(this.end, 0, this.enumHeads.next);
-    this.map[0] = 0;
-    // Base types are canonical as they are; they seed the candidate lists.
-    for (let id = 1; id < this.first; id++) {
-      this.map[id] = id;
+    for (let i = 0; i < seeds.length; i++) {
+      const id = seeds[i] as number;
       const h = this.hashOf(id);
       if (h !== undefined) this.addCandidate(h, id);
     }
@@ -271,6 +272,45 @@ class Dedup {
       const k = this.kinds[id];
       if (k === Kind.Var || k === Kind.Datasec) this.map[id] = id;
     }
+  }
+
+  /**
+   * The base types that seed the candidate lists, in ID order: those with the name and kind of
+   * some own type. Every lookup in the lists asks for the same name and kind (equal records,
+   * {@link shallowEqualStruct}, {@link sameEnumHead}), so no other base type could ever be
+   * chosen. A merge of a few modules on vmlinux (100,000 types, most of them named FUNCs and
+   * structs that no module redefines) hashed every base type before; now it hashes the
+   * anonymous ones of the kinds the modules have, and the few named as a module type is.
+   */
+  private baseSeeds(): Int32Array {
+    const w = this.w;
+    const offs = this.offs;
+    const kinds = this.kinds;
+    // Names: a bit per offset of the base's strings (own strings are never a base type's name).
+    const strEnd = this.t.strings.start;
+    const named = new Uint32Array((strEnd >>> 5) + 1);
+    // Kinds: a bit per kind number below 32 (hashOf merges none above), anonymous and named.
+    let anonKinds = 0;
+    let namedKinds = 0;
+    for (let id = this.first; id < this.end; id++) {
+      const name = w[offs[id] as number] as number;
+      const bit = 1 << (kinds[id] as number);
+      if (name === 0) anonKinds |= bit;
+      else if (name < strEnd) {
+        namedKinds |= bit;
+        named[name >>> 5] = (named[name >>> 5] as number) | (1 << (name & 31));
+      }
+    }
+    const seeds = new Int32Array(this.first);
+    let n = 0;
+    for (let id = 1; id < this.first; id++) {
+      const k = kinds[id] as number;
+      if (k >= 32) continue;
+      const name = w[offs[id] as number] as number;
+      if (name === 0 ? (anonKinds >>> k) & 1 : (namedKinds >>> k) & 1 && (named[name >>> 5]! >>> (name & 31)) & 1)
+        seeds[n++] = id;
+    }
+    return seeds.subarray(0, n);
   }
 
   kindOf(id: number): number {

@@ -18,6 +18,7 @@
  * `a b`, `1ab`, UTF-8 and 513 bytes do not; INT names and tag values may hold a newline.
  * @module
  */
+import { noteStringBounds } from './string-bounds.js';
 
 /** The longest identifier or section name the kernel accepts: `KSYM_NAME_LEN`. */
 export const MAX_NAME_LENGTH = 512;
@@ -78,9 +79,14 @@ export function kernelNameVerdicts(bytes: Uint8Array): Uint8Array {
   let len = 0;
   let ident = IDENTIFIER_OK;
   let print = SECTION_OK;
+  // Measured on the way for string-bounds.ts, which would otherwise read every byte again.
+  let longest = 0;
+  let nuls = 0;
   for (let i = n - 1; i >= 0; i--) {
     const c = bytes[i] as number;
     if (c === 0) {
+      if (len > longest) longest = len;
+      nuls++;
       len = 0;
       ident = IDENTIFIER_OK;
       print = SECTION_OK;
@@ -92,6 +98,7 @@ export function kernelNameVerdicts(bytes: Uint8Array): Uint8Array {
     if (KERNEL_PRINT[c] === 0) print = 0;
     if (len <= MAX_NAME_LENGTH) out[i] = (((KERNEL_IDENT[c] as number) & 1) === 0 ? 0 : ident) | print;
   }
+  noteStringBounds(bytes, Math.max(len, longest), nuls);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { BtfError } from '../errors.js';
 import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../internal/hash.js';
 import { encodeUtf8 } from '../internal/utf8.js';
 import { MAX_NAME_OFFSET } from './kinds.js';
+import { nulCount } from './string-bounds.js';
 
 const EMPTY = -1;
 
@@ -51,7 +52,7 @@ export class StringSet {
     this.start = this.baseBytes.byteLength;
     this.own = new Uint8Array(1 << 16);
     // Sized for the base's strings so that loading them never regrows it.
-    this.baseStrings = from !== undefined ? from.baseStrings : base ? countNuls(base) + 1 : 1;
+    this.baseStrings = from !== undefined ? from.baseStrings : base ? nulCount(base) + 1 : 1;
     let cap = 1 << 12;
     while (cap * 3 < this.baseStrings * 4) cap <<= 1;
     this.slots = emptySlots(cap);
@@ -291,13 +292,6 @@ function copyBaseSlots(from: Int32Array, start: number, slots: Int32Array): numb
     filled++;
   }
   return filled;
-}
-
-/** How many NUL bytes `bytes` holds: a loop over the bytes, cheaper than a search per string. */
-function countNuls(bytes: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0) n++;
-  return n;
 }
 
 /** Whether the NUL-terminated string at `bytes[off]` is `bytes[start, end)`. */

@@ -170,83 +170,114 @@ export class TypeView {
 }
 
 /**
+ * By kind number, 1 for the kinds {@link checkReferences} has checks for: the modifiers, VAR,
+ * ARRAY, FUNC_PROTO, DECL_TAG, DATASEC, and FUNC (for its caller's `before` check).
+ */
+const REFERENCE_CHECKED = new Uint8Array(128);
+for (const k of [
+  Kind.Ptr,
+  Kind.Typedef,
+  Kind.Const,
+  Kind.Volatile,
+  Kind.Restrict,
+  Kind.TypeTag,
+  Kind.Var,
+  Kind.Array,
+  Kind.FuncProto,
+  Kind.DeclTag,
+  Kind.Datasec,
+  Kind.Func,
+]) {
+  REFERENCE_CHECKED[k] = 1;
+}
+
+/**
  * Checks what every own type of `spec` refers to.
  * @param v - the reader of types and sizes; the member placement checks reuse its sizes.
- * @param before - more checks of the own type at an index, run before its references are.
+ * @param before - more checks of an own FUNC, DATASEC or DECL_TAG at an index, run before its
+ * references are.
  * @throws {BtfRuleError} naming the referring type's ID.
  */
 export function checkReferences(spec: Spec, v: TypeView = new TypeView(spec), before?: (index: number) => void): void {
   const s = spec.section;
+  const words = s.words;
+  const starts = s.starts;
   for (let i = 0; i < s.count; i++) {
-    before?.(i);
-    const id = spec.firstId + i;
-    const at = s.offset(i);
-    const kind = s.kind(i);
-    const st = s.sizeOrType(i);
-    switch (kind) {
-      case Kind.Ptr:
-      case Kind.Typedef:
-      case Kind.Const:
-      case Kind.Volatile:
-      case Kind.Restrict:
-      case Kind.TypeTag: {
-        const direct = v.kind(st);
-        if (isSourceOnly(direct)) throw ruleError('ref-target', `refers to type [${st}], a ${kindName(direct)}`, id, at + 8);
-        break;
-      }
-      case Kind.Var: {
-        const direct = v.kind(st);
-        if (isSourceOnly(direct)) throw ruleError('var-type', `has type [${st}], a ${kindName(direct)}`, id, at + 8);
-        // An extern VAR may have no size: clang writes `extern const void sym __ksym` as a VAR of
-        // `const void`. The kernel refuses extern VARs of any type, and loaders rewrite them.
-        if (v.sizeOf(st) < 0 && s.u32(i, 0) !== EXTERN) {
-          throw ruleError('var-type', `has type [${st}], which has no size`, id, at + 8);
-        }
-        break;
-      }
-      case Kind.Array:
-        checkArray(v, id, s.u32(i, 0), s.u32(i, 4), s.u32(i, 8), at + 12);
-        break;
-      case Kind.FuncProto:
-        checkProto(v, spec, i, id, at);
-        break;
-      case Kind.DeclTag: {
-        const target = v.kind(st);
-        const ok =
-          target === Kind.Func ||
-          target === Kind.Struct ||
-          target === Kind.Union ||
-          target === Kind.Var ||
-          target === Kind.Typedef;
-        if (!ok)
-          throw ruleError(
-            'decl-tag-target',
-            `tags type [${st}], a ${kindName(target)}; only a FUNC, STRUCT, UNION, VAR or TYPEDEF can be tagged`,
-            id,
-            at + 8,
-          );
-        break;
-      }
-      case Kind.Datasec:
-        if (st > 0) {
-          for (let j = 0; j < infoVlen(s.info(i)); j++) {
-            const vt = s.u32(i, j * 12);
-            if (v.kind(vt) !== Kind.Var) continue;
-            const need = v.sizeOf(v.sizeOrType(vt));
-            const size = s.u32(i, j * 12 + 8);
-            if (size < need)
-              throw ruleError(
-                'datasec-entry-size',
-                `entry ${j} has size ${size}, less than its variable's ${need} bytes`,
-                id,
-                at + 12 + j * 12 + 8,
-              );
-          }
-        }
-        break;
-      default:
-        break;
+    // The kind read in place, and the kinds with nothing to check (INT, STRUCT, ENUM: a third
+    // of vmlinux) passed over before anything else is read.
+    const head = starts[i] as number;
+    const kind = infoKind(words[head + 1] as number);
+    if (REFERENCE_CHECKED[kind] === 0) continue;
+    if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) before?.(i);
+    checkReferencesOf(spec, v, i, kind);
+  }
+}
+
+/** {@link checkReferences}' checks of own type `i`, of kind `kind`. */
+function checkReferencesOf(spec: Spec, v: TypeView, i: number, kind: number): void {
+  const s = spec.section;
+  const id = spec.firstId + i;
+  const at = s.offset(i);
+  const st = s.sizeOrType(i);
+  switch (kind) {
+    case Kind.Ptr:
+    case Kind.Typedef:
+    case Kind.Const:
+    case Kind.Volatile:
+    case Kind.Restrict:
+    case Kind.TypeTag: {
+      const direct = v.kind(st);
+      if (isSourceOnly(direct)) throw ruleError('ref-target', `refers to type [${st}], a ${kindName(direct)}`, id, at + 8);
+      break;
     }
+    case Kind.Var: {
+      const direct = v.kind(st);
+      if (isSourceOnly(direct)) throw ruleError('var-type', `has type [${st}], a ${kindName(direct)}`, id, at + 8);
+      // An extern VAR may have no size: clang writes `extern const void sym __ksym` as a VAR of
+      // `const void`. The kernel refuses extern VARs of any type, and loaders rewrite them.
+      if (v.sizeOf(st) < 0 && s.u32(i, 0) !== EXTERN) {
+        throw ruleError('var-type', `has type [${st}], which has no size`, id, at + 8);
+      }
+      break;
+    }
+    case Kind.Array:
+      checkArray(v, id, s.u32(i, 0), s.u32(i, 4), s.u32(i, 8), at + 12);
+      break;
+    case Kind.FuncProto:
+      checkProto(v, spec, i, id, at);
+      break;
+    case Kind.DeclTag: {
+      const target = v.kind(st);
+      const ok =
+        target === Kind.Func || target === Kind.Struct || target === Kind.Union || target === Kind.Var || target === Kind.Typedef;
+      if (!ok)
+        throw ruleError(
+          'decl-tag-target',
+          `tags type [${st}], a ${kindName(target)}; only a FUNC, STRUCT, UNION, VAR or TYPEDEF can be tagged`,
+          id,
+          at + 8,
+        );
+      break;
+    }
+    case Kind.Datasec:
+      if (st > 0) {
+        for (let j = 0; j < infoVlen(s.info(i)); j++) {
+          const vt = s.u32(i, j * 12);
+          if (v.kind(vt) !== Kind.Var) continue;
+          const need = v.sizeOf(v.sizeOrType(vt));
+          const size = s.u32(i, j * 12 + 8);
+          if (size < need)
+            throw ruleError(
+              'datasec-entry-size',
+              `entry ${j} has size ${size}, less than its variable's ${need} bytes`,
+              id,
+              at + 12 + j * 12 + 8,
+            );
+        }
+      }
+      break;
+    default:
+      break;
   }
 }
 

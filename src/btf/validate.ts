@@ -40,16 +40,12 @@ function isModifier(kind: number): boolean {
 export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   const v = new RecordChecker(spec);
   v.checkRecords();
-  const s = spec.section;
   checkNames(spec, limits.maxVlen ?? (spec.header.hdrLen >= HEADER_SIZE_LAYOUT ? MAX_VLEN : KERNEL_MAX_VLEN));
   checkLoops(spec);
   const view = new TypeView(spec);
   // The kinds a FUNC, DATASEC or DECL_TAG refers to are checked with the other references, ID by
   // ID, so the fault named is the one the kernel's resolve pass meets first.
-  checkReferences(spec, view, (i) => {
-    const kind = s.kind(i);
-    if (kind === Kind.Func || kind === Kind.Datasec || kind === Kind.DeclTag) v.checkReferencedKinds(i);
-  });
+  checkReferences(spec, view, (i) => v.checkReferencedKinds(i));
   checkMemberPlacement(spec, view);
   // Measured now, while the bytes are as checked: name loops stop there if they change later.
   longestString(spec.strings.bytes);
