@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { putEnumValue, putUint } from '../../src/btf/format/put-bytes.js';
+import { labelOf, put, putEnumValue, putField, putUint } from '../../src/btf/format/put-bytes.js';
 
-/** What `put` wrote at the start of a fresh buffer, as text. */
-function written(put: (b: Uint8Array) => number): string {
-  const b = new Uint8Array(32);
-  return new TextDecoder().decode(b.subarray(0, put(b)));
+/** What `write` wrote at the start of a fresh buffer, as text. */
+function written(write: (v: DataView) => number): string {
+  const b = new Uint8Array(64);
+  return new TextDecoder().decode(b.subarray(0, write(new DataView(b.buffer))));
 }
 
 // The edges of V8's small integers (2^30) and of 32-bit signed and unsigned numbers, where the
@@ -40,4 +40,16 @@ test('putUint writes every digit count of a 32-bit number', () => {
         );
     }
   }
+});
+
+test('labels of every length modulo four follow one another as their text, whatever the padding of the last word wrote', () => {
+  const texts = ['a', '"}', ',"x":', '{"id":', "' size=", ',"kind":"STRUCT","name":"', "\n\t'", 'abcdefgh'];
+  assert.equal(
+    written((v) => texts.reduce((p, t) => put(v, p, labelOf(t)), 0)),
+    texts.join(''),
+  );
+  assert.equal(
+    written((v) => putField(v, putField(v, 0, labelOf(',"type_id":'), 42), labelOf(' bits_offset='), 1234567)),
+    ',"type_id":42 bits_offset=1234567',
+  );
 });

@@ -46,6 +46,8 @@ export const FIRST_CHUNK = 1 << 12;
  */
 export class DumpBuffer {
   readonly buf: Uint8Array;
+  /** The same bytes as {@link buf}, for the word and digit-pair stores of put-bytes.ts. */
+  readonly view: DataView;
   pos = 0;
   flushAt: number;
   readonly lineLimit: number;
@@ -75,6 +77,7 @@ export class DumpBuffer {
   constructor(spec: Spec, sink: ChunkSink, chunk: number, later: number, slack: number, bytesPerNameByte = 1) {
     this.sink = sink;
     this.buf = new Uint8Array(Math.max(chunk, later) + slack);
+    this.view = new DataView(this.buf.buffer);
     this.flushAt = chunk;
     this.later = later;
     this.lineLimit = this.buf.length - 2 * LINE_MAX;

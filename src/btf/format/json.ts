@@ -5,7 +5,7 @@
  *
  * {@link writeJson} writes the document straight from the wire records, as the raw dump does
  * (format/raw.ts explains the shape: one writer per kind through a table, buffer and position in
- * locals, labels as precomputed bytes), and copies names as bytes from the string section with
+ * locals, labels as precomputed words), and copies names as bytes from the string section with
  * bpftool's escaping. {@link formatJsonType} formats one model object the same way.
  * @module
  */
@@ -26,7 +26,7 @@ import {
 } from '../wire.js';
 import type { ChunkSink } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, SLACK } from './dump-buffer.js';
-import { bytesOf, put, putAscii, putEnumValue, putField, putInt } from './put-bytes.js';
+import { type Label, labelOf, put, putAscii, putEnumValue, putField, putInt } from './put-bytes.js';
 
 /** Escapes a string as bpftool's JSON writer does (only `\t \n \r \f \b \\ "` are escaped). */
 function str(s: string): string {
@@ -135,47 +135,47 @@ ESCAPES[13] = 114; // \r
 ESCAPES[34] = 34; // \"
 ESCAPES[92] = 92; // \\
 
-const DOC_START = bytesOf('{"types":[');
-const DOC_END = bytesOf(']}\n');
-const ID = bytesOf('{"id":');
+const DOC_START = labelOf('{"types":[');
+const DOC_END = labelOf(']}\n');
+const ID = labelOf('{"id":');
 /** `,"kind":"KIND","name":"` for each kind: the text between a type's ID and its name. */
-const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`,"kind":"${k}","name":"`));
-const UNKNOWN_HEAD = bytesOf(',"kind":"UNKNOWN","name":"');
-const ANON = bytesOf('(anon)');
-const INVALID = bytesOf('(invalid)');
+const KIND_HEADS = KIND_NAMES.map((k) => labelOf(`,"kind":"${k}","name":"`));
+const UNKNOWN_HEAD = labelOf(',"kind":"UNKNOWN","name":"');
+const ANON = labelOf('(anon)');
+const INVALID = labelOf('(invalid)');
 
-const Q_END = bytesOf('"}');
-const Q_SIZE = bytesOf('","size":');
-const Q_TYPE_ID = bytesOf('","type_id":');
-const Q_RET_TYPE_ID = bytesOf('","ret_type_id":');
-const Q_VAL = bytesOf('","val":');
-const BITS_OFFSET = bytesOf(',"bits_offset":');
-const BITFIELD_SIZE = bytesOf(',"bitfield_size":');
-const NR_BITS = bytesOf(',"nr_bits":');
-const INDEX_TYPE_ID = bytesOf(',"index_type_id":');
-const NR_ELEMS = bytesOf(',"nr_elems":');
-const COMPONENT_IDX = bytesOf(',"component_idx":');
-const VLEN = bytesOf(',"vlen":');
-const MEMBERS = bytesOf(',"members":[');
-const VALUES = bytesOf(',"values":[');
-const PARAMS = bytesOf(',"params":[');
-const VARS = bytesOf(',"vars":[');
-const FIRST_ITEM = bytesOf('{"name":"');
-const NEXT_ITEM = bytesOf(',{"name":"');
-const FIRST_SECINFO = bytesOf('{"type_id":');
-const NEXT_SECINFO = bytesOf(',{"type_id":');
-const OFFSET = bytesOf(',"offset":');
-const SIZE = bytesOf(',"size":');
-const Q_ENC_SIGNED = bytesOf('","encoding":"SIGNED","size":');
-const Q_ENC_UNSIGNED = bytesOf('","encoding":"UNSIGNED","size":');
-const Q_FWD_STRUCT = bytesOf('","fwd_kind":"struct"}');
-const Q_FWD_UNION = bytesOf('","fwd_kind":"union"}');
-const INT_ENCODINGS: readonly Uint8Array[] = Array.from({ length: 16 }, (_, e) =>
-  bytesOf(`,"encoding":"${INT_ENCODING[e] ?? 'UNKN'}"}`),
+const Q_END = labelOf('"}');
+const Q_SIZE = labelOf('","size":');
+const Q_TYPE_ID = labelOf('","type_id":');
+const Q_RET_TYPE_ID = labelOf('","ret_type_id":');
+const Q_VAL = labelOf('","val":');
+const BITS_OFFSET = labelOf(',"bits_offset":');
+const BITFIELD_SIZE = labelOf(',"bitfield_size":');
+const NR_BITS = labelOf(',"nr_bits":');
+const INDEX_TYPE_ID = labelOf(',"index_type_id":');
+const NR_ELEMS = labelOf(',"nr_elems":');
+const COMPONENT_IDX = labelOf(',"component_idx":');
+const VLEN = labelOf(',"vlen":');
+const MEMBERS = labelOf(',"members":[');
+const VALUES = labelOf(',"values":[');
+const PARAMS = labelOf(',"params":[');
+const VARS = labelOf(',"vars":[');
+const FIRST_ITEM = labelOf('{"name":"');
+const NEXT_ITEM = labelOf(',{"name":"');
+const FIRST_SECINFO = labelOf('{"type_id":');
+const NEXT_SECINFO = labelOf(',{"type_id":');
+const OFFSET = labelOf(',"offset":');
+const SIZE = labelOf(',"size":');
+const Q_ENC_SIGNED = labelOf('","encoding":"SIGNED","size":');
+const Q_ENC_UNSIGNED = labelOf('","encoding":"UNSIGNED","size":');
+const Q_FWD_STRUCT = labelOf('","fwd_kind":"struct"}');
+const Q_FWD_UNION = labelOf('","fwd_kind":"union"}');
+const INT_ENCODINGS: readonly Label[] = Array.from({ length: 16 }, (_, e) =>
+  labelOf(`,"encoding":"${INT_ENCODING[e] ?? 'UNKN'}"}`),
 );
-const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => bytesOf(`,"linkage":"${l}"}`));
-const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`,"linkage":"${l}"}`));
-const LINKAGE_UNKNOWN = bytesOf(',"linkage":"(unknown)"}');
+const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => labelOf(`,"linkage":"${l}"}`));
+const VAR_LINKAGES = VAR_LINKAGE.map((l) => labelOf(`,"linkage":"${l}"}`));
+const LINKAGE_UNKNOWN = labelOf(',"linkage":"(unknown)"}');
 
 /**
  * Writes the string at `off`, escaped, at `b[p]` (the caller writes the quotes), or `(anon)` for
@@ -189,13 +189,13 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   if (i < 0 || i >= s.length) {
     // A base's string (split BTF), or an offset past every table (an unvalidated spec).
     const t = d.strings.tableOf(off);
-    if (!t) return put(b, p, INVALID);
+    if (!t) return put(d.view, p, INVALID);
     s = t.bytes;
     i = off - t.start;
     bound = longestString(s);
   }
   let c = s[i]!;
-  if (c === 0) return put(b, p, ANON);
+  if (c === 0) return put(d.view, p, ANON);
   const limit = d.nameLimit;
   let stop = i + bound;
   for (; c > 0; c = s[++i]!) {
@@ -221,33 +221,37 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
 
 /** Writes `{"name":"name","type_id":N` (with a leading comma unless `first`): a member or parameter. */
 function putItem(d: DumpBuffer, b: Uint8Array, p: number, first: boolean, nameOff: number, typeId: number): number {
-  return putField(b, putName(d, b, put(b, p, first ? FIRST_ITEM : NEXT_ITEM), nameOff), Q_TYPE_ID, typeId);
+  const v = d.view;
+  return putField(v, putName(d, b, put(v, p, first ? FIRST_ITEM : NEXT_ITEM), nameOff), Q_TYPE_ID, typeId);
 }
 
 /** Writes `{"id":N,"kind":"KIND","name":"name` (the quote is left open for the next label to close). */
 function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
-  p = putField(b, p, ID, id);
-  p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
+  const v = d.view;
+  p = putField(v, p, ID, id);
+  p = put(v, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
   return putName(d, b, p, nameOff);
 }
 
 function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
-  const v = w[h + 3]!;
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, BITS_OFFSET, intBitOffset(v));
-  p = putField(b, p, NR_BITS, intBits(v));
-  d.pos = put(b, p, INT_ENCODINGS[intEncoding(v)]!);
+  const data = w[h + 3]!;
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = putField(v, p, BITS_OFFSET, intBitOffset(data));
+  p = putField(v, p, NR_BITS, intBits(data));
+  d.pos = put(v, p, INT_ENCODINGS[intEncoding(data)]!);
 }
 
 /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG: a name and a type. */
 function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
-  const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
+  const q = putField(v, p, Q_TYPE_ID, w[h + 2]!);
   b[q] = 125;
   d.pos = q + 1;
 }
@@ -255,10 +259,11 @@ function writeRef(d: DumpBuffer, id: number, h: number): void {
 function writeArray(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 3]!);
-  p = putField(b, p, INDEX_TYPE_ID, w[h + 4]!);
-  p = putField(b, p, NR_ELEMS, w[h + 5]!);
+  p = putField(v, p, Q_TYPE_ID, w[h + 3]!);
+  p = putField(v, p, INDEX_TYPE_ID, w[h + 4]!);
+  p = putField(v, p, NR_ELEMS, w[h + 5]!);
   b[p] = 125;
   d.pos = p + 1;
 }
@@ -274,12 +279,13 @@ function putListEnd(b: Uint8Array, p: number): number {
 function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const kflag = infoKflag(info);
   let p = putHead(d, b, d.pos, id, infoKind(info), w[h]!);
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = put(b, putField(b, p, VLEN, vlen), MEMBERS);
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = put(v, putField(v, p, VLEN, vlen), MEMBERS);
   const limit = d.lineLimit;
   const start = h + 3;
   for (let m = start, end = m + vlen * 3; m < end; m += 3) {
@@ -290,9 +296,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
     p = putItem(d, b, p, m === start, w[m]!, w[m + 1]!);
     const off = w[m + 2]!;
     // With kind_flag, the top byte of the offset is the bitfield's size.
-    p = putField(b, p, BITS_OFFSET, memberBitOffset(off, kflag));
+    p = putField(v, p, BITS_OFFSET, memberBitOffset(off, kflag));
     const bits = memberBitfieldSize(off, kflag);
-    if (bits !== 0) p = putField(b, p, BITFIELD_SIZE, bits);
+    if (bits !== 0) p = putField(v, p, BITFIELD_SIZE, bits);
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);
@@ -301,12 +307,13 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
 function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
-  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
-  p = put(b, putField(b, p, VLEN, vlen), VALUES);
+  p = putField(v, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = put(v, putField(v, p, VLEN, vlen), VALUES);
   const limit = d.lineLimit;
   const start = h + 3;
   for (let m = start, end = m + vlen * 2; m < end; m += 2) {
@@ -314,8 +321,8 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
       d.flush(p);
       p = 0;
     }
-    p = put(b, putName(d, b, put(b, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
-    p = putEnumValue(b, p, w[m + 1]!, signed);
+    p = put(v, putName(d, b, put(v, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
+    p = putEnumValue(v, p, w[m + 1]!, signed);
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);
@@ -325,21 +332,22 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
 function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
-  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
-  p = put(b, putField(b, p, VLEN, vlen), VALUES);
+  p = putField(v, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = put(v, putField(v, p, VLEN, vlen), VALUES);
   const start = h + 3;
   for (let m = start, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
       p = 0;
     }
-    p = put(b, putName(d, b, put(b, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
+    p = put(v, putName(d, b, put(v, p, m === start ? FIRST_ITEM : NEXT_ITEM), w[m]!), Q_VAL);
     const u = (BigInt(w[m + 2]!) << 32n) | BigInt(w[m + 1]!);
-    p = putAscii(b, p, String(signed ? BigInt.asIntN(64, u) : u));
+    p = putAscii(v, p, String(signed ? BigInt.asIntN(64, u) : u));
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);
@@ -348,24 +356,27 @@ function writeEnum64(d: DumpBuffer, id: number, h: number): void {
 function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
-  d.pos = put(b, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
+  d.pos = put(v, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
 }
 
 function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
-  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? LINKAGE_UNKNOWN);
+  d.pos = put(v, putField(v, p, Q_TYPE_ID, w[h + 2]!), FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? LINKAGE_UNKNOWN);
 }
 
 function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
-  p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
-  p = put(b, putField(b, p, VLEN, vlen), PARAMS);
+  p = putField(v, p, Q_RET_TYPE_ID, w[h + 2]!);
+  p = put(v, putField(v, p, VLEN, vlen), PARAMS);
   const limit = d.lineLimit;
   const start = h + 3;
   for (let m = start, end = m + vlen * 2; m < end; m += 2) {
@@ -382,26 +393,28 @@ function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
 function writeVar(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
-  d.pos = put(b, putField(b, p, Q_TYPE_ID, w[h + 2]!), VAR_LINKAGES[w[h + 3]!] ?? LINKAGE_UNKNOWN);
+  d.pos = put(v, putField(v, p, Q_TYPE_ID, w[h + 2]!), VAR_LINKAGES[w[h + 3]!] ?? LINKAGE_UNKNOWN);
 }
 
 function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = put(b, putField(b, p, VLEN, vlen), VARS);
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = put(v, putField(v, p, VLEN, vlen), VARS);
   const start = h + 3;
   for (let m = start, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
       p = 0;
     }
-    p = putField(b, p, m === start ? FIRST_SECINFO : NEXT_SECINFO, w[m]!);
-    p = putField(b, p, OFFSET, w[m + 1]!);
-    p = putField(b, p, SIZE, w[m + 2]!);
+    p = putField(v, p, m === start ? FIRST_SECINFO : NEXT_SECINFO, w[m]!);
+    p = putField(v, p, OFFSET, w[m + 1]!);
+    p = putField(v, p, SIZE, w[m + 2]!);
     b[p++] = 125;
   }
   d.pos = putListEnd(b, p);
@@ -411,8 +424,9 @@ function writeDatasec(d: DumpBuffer, id: number, h: number): void {
 function writeFloat(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
-  const q = putField(b, p, Q_SIZE, w[h + 2]!);
+  const q = putField(v, p, Q_SIZE, w[h + 2]!);
   b[q] = 125;
   d.pos = q + 1;
 }
@@ -420,9 +434,10 @@ function writeFloat(d: DumpBuffer, id: number, h: number): void {
 function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
-  p = putInt(b, put(b, p, COMPONENT_IDX), w[h + 3]! | 0);
+  p = putField(v, p, Q_TYPE_ID, w[h + 2]!);
+  p = putInt(v, put(v, p, COMPONENT_IDX), w[h + 3]! | 0);
   b[p] = 125;
   d.pos = p + 1;
 }
@@ -430,7 +445,7 @@ function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
 /** Kinds without a body of their own, and kinds this library does not know: the head only. */
 function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
-  d.pos = put(d.buf, putHead(d, d.buf, d.pos, id, infoKind(w[h + 1]!), w[h]!), Q_END);
+  d.pos = put(d.view, putHead(d, d.buf, d.pos, id, infoKind(w[h + 1]!), w[h]!), Q_END);
 }
 
 /** The writer of each kind number; kinds past the end use {@link writeHeadOnly}. */
@@ -460,7 +475,7 @@ const WRITERS = kindWriterTable({
 export function writeJson(spec: Spec, sink: ChunkSink): void {
   spec.validate();
   const d = new DumpBuffer(spec, sink, FIRST_CHUNK, CHUNK, SLACK, 2);
-  d.pos = put(d.buf, 0, DOC_START);
+  d.pos = put(d.view, 0, DOC_START);
   const words = d.words;
   const starts = d.starts;
   const first = spec.firstId;
@@ -473,6 +488,6 @@ export function writeJson(spec: Spec, sink: ChunkSink): void {
     checkRecordExtent(words, h, local + 1 < starts.length ? starts[local + 1]! : words.length, id);
     (WRITERS[infoKind(words[h + 1]!)] ?? writeHeadOnly)(d, id, h);
   }
-  d.pos = put(d.buf, d.pos, DOC_END);
+  d.pos = put(d.view, d.pos, DOC_END);
   d.flush(d.pos);
 }

@@ -10,8 +10,9 @@
  *   deoptimizing one big switch that already runs optimized;
  * - the writers keep the output buffer and position in locals and pass them to tiny helpers that
  *   work on plain numbers and byte arrays, which V8 inlines without property lookups;
- * - fixed text is precomputed bytes (`] STRUCT '`, `' type_id=`), so a member line takes five
- *   helper calls, and numbers are written two digits at a time from a table.
+ * - fixed text is precomputed (`] STRUCT '`, `' type_id=`) and copied four bytes per store
+ *   (put-bytes.ts), so a member line takes five helper calls, and numbers are written two
+ *   digits per store from a table.
  * @module
  */
 
@@ -32,45 +33,45 @@ import {
 import type { ChunkSink } from './byte-writer.js';
 import { toText } from './byte-writer.js';
 import { CHUNK, DumpBuffer, FIRST_CHUNK, kindWriterTable, LINE_MAX, SLACK } from './dump-buffer.js';
-import { bytesOf, put, putEnumValue, putField, putInt, putUint } from './put-bytes.js';
+import { type Label, labelOf, put, putEnumValue, putField, putInt, putUint } from './put-bytes.js';
 
 /** `] KIND '` for each kind: the text between a type's ID and its name. */
-const KIND_HEADS = KIND_NAMES.map((k) => bytesOf(`] ${k} '`));
-const UNKNOWN_HEAD = bytesOf("] UNKNOWN '");
-const KIND_LABELS = KIND_NAMES.map((k) => bytesOf(` (${k} '`));
-const UNKNOWN_LABEL = bytesOf(" (UNKNOWN '");
-const ANON = bytesOf('(anon)');
-const INVALID = bytesOf('(invalid)');
+const KIND_HEADS = KIND_NAMES.map((k) => labelOf(`] ${k} '`));
+const UNKNOWN_HEAD = labelOf("] UNKNOWN '");
+const KIND_LABELS = KIND_NAMES.map((k) => labelOf(` (${k} '`));
+const UNKNOWN_LABEL = labelOf(" (UNKNOWN '");
+const ANON = labelOf('(anon)');
+const INVALID = labelOf('(invalid)');
 
-const Q_SIZE = bytesOf("' size=");
-const Q_TYPE_ID = bytesOf("' type_id=");
-const Q_RET_TYPE_ID = bytesOf("' ret_type_id=");
-const Q_VAL = bytesOf("' val=");
-const Q = bytesOf("'");
-const VLEN = bytesOf(' vlen=');
-const BITS_OFFSET = bytesOf(' bits_offset=');
-const BITFIELD_SIZE = bytesOf(' bitfield_size=');
-const NR_BITS = bytesOf(' nr_bits=');
-const INDEX_TYPE_ID = bytesOf(' index_type_id=');
-const NR_ELEMS = bytesOf(' nr_elems=');
-const COMPONENT_IDX = bytesOf(' component_idx=');
-const MEMBER = bytesOf("\n\t'");
-const SECINFO = bytesOf('\n\ttype_id=');
-const OFFSET = bytesOf(' offset=');
-const SIZE = bytesOf(' size=');
-const Q_ENC_SIGNED = bytesOf("' encoding=SIGNED size=");
-const Q_ENC_UNSIGNED = bytesOf("' encoding=UNSIGNED size=");
-const Q_FWD_STRUCT = bytesOf("' fwd_kind=struct");
-const Q_FWD_UNION = bytesOf("' fwd_kind=union");
-const INT_ENCODINGS: readonly Uint8Array[] = [];
+const Q_SIZE = labelOf("' size=");
+const Q_TYPE_ID = labelOf("' type_id=");
+const Q_RET_TYPE_ID = labelOf("' ret_type_id=");
+const Q_VAL = labelOf("' val=");
+const Q = labelOf("'");
+const VLEN = labelOf(' vlen=');
+const BITS_OFFSET = labelOf(' bits_offset=');
+const BITFIELD_SIZE = labelOf(' bitfield_size=');
+const NR_BITS = labelOf(' nr_bits=');
+const INDEX_TYPE_ID = labelOf(' index_type_id=');
+const NR_ELEMS = labelOf(' nr_elems=');
+const COMPONENT_IDX = labelOf(' component_idx=');
+const MEMBER = labelOf("\n\t'");
+const SECINFO = labelOf('\n\ttype_id=');
+const OFFSET = labelOf(' offset=');
+const SIZE = labelOf(' size=');
+const Q_ENC_SIGNED = labelOf("' encoding=SIGNED size=");
+const Q_ENC_UNSIGNED = labelOf("' encoding=UNSIGNED size=");
+const Q_FWD_STRUCT = labelOf("' fwd_kind=struct");
+const Q_FWD_UNION = labelOf("' fwd_kind=union");
+const INT_ENCODINGS: readonly Label[] = [];
 for (let e = 0; e < 16; e++) {
   const name = e === 0 ? '(none)' : e === 1 ? 'SIGNED' : e === 2 ? 'CHAR' : e === 4 ? 'BOOL' : undefined;
-  (INT_ENCODINGS as Uint8Array[]).push(bytesOf(name ? ` encoding=${name}` : ' encoding=UNKN'));
+  (INT_ENCODINGS as Label[]).push(labelOf(name ? ` encoding=${name}` : ' encoding=UNKN'));
 }
-const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => bytesOf(` linkage=${l}`));
-const FUNC_LINKAGE_UNKNOWN = bytesOf(' linkage=(unknown)');
-const VAR_LINKAGES = VAR_LINKAGE.map((l) => bytesOf(`, linkage=${l}`));
-const VAR_LINKAGE_UNKNOWN = bytesOf(', linkage=(unknown)');
+const FUNC_LINKAGES = FUNC_LINKAGE.map((l) => labelOf(` linkage=${l}`));
+const FUNC_LINKAGE_UNKNOWN = labelOf(' linkage=(unknown)');
+const VAR_LINKAGES = VAR_LINKAGE.map((l) => labelOf(`, linkage=${l}`));
+const VAR_LINKAGE_UNKNOWN = labelOf(', linkage=(unknown)');
 
 /**
  * Writes the string at `off` (without quotes) at `b[p]`; returns the position after it. A name
@@ -83,7 +84,7 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   if (i < 0 || i >= s.length) {
     // A base's string (split BTF), or an offset past every table (an unvalidated spec).
     const t = d.strings.tableOf(off);
-    if (!t) return put(b, p, INVALID);
+    if (!t) return put(d.view, p, INVALID);
     s = t.bytes;
     i = off - t.start;
     bound = longestString(s);
@@ -107,7 +108,7 @@ function putName(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
   return p;
 }
 
-const HEX = bytesOf('0123456789abcdef');
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 /**
  * Writes a control byte as `\xNN` and a backslash as `\\`: names the kernel does not check (INT
  * names, tag values) may hold a line break, which must not start a forged line of the dump.
@@ -126,7 +127,7 @@ function putEscape(b: Uint8Array, p: number, c: number): number {
 
 /** {@link putName}, writing `(anon)` for the empty name as bpftool's btf_str() does. */
 function putNameOrAnon(d: DumpBuffer, b: Uint8Array, p: number, off: number): number {
-  return off === 0 ? put(b, p, ANON) : putName(d, b, p, off);
+  return off === 0 ? put(d.view, p, ANON) : putName(d, b, p, off);
 }
 
 /**
@@ -134,26 +135,29 @@ function putNameOrAnon(d: DumpBuffer, b: Uint8Array, p: number, off: number): nu
  * lines in one call get hot (and compiled) early, long before the writer looping over them.
  */
 function putMember(d: DumpBuffer, b: Uint8Array, p: number, nameOff: number, typeId: number): number {
-  return putField(b, putNameOrAnon(d, b, put(b, p, MEMBER), nameOff), Q_TYPE_ID, typeId);
+  const v = d.view;
+  return putField(v, putNameOrAnon(d, b, put(v, p, MEMBER), nameOff), Q_TYPE_ID, typeId);
 }
 
 /** Writes `[id] KIND 'name` (the quote is left open for the next label to close). */
 function putHead(d: DumpBuffer, b: Uint8Array, p: number, id: number, kind: number, nameOff: number): number {
+  const v = d.view;
   b[p] = 91;
-  p = putUint(b, p + 1, id);
-  p = put(b, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
+  p = putUint(v, p + 1, id);
+  p = put(v, p, KIND_HEADS[kind] ?? UNKNOWN_HEAD);
   return putNameOrAnon(d, b, p, nameOff);
 }
 
 function writeInt(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Int, w[h]!);
-  const v = w[h + 3]!;
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, BITS_OFFSET, intBitOffset(v));
-  p = putField(b, p, NR_BITS, intBits(v));
-  p = put(b, p, INT_ENCODINGS[intEncoding(v)]!);
+  const data = w[h + 3]!;
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = putField(v, p, BITS_OFFSET, intBitOffset(data));
+  p = putField(v, p, NR_BITS, intBits(data));
+  p = put(v, p, INT_ENCODINGS[intEncoding(data)]!);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -162,8 +166,9 @@ function writeInt(d: DumpBuffer, id: number, h: number): void {
 function writeRef(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
-  const q = putField(b, p, Q_TYPE_ID, w[h + 2]!);
+  const q = putField(v, p, Q_TYPE_ID, w[h + 2]!);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -171,10 +176,11 @@ function writeRef(d: DumpBuffer, id: number, h: number): void {
 function writeArray(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Array, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 3]!);
-  p = putField(b, p, INDEX_TYPE_ID, w[h + 4]!);
-  p = putField(b, p, NR_ELEMS, w[h + 5]!);
+  p = putField(v, p, Q_TYPE_ID, w[h + 3]!);
+  p = putField(v, p, INDEX_TYPE_ID, w[h + 4]!);
+  p = putField(v, p, NR_ELEMS, w[h + 5]!);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -183,12 +189,13 @@ function writeArray(d: DumpBuffer, id: number, h: number): void {
 function writeComposite(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const kflag = infoKflag(info);
   let p = putHead(d, b, d.pos, id, infoKind(info), w[h]!);
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, VLEN, vlen);
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = putField(v, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > limit) {
@@ -198,9 +205,9 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
     p = putMember(d, b, p, w[m]!, w[m + 1]!);
     const off = w[m + 2]!;
     // With kind_flag, the top byte of the offset is the bitfield's size.
-    p = putField(b, p, BITS_OFFSET, memberBitOffset(off, kflag));
+    p = putField(v, p, BITS_OFFSET, memberBitOffset(off, kflag));
     const bits = memberBitfieldSize(off, kflag);
-    if (bits !== 0) p = putField(b, p, BITFIELD_SIZE, bits);
+    if (bits !== 0) p = putField(v, p, BITFIELD_SIZE, bits);
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -209,21 +216,22 @@ function writeComposite(d: DumpBuffer, id: number, h: number): void {
 function writeEnum(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum, w[h]!);
-  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
-  p = putField(b, p, VLEN, vlen);
+  p = putField(v, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = putField(v, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
     if (p > limit) {
       d.flush(p);
       p = 0;
     }
-    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
-    p = put(b, p, Q_VAL);
-    p = putEnumValue(b, p, w[m + 1]!, signed);
+    p = putNameOrAnon(d, b, put(v, p, MEMBER), w[m]!);
+    p = put(v, p, Q_VAL);
+    p = putEnumValue(v, p, w[m + 1]!, signed);
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -233,20 +241,21 @@ function writeEnum(d: DumpBuffer, id: number, h: number): void {
 function writeEnum64(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const info = w[h + 1]!;
   const vlen = infoVlen(info);
   const signed = infoKflag(info);
   let p = putHead(d, b, d.pos, id, Kind.Enum64, w[h]!);
-  p = putField(b, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
-  p = putField(b, p, VLEN, vlen);
+  p = putField(v, p, signed ? Q_ENC_SIGNED : Q_ENC_UNSIGNED, w[h + 2]!);
+  p = putField(v, p, VLEN, vlen);
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
       p = 0;
     }
-    p = putNameOrAnon(d, b, put(b, p, MEMBER), w[m]!);
+    p = putNameOrAnon(d, b, put(v, p, MEMBER), w[m]!);
     const u = (BigInt(w[m + 2]!) << 32n) | BigInt(w[m + 1]!);
-    p = put(b, p, bytesOf(signed ? `' val=${BigInt.asIntN(64, u)}LL` : `' val=${u}ULL`));
+    p = put(v, p, labelOf(signed ? `' val=${BigInt.asIntN(64, u)}LL` : `' val=${u}ULL`));
   }
   b[p] = 10;
   d.pos = p + 1;
@@ -255,8 +264,9 @@ function writeEnum64(d: DumpBuffer, id: number, h: number): void {
 function writeFwd(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Fwd, w[h]!);
-  const q = put(b, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
+  const q = put(v, p, infoKflag(w[h + 1]!) ? Q_FWD_UNION : Q_FWD_STRUCT);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -264,9 +274,10 @@ function writeFwd(d: DumpBuffer, id: number, h: number): void {
 function writeFunc(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Func, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
-  p = put(b, p, FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? FUNC_LINKAGE_UNKNOWN);
+  p = putField(v, p, Q_TYPE_ID, w[h + 2]!);
+  p = put(v, p, FUNC_LINKAGES[infoVlen(w[h + 1]!)] ?? FUNC_LINKAGE_UNKNOWN);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -274,10 +285,11 @@ function writeFunc(d: DumpBuffer, id: number, h: number): void {
 function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.FuncProto, w[h]!);
-  p = putField(b, p, Q_RET_TYPE_ID, w[h + 2]!);
-  p = putField(b, p, VLEN, vlen);
+  p = putField(v, p, Q_RET_TYPE_ID, w[h + 2]!);
+  p = putField(v, p, VLEN, vlen);
   const limit = d.lineLimit;
   for (let m = h + 3, end = m + vlen * 2; m < end; m += 2) {
     if (p > limit) {
@@ -293,9 +305,10 @@ function writeFuncProto(d: DumpBuffer, id: number, h: number): void {
 function writeVar(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.Var, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
-  p = put(b, p, VAR_LINKAGES[w[h + 3]!] ?? VAR_LINKAGE_UNKNOWN);
+  p = putField(v, p, Q_TYPE_ID, w[h + 2]!);
+  p = put(v, p, VAR_LINKAGES[w[h + 3]!] ?? VAR_LINKAGE_UNKNOWN);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -303,24 +316,25 @@ function writeVar(d: DumpBuffer, id: number, h: number): void {
 function writeDatasec(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const vlen = infoVlen(w[h + 1]!);
   let p = putHead(d, b, d.pos, id, Kind.Datasec, w[h]!);
-  p = putField(b, p, Q_SIZE, w[h + 2]!);
-  p = putField(b, p, VLEN, vlen);
+  p = putField(v, p, Q_SIZE, w[h + 2]!);
+  p = putField(v, p, VLEN, vlen);
   for (let m = h + 3, end = m + vlen * 3; m < end; m += 3) {
     if (p > d.lineLimit) {
       d.flush(p);
       p = 0;
     }
     const vt = w[m]!;
-    p = putField(b, p, SECINFO, vt);
-    p = putField(b, p, OFFSET, w[m + 1]!);
-    p = putField(b, p, SIZE, w[m + 2]!);
+    p = putField(v, p, SECINFO, vt);
+    p = putField(v, p, OFFSET, w[m + 1]!);
+    p = putField(v, p, SIZE, w[m + 2]!);
     // bpftool names the variable when its ID is in range, printing an empty name as ''.
     const owner = d.spec.specOf(vt);
     if (owner) {
       const k = owner.section.kind(vt - owner.firstId);
-      p = putName(d, b, put(b, p, KIND_LABELS[k] ?? UNKNOWN_LABEL), owner.section.nameOff(vt - owner.firstId));
+      p = putName(d, b, put(v, p, KIND_LABELS[k] ?? UNKNOWN_LABEL), owner.section.nameOff(vt - owner.firstId));
       b[p++] = 39;
       b[p++] = 41;
     }
@@ -333,8 +347,9 @@ function writeDatasec(d: DumpBuffer, id: number, h: number): void {
 function writeFloat(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, Kind.Float, w[h]!);
-  const q = putField(b, p, Q_SIZE, w[h + 2]!);
+  const q = putField(v, p, Q_SIZE, w[h + 2]!);
   b[q] = 10;
   d.pos = q + 1;
 }
@@ -342,9 +357,10 @@ function writeFloat(d: DumpBuffer, id: number, h: number): void {
 function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   let p = putHead(d, b, d.pos, id, Kind.DeclTag, w[h]!);
-  p = putField(b, p, Q_TYPE_ID, w[h + 2]!);
-  p = putInt(b, put(b, p, COMPONENT_IDX), w[h + 3]! | 0);
+  p = putField(v, p, Q_TYPE_ID, w[h + 2]!);
+  p = putInt(v, put(v, p, COMPONENT_IDX), w[h + 3]! | 0);
   b[p] = 10;
   d.pos = p + 1;
 }
@@ -353,8 +369,9 @@ function writeDeclTag(d: DumpBuffer, id: number, h: number): void {
 function writeHeadOnly(d: DumpBuffer, id: number, h: number): void {
   const w = d.words;
   const b = d.buf;
+  const v = d.view;
   const p = putHead(d, b, d.pos, id, infoKind(w[h + 1]!), w[h]!);
-  const q = put(b, p, Q);
+  const q = put(v, p, Q);
   b[q] = 10;
   d.pos = q + 1;
 }
