@@ -192,16 +192,9 @@ function interfaceOf(doc: string, name: string, members: readonly string[]): str
   return `${doc}\nexport interface ${name} {\n${members.join('\n')}\n}\n`;
 }
 
-/** The line that makes a global-data section's object, laid out as the formatter does. */
+/** The line that makes a global-data section's object. */
 function globalDataInit(s: GlobalSection, indent: string): string {
-  const names = s.vars.map((v) => `'${v}'`);
-  const map = `mapOf(c, '${s.map.name}')`;
-  const one = `${indent}${s.property}: globalVariables<${s.typeName}>(${map}, [${names.join(', ')}], ${!s.map.readOnly}),`;
-  if (one.length <= LINE_WIDTH) return one;
-  const list = `${indent}  [${names.join(', ')}],`;
-  const array =
-    list.length <= LINE_WIDTH ? list : `${indent}  [\n${names.map((n) => `${indent}    ${n},`).join('\n')}\n${indent}  ],`;
-  return `${indent}${s.property}: globalVariables<${s.typeName}>(\n${indent}  ${map},\n${array}\n${indent}  ${!s.map.readOnly},\n${indent}),`;
+  return `${indent}${s.property}: globalVariables<${s.typeName}>(c, '${s.map.name}'),`;
 }
 
 /** What a skeleton imports from the loader: the names its code uses, in the formatter's order. */
@@ -250,7 +243,6 @@ interface GlobalSection {
   map: MapSpec;
   property: string;
   typeName: string;
-  vars: string[];
 }
 
 function globals(spec: ObjectSpec, namer: TypeNamer, prefix: string): GlobalSection[] {
@@ -268,7 +260,7 @@ function globals(spec: ObjectSpec, namer: TypeNamer, prefix: string): GlobalSect
     if (fields.length === 0) continue;
     const property = sectionProperty(m.name);
     const typeName = namer.declareObject(`${prefix}${pascal(property)}`, `The variables of ${m.name}.`, fields);
-    out.push({ map: m, property, typeName, vars: fields.map(([k]) => k) });
+    out.push({ map: m, property, typeName });
   }
   return out;
 }
@@ -332,7 +324,7 @@ export function generateSkeleton(bytes: Uint8Array, options: SkeletonOptions = {
   const importFrom = options.importFrom ?? 'tsbpf/load';
   // Built apart from the template so that no line of this file reads as an import of its own.
   const names = imports(
-    mapInits.length + sections.length > 0,
+    mapInits.length > 0,
     mapLines.some((l) => l.includes('MapInput')),
     progs.length > 0,
     sections.length > 0,
@@ -360,7 +352,7 @@ export function objectBytes(): Uint8Array {
 `);
   lines.push(...namer.decls);
   lines.push(`${
-    mapInits.length + sections.length === 0
+    mapInits.length === 0
       ? ''
       : `function mapOf(c: Collection, name: string): BpfMap {
   const m = c.maps.get(name);
