@@ -23,8 +23,11 @@ import { noteStringBounds } from './string-bounds.js';
 /** The longest identifier or section name the kernel accepts: `KSYM_NAME_LEN`. */
 export const MAX_NAME_LENGTH = 512;
 
-/** Per byte: 1 may start an identifier, 2 may continue one (a dot does both, as in the kernel). */
-const IDENT = new Uint8Array(256);
+/**
+ * Per byte: 1 may start an identifier, 2 may continue one (a dot does both, as in the kernel).
+ * Exported for the C header writer, which checks member names as it copies them.
+ */
+export const IDENT = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z_.]/.test(ch)) IDENT[c] = 3;

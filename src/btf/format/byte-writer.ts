@@ -69,6 +69,32 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /**
+   * Appends the NUL-terminated string at `src[start]` as {@link cString} does, and returns its
+   * length, or -1 if one of its bytes `c` has no bit of `mask` in `classes[c]`: a writer checks
+   * what a name holds in the same pass that copies it.
+   */
+  cStringOf(src: Uint8Array, start: number, classes: Uint8Array, mask: number): number {
+    let p = this.pos;
+    let b = this.buf;
+    let ok = mask;
+    let i = start;
+    for (; ; i++) {
+      const c = src[i];
+      if (c === 0 || c === undefined) break;
+      ok &= classes[c]!;
+      if (p === b.length) {
+        this.pos = p;
+        this.room(1);
+        b = this.buf;
+        p = this.pos;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+    return ok === 0 ? -1 : i - start;
+  }
+
   /** Appends `src[start, end)`. */
   bytes(src: Uint8Array, start: number, end: number): void {
     this.room(end - start);

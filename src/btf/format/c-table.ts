@@ -58,8 +58,11 @@ export class CTypeTable {
   private readonly layout: TypeLayout;
   /** {@link alignOf} of each type once asked, else {@link UNKNOWN}. */
   private readonly aligns: Int32Array;
-  /** {@link resolveSize} of each type once asked, else {@link UNKNOWN} (also for sizes of 2 GiB and more, not kept). */
-  private readonly sizes: Int32Array;
+  /**
+   * {@link resolveSize} of each type once asked and 0 or more, else below 0 (not asked yet,
+   * none, or 2 GiB and more): the writer reads it directly and calls resolveSize only below 0.
+   */
+  readonly sizes: Int32Array;
 
   constructor(spec: Spec) {
     this.count = spec.nextId;

@@ -12,9 +12,8 @@
  * @module
  */
 import { BtfError } from '../../errors.js';
-import { identifierFault, isBasicTypeName, quoteName } from '../name-rules.js';
+import { IDENT, identifierFault, isBasicTypeName, MAX_NAME_LENGTH, quoteName } from '../name-rules.js';
 import type { Spec } from '../spec.js';
-import { memberBitfieldSize, memberBitOffset } from '../wire.js';
 import { ByteWriter, type ChunkSink, toText } from './byte-writer.js';
 import { CKind } from './c-kinds.js';
 import { NameCounter } from './c-name-counter.js';
@@ -34,6 +33,11 @@ const INDENT = Array.from({ length: 14 }, (_, i) => '\t'.repeat(i));
 function indent(level: number): string {
   return INDENT[Math.min(level, 13)]!;
 }
+/** A line break and {@link indent}: what starts each member's line. */
+const NEW_LINE = INDENT.map((s) => `\n${s}`);
+function newLine(level: number): string {
+  return NEW_LINE[Math.min(level, 13)]!;
+}
 
 /** GCC's internal ARM SIMD scalar types and the standard types they stand for. */
 const SIMD_ALIASES = new Map([
@@ -45,6 +49,19 @@ const SIMD_ALIASES = new Map([
 
 /** A compiler built-in that must never be redefined. */
 const BUILTIN_VA_LIST = '__builtin_va_list';
+
+/** Bit mask of the kinds (and 0, void) before which the declarator writes qualifiers as prefixes. */
+const PREFIXED_KINDS =
+  (1 << 0) |
+  (1 << CKind.Int) |
+  (1 << CKind.Float) |
+  (1 << CKind.Struct) |
+  (1 << CKind.Union) |
+  (1 << CKind.Enum) |
+  (1 << CKind.Enum64) |
+  (1 << CKind.Fwd) |
+  (1 << CKind.Typedef) |
+  (1 << CKind.TypeTag);
 
 /** Names of the padding types of {@link CWriter.padding}, widest first. */
 const PAD_NAMES = ['long', 'int', 'short', 'char'];
@@ -68,6 +85,13 @@ const MAX_C_NESTING = 500;
 class CWriter {
   private readonly t: CTypeTable;
   private readonly w: ByteWriter;
+  /**
+   * The table's arrays, read here rather than through its accessors: `btf` commands run with
+   * V8's inlining off (src/cli/main.ts), so each accessor call in the hot paths stays a call.
+   */
+  private readonly words: Uint32Array;
+  private readonly starts: Uint32Array;
+  private readonly kinds: Uint8Array;
   private readonly state: Uint8Array;
   /** A forward declaration (or, for a typedef, the definition) was written ahead of time. */
   private readonly declared: Uint8Array;
@@ -76,11 +100,6 @@ class CWriter {
    * type of a name is written `name___N` from N = 2 on.
    */
   private readonly occurrences: Int32Array;
-  /**
-   * Typedef names as strings (with their suffix), once asked for: a map, as only a few thousand
-   * types are typedefs, where an array by ID would take a megabyte of heap for vmlinux.
-   */
-  private readonly identStrings = new Map<number, string>();
   /** How many struct/union/enum tags of each name were assigned so far. */
   private readonly tagNames: NameCounter;
   /** How many typedef names and enumerators of each name were written so far (one namespace). */
@@ -94,11 +113,8 @@ class CWriter {
   /** Tasks {@link define} ran so far, and the most any valid spec of this size needs. */
   private steps = 0;
   private readonly maxSteps: number;
-  /**
-   * 1 at each string offset whose name was found fit to be written: a byte per offset of the
-   * string sections, cheaper than a set of numbers for the ~300,000 names of vmlinux.
-   */
-  private readonly checkedNames: Uint8Array;
+  /** 1 for each INT or FLOAT whose name was found fit to be written. */
+  private readonly basicChecked: Uint8Array;
   /** Bit widths of the padding types, widest first: long (the pointer size), int, short, char. */
   private readonly padUnits: readonly number[];
   /** How many {@link declaration}s are being written inside one another. */
@@ -116,13 +132,16 @@ class CWriter {
   constructor(table: CTypeTable, out: ByteWriter) {
     this.t = table;
     this.w = out;
+    this.words = table.words;
+    this.starts = table.starts;
+    this.kinds = table.kinds;
     this.state = new Uint8Array(table.count);
     this.state[0] = WRITTEN;
     this.declared = new Uint8Array(table.count);
     this.occurrences = new Int32Array(table.count);
     this.tagNames = new NameCounter(table);
     this.identNames = new NameCounter(table);
-    this.checkedNames = new Uint8Array(table.stringEnd);
+    this.basicChecked = new Uint8Array(table.count);
     this.padUnits = [table.ptrSize * 8, 32, 16, 8];
     this.maxSteps = 16 * table.words.length + 1_000_000;
   }
@@ -142,10 +161,11 @@ class CWriter {
     const done = this.occurrences[id]!;
     if (done !== 0) return done;
     const t = this.t;
-    const off = t.nameOff(id);
+    const off = this.words[this.starts[id]!]!;
     if (off === 0) return 0;
-    const kind = t.kind(id);
-    this.checkName(off, id, kind === CKind.Int || kind === CKind.Float);
+    const kind = this.kinds[id]!;
+    if (kind === CKind.Int || kind === CKind.Float) this.checkBasicName(id);
+    else this.checkName(off, id);
     // A forward declaration, or an enum without values, names a type defined elsewhere.
     const n = kind !== CKind.Fwd && !(kind === CKind.Enum && t.vlen(id) === 0) ? names.next(off) : 1;
     this.occurrences[id] = n;
@@ -154,61 +174,53 @@ class CWriter {
 
   /** Writes the tag (struct, union, enum) name `id` is written under. */
   private putTagName(id: number): void {
-    const n = this.occurrence(id, this.tagNames);
-    if (n === 0) return;
-    this.putName(this.t.nameOff(id));
-    this.putSuffix(n);
+    let n = this.occurrences[id]!;
+    if (n === 0) n = this.occurrence(id, this.tagNames);
+    if (n !== 0) this.putNameOf(id, n);
   }
 
   /** Writes the typedef name `id` is written under. */
   private putIdentName(id: number): void {
-    const n = this.occurrence(id, this.identNames);
-    if (n === 0) return;
-    this.putName(this.t.nameOff(id));
-    this.putSuffix(n);
+    let n = this.occurrences[id]!;
+    if (n === 0) n = this.occurrence(id, this.identNames);
+    if (n !== 0) this.putNameOf(id, n);
   }
 
-  /** The typedef name `id` is written under, as a string. */
-  private identName(id: number): string {
-    let s = this.identStrings.get(id);
-    if (s === undefined) {
-      const n = this.occurrence(id, this.identNames);
-      s = n === 0 ? '' : n === 1 ? this.t.typeName(id) : `${this.t.typeName(id)}___${n}`;
-      this.identStrings.set(id, s);
-    }
-    return s;
-  }
-
-  /** Writes the string at offset `off` (already checked), byte for byte. */
-  private putName(off: number): void {
-    if (off < this.t.stringEnd) this.w.cString(this.t.strings, off);
-  }
-
-  /** Writes `___N` for the N-th occurrence of a name, N > 1. */
-  private putSuffix(n: number): void {
+  /** Writes the name of `id` (already checked) as its `n`-th occurrence: `name` or `name___N`. */
+  private putNameOf(id: number, n: number): void {
+    const off = this.words[this.starts[id]!]!;
+    const w = this.w;
+    if (off < this.t.stringEnd) w.cString(this.t.strings, off);
     if (n > 1) {
-      this.w.ascii('___');
-      this.w.uint(n);
+      w.ascii('___');
+      w.uint(n);
     }
   }
 
   /**
-   * Refuses a name that would not stay a name in C: an identifier (dots allowed, as the kernel
-   * allows them), or for INT and FLOAT words separated by spaces. Validation already refuses such
+   * Refuses a name that would not stay a name in C: it must be an identifier (dots allowed, as
+   * the kernel allows them; INT and FLOAT names: {@link checkBasicName}). Validation refuses such
    * names, but a spec opened as kernel-verified skips it, and the kernel checks no INT names: a
    * name must never turn into C text of its own (a line break and an `#include`, say).
    * @throws {BtfError} naming the type (0 for a member or parameter name).
    */
-  private checkName(off: number, id: number, basic: boolean): void {
-    if (off === 0 || this.checkedNames[off] === 1) return;
-    if (off < this.t.stringEnd) {
-      const bytes = this.t.strings;
-      const ok = basic ? isBasicTypeName(bytes, off) : identifierFault(bytes, off) === undefined;
-      if (!ok) {
-        throw new BtfError(`name ${quoteName(bytes, off)} cannot be written in C`, id === 0 ? {} : { typeId: id });
-      }
-    }
-    this.checkedNames[off] = 1;
+  private checkName(off: number, id: number): void {
+    if (off !== 0 && off < this.t.stringEnd && identifierFault(this.t.strings, off) !== undefined) this.nameError(off, id);
+  }
+
+  /** {@link checkName} for the name of an INT or FLOAT: C words separated by spaces. */
+  private checkBasicName(id: number): void {
+    if (this.basicChecked[id] === 1) return;
+    const off = this.t.nameOff(id);
+    if (off !== 0 && off < this.t.stringEnd && !isBasicTypeName(this.t.strings, off)) this.nameError(off, id);
+    this.basicChecked[id] = 1;
+  }
+
+  /**
+   * @throws {BtfError} always: the name at `off` cannot be written in C.
+   */
+  private nameError(off: number, id: number): never {
+    throw new BtfError(`name ${quoteName(this.t.strings, off)} cannot be written in C`, id === 0 ? {} : { typeId: id });
   }
 
   private isBuiltin(id: number): boolean {
@@ -277,16 +289,17 @@ class CWriter {
    * @throws {BtfError} on a chain longer than there are types (bytes changed after validation).
    */
   private pushDefine(id: number, container: number): void {
-    const t = this.t;
-    const kinds = t.kinds;
+    const kinds = this.kinds;
+    const words = this.words;
+    const starts = this.starts;
     let cur = id;
     for (let hops = 0; ; hops++) {
       const k = kinds[cur];
-      if (k === CKind.Array) cur = t.arrayElem(cur);
+      if (k === CKind.Array) cur = words[starts[cur]! + 3]!;
       else if (k === CKind.Ptr || k === CKind.Const || k === CKind.Volatile || k === CKind.Restrict || k === CKind.TypeTag) {
-        cur = t.sizeOrType(cur);
+        cur = words[starts[cur]! + 2]!;
       } else break;
-      if (hops > t.count) throw new BtfError('reference loop', { typeId: id });
+      if (hops > this.t.count) throw new BtfError('reference loop', { typeId: id });
     }
     if (this.state[cur] !== WRITTEN) this.push(DEFINE, cur, container);
   }
@@ -296,13 +309,15 @@ class CWriter {
     const st = this.state[id]!;
     if (st === WRITTEN) return;
     const t = this.t;
-    const kind = t.kind(id);
+    const kind = this.kinds[id]!;
+    const words = this.words;
+    const head = this.starts[id]!;
     const w = this.w;
     if (st === WRITING) {
       // Reached again while being written: only a forward declaration can help now.
       if (this.declared[id]) return;
       if (kind === CKind.Struct || kind === CKind.Union) {
-        if (id === container || t.nameOff(id) === 0) return;
+        if (id === container || words[head] === 0) return;
         this.structHead(id);
         w.ascii(';\n\n');
         this.declared[id] = 1;
@@ -340,18 +355,24 @@ class CWriter {
       case CKind.Typedef:
         this.state[id] = WRITING;
         this.push(AFTER_TYPEDEF, id, 0);
-        this.pushDefine(t.sizeOrType(id), id);
+        this.pushDefine(words[head + 2]!, id);
         break;
       case CKind.Struct:
       case CKind.Union: {
-        this.state[id] = WRITING;
-        const named = t.nameOff(id) !== 0;
+        const state = this.state;
+        state[id] = WRITING;
+        const named = words[head] !== 0;
         this.push(AFTER_COMPOSITE, id, container);
         if (container === 0 || !named) {
-          // Its members' text is about to be written: make their types usable.
+          // Its members' text is about to be written: make their types usable. Most members'
+          // types are written already, which needs no call to see (pointers and the like are
+          // never marked written: pushDefine looks through them).
           const inner = named ? id : container;
-          const body = t.body(id);
-          for (let j = t.vlen(id) - 1; j >= 0; j--) this.pushDefine(t.words[body + j * 3 + 1]!, inner);
+          const body = head + 3;
+          for (let j = (words[head + 1]! & 0xffffff) - 1; j >= 0; j--) {
+            const type = words[body + j * 3 + 1]!;
+            if (state[type] !== WRITTEN) this.pushDefine(type, inner);
+          }
         } else if (!this.declared[id] && id !== container) {
           this.structHead(id);
           w.ascii(';\n\n');
@@ -360,9 +381,9 @@ class CWriter {
         break;
       }
       case CKind.FuncProto: {
-        const body = t.body(id);
-        for (let j = t.vlen(id) - 1; j >= 0; j--) this.pushDefine(t.words[body + j * 2 + 1]!, container);
-        this.pushDefine(t.sizeOrType(id), container);
+        const body = head + 3;
+        for (let j = (words[head + 1]! & 0xffffff) - 1; j >= 0; j--) this.pushDefine(words[body + j * 2 + 1]!, container);
+        this.pushDefine(words[head + 2]!, container);
         break;
       }
       default:
@@ -372,8 +393,8 @@ class CWriter {
 
   /** `struct name` / `union name` (just the keyword for an anonymous one). */
   private structHead(id: number): void {
-    this.w.ascii(this.t.kind(id) === CKind.Struct ? 'struct' : 'union');
-    if (this.t.nameOff(id) !== 0) {
+    this.w.ascii(this.kinds[id] === CKind.Struct ? 'struct' : 'union');
+    if (this.words[this.starts[id]!] !== 0) {
       this.w.byte(32);
       this.putTagName(id);
     }
@@ -385,49 +406,50 @@ class CWriter {
   }
 
   private typedefDef(id: number, level: number): void {
-    const name = this.identName(id);
-    const target = this.t.sizeOrType(id);
+    const target = this.words[this.starts[id]! + 2]!;
     // Old GCCs describe __gnuc_va_list as a typedef of void.
-    if (target === 0 && name === '__gnuc_va_list') {
+    if (target === 0 && this.t.typeName(id) === '__gnuc_va_list' && this.occurrence(id, this.identNames) === 1) {
       this.w.ascii('typedef __builtin_va_list __gnuc_va_list');
       return;
     }
     this.w.ascii('typedef ');
-    this.declaration(target, name, level);
+    this.declaration(target, ~id, level);
   }
 
   /** A struct's layout cannot come from natural alignment alone. */
   private isPacked(id: number): boolean {
     const t = this.t;
-    const words = t.words;
-    const body = t.body(id);
-    const n = t.vlen(id);
-    const kflag = t.kflag(id);
+    const words = this.words;
+    const head = this.starts[id]!;
+    const info = words[head + 1]!;
+    const n = info & 0xffffff;
+    const kflag = info >>> 31 === 1;
     let max = 1;
-    for (let j = 0; j < n; j++) {
-      const m = body + j * 3;
+    for (let j = 0, m = head + 3; j < n; j++, m += 3) {
       const a = t.alignOf(words[m + 1]!);
       const off = words[m + 2]!;
-      const bits = memberBitfieldSize(off, kflag);
-      if (a !== 0 && bits === 0 && off % (8 * a) !== 0) return true;
+      // Not a bitfield (memberBitfieldSize is 0), yet not where its alignment puts it.
+      if (a !== 0 && (!kflag || off >>> 24 === 0) && off % (8 * a) !== 0) return true;
       if (a > max) max = a;
     }
-    return t.sizeOrType(id) % max !== 0;
+    return words[head + 2]! % max !== 0;
   }
 
   /** The full `struct name { ... }` text, without the `;`. */
   private structDef(id: number, level: number): void {
     const t = this.t;
     const w = this.w;
-    const words = t.words;
-    const isStruct = t.kind(id) === CKind.Struct;
-    const align = t.alignOf(id);
+    const words = this.words;
+    const head = this.starts[id]!;
+    const info = words[head + 1]!;
+    const isStruct = this.kinds[id] === CKind.Struct;
     const packed = isStruct && this.isPacked(id);
-    const size = t.sizeOrType(id);
-    const n = t.vlen(id);
-    const kflag = t.kflag(id);
-    const body = t.body(id);
-    const inner = indent(level + 1);
+    const size = words[head + 2]!;
+    const n = info & 0xffffff;
+    const kflag = info >>> 31 === 1;
+    const body = head + 3;
+    const line = newLine(level + 1);
+    const sizes = t.sizes;
     this.structHead(id);
     w.ascii(' {');
     let end = 0;
@@ -436,12 +458,12 @@ class CWriter {
       const m = body + j * 3;
       const type = words[m + 1]!;
       const raw = words[m + 2]!;
-      let bits = memberBitfieldSize(raw, kflag);
-      const off = memberBitOffset(raw, kflag) | 0;
+      // The member's bitfield size and bit offset (memberBitfieldSize, memberBitOffset).
+      let bits = kflag ? raw >>> 24 : 0;
+      const off = (kflag ? raw & 0xffffff : raw) | 0;
       // Most members follow the previous one directly: no padding, and no alignment to look up.
       if (end < off) this.padding(end, off, packed ? 1 : t.alignOf(type), afterBitfield && bits !== 0, level + 1);
-      w.byte(10);
-      w.ascii(inner);
+      w.ascii(line);
       this.declaration(type, words[m]!, level + 1);
       if (bits !== 0) {
         w.ascii(': ');
@@ -449,17 +471,15 @@ class CWriter {
         end = off + bits;
         afterBitfield = true;
       } else {
-        bits = Math.max(0, t.resolveSize(type)) | 0;
+        bits = sizes[type]!;
+        if (bits < 0) bits = Math.max(0, t.resolveSize(type)) | 0;
         end = (off + Math.imul(bits, 8)) | 0;
         afterBitfield = false;
       }
       w.byte(59);
     }
-    if (isStruct) this.padding(end, Math.imul(size, 8) | 0, align, false, level + 1);
-    if (n !== 0 || size !== 0) {
-      w.byte(10);
-      w.ascii(indent(level));
-    }
+    if (isStruct) this.padding(end, Math.imul(size, 8) | 0, t.alignOf(id), false, level + 1);
+    if (n !== 0 || size !== 0) w.ascii(newLine(level));
     w.byte(125);
     if (packed) w.ascii(' __attribute__((packed))');
   }
@@ -531,12 +551,15 @@ class CWriter {
     for (let j = 0; j < n; j++) {
       const at = body + j * (is64 ? 3 : 2);
       const off = words[at]!;
-      this.checkName(off, id, false);
+      this.checkName(off, id);
       const dup = this.identNames.next(off);
       w.byte(10);
       w.ascii(pfx);
-      this.putName(off);
-      this.putSuffix(dup);
+      if (off < this.t.stringEnd) w.cString(this.t.strings, off);
+      if (dup > 1) {
+        w.ascii('___');
+        w.uint(dup);
+      }
       w.ascii(' = ');
       if (is64) {
         const lo = words[at + 1]!;
@@ -545,7 +568,9 @@ class CWriter {
         w.ascii(signed ? `${BigInt.asIntN(64, v)}LL,` : `${v}ULL,`);
       } else {
         const v = words[at + 1]!;
-        if (signed) w.int(v | 0);
+        // Values past V8's small integers (0xffffffff, masks) go through a string, so that
+        // uint()'s optimized code only ever sees small integers and is not thrown away.
+        if (v > 0x3fffffff) w.ascii(String(signed ? v | 0 : v));
         else w.uint(v);
         w.byte(44);
       }
@@ -562,7 +587,6 @@ class CWriter {
    * specifiers, then the declarator with its pointers, qualifiers, arrays and parameter lists.
    */
   private declaration(id: number, name: DeclName, level: number): void {
-    const t = this.t;
     if (++this.nesting > MAX_C_NESTING) {
       throw new BtfError(`declarations nest more than ${MAX_C_NESTING} deep (anonymous types or function pointers)`, {
         typeId: id,
@@ -570,6 +594,10 @@ class CWriter {
     }
     // From the outermost derivation to the type it ends in, on top of the chains of the
     // declarations this one is nested in.
+    const kinds = this.kinds;
+    const words = this.words;
+    const starts = this.starts;
+    const count = this.t.count;
     const chain = this.chain;
     const base = this.chainTop;
     let top = base;
@@ -577,19 +605,18 @@ class CWriter {
       chain[top++] = cur;
       if (cur === 0) break;
       // Longer than there are types: a reference loop (bytes changed after validation).
-      if (top - base > t.count) throw new BtfError('reference loop', { typeId: id });
-      const k = t.kind(cur);
-      if (
+      if (top - base > count) throw new BtfError('reference loop', { typeId: id });
+      const k = kinds[cur];
+      if (k === CKind.Array) cur = words[starts[cur]! + 3]!;
+      else if (
         k === CKind.Ptr ||
-        k === CKind.Volatile ||
         k === CKind.Const ||
+        k === CKind.Volatile ||
         k === CKind.Restrict ||
         k === CKind.FuncProto ||
         k === CKind.TypeTag
       ) {
-        cur = t.sizeOrType(cur);
-      } else if (k === CKind.Array) {
-        cur = t.arrayElem(cur);
+        cur = words[starts[cur]! + 2]!;
       } else break;
     }
     this.chainTop = top;
@@ -598,21 +625,16 @@ class CWriter {
     this.nesting--;
   }
 
-  /** Whether `id` is const, volatile or restrict. */
-  private isQualifier(id: number): boolean {
-    const k = this.t.kind(id);
-    return id !== 0 && (k === CKind.Const || k === CKind.Volatile || k === CKind.Restrict);
-  }
-
   /**
    * Writes the qualifiers directly around the base type as prefixes (`const volatile int`):
    * those at the end of the chain `[base, left)`. Returns the new `left`.
    */
   private leadingQualifiers(base: number, left: number): number {
+    const kinds = this.kinds;
     while (left > base) {
       const id = this.chain[left - 1]!;
-      if (!this.isQualifier(id)) break;
-      const k = this.t.kind(id);
+      const k = kinds[id];
+      if (id === 0 || (k !== CKind.Const && k !== CKind.Volatile && k !== CKind.Restrict)) break;
       this.w.ascii(k === CKind.Const ? 'const ' : k === CKind.Volatile ? 'volatile ' : 'restrict ');
       left--;
     }
@@ -621,26 +643,33 @@ class CWriter {
 
   /** Drops qualifiers of arrays and functions, which C cannot express (GCC emits them). Returns the new `left`. */
   private dropQualifiers(base: number, left: number): number {
-    while (left > base && this.isQualifier(this.chain[left - 1]!)) left--;
+    const kinds = this.kinds;
+    while (left > base) {
+      const id = this.chain[left - 1]!;
+      const k = kinds[id];
+      if (id === 0 || (k !== CKind.Const && k !== CKind.Volatile && k !== CKind.Restrict)) break;
+      left--;
+    }
     return left;
   }
 
   private isEmpty(name: DeclName): boolean {
-    return typeof name === 'string' ? name.length === 0 : this.t.isEmptyName(name);
+    return name < 0 ? this.words[this.starts[~name]!] === 0 : this.t.isEmptyName(name);
   }
 
   /** Writes `name`, separated by a space unless it follows a `*`. */
   private declName(name: DeclName, afterStar: boolean): void {
+    if (this.isEmpty(name)) return;
     const w = this.w;
-    if (typeof name === 'string') {
-      if (name.length > 0 && !afterStar) w.byte(32);
-      w.ascii(name);
-      return;
-    }
-    if (this.t.isEmptyName(name)) return;
     if (!afterStar) w.byte(32);
-    this.checkName(name, 0, false);
-    w.cString(this.t.strings, name);
+    if (name < 0) this.putIdentName(~name);
+    else {
+      // A member's or parameter's name: checked (as checkName does) while it is copied, as
+      // vmlinux has about a million of them.
+      const strings = this.t.strings;
+      const length = w.cStringOf(strings, name, IDENT, 2);
+      if (length < 0 || length > MAX_NAME_LENGTH || (IDENT[strings[name]!]! & 1) === 0) this.nameError(name, 0);
+    }
   }
 
   /**
@@ -653,6 +682,10 @@ class CWriter {
   private declarator(base: number, left: number, name: DeclName, level: number): void {
     const t = this.t;
     const w = this.w;
+    const kinds = this.kinds;
+    const words = this.words;
+    const starts = this.starts;
+    const chain = this.chain;
     // Pairs of (array or func_proto ID, 1 if a `)` precedes its suffix), innermost first, on top
     // of those of the declarators this one is nested in.
     const closers = this.closers;
@@ -664,42 +697,39 @@ class CWriter {
         this.declName(name, afterStar);
         break;
       }
-      const id = this.chain[--left]!;
-      if (id === 0) {
-        left = this.leadingQualifiers(base, left);
-        w.ascii('void');
-        afterStar = false;
-        continue;
+      const id = chain[--left]!;
+      const kind = id === 0 ? 0 : kinds[id]!;
+      // The base type (and a type tag) takes the qualifiers around it as prefixes.
+      if (left > base && ((PREFIXED_KINDS >>> kind) & 1) !== 0) {
+        const q = kinds[chain[left - 1]!];
+        if (q === CKind.Const || q === CKind.Volatile || q === CKind.Restrict) left = this.leadingQualifiers(base, left);
       }
-      const kind = t.kind(id);
       switch (kind) {
+        case 0:
+          w.ascii('void');
+          break;
         case CKind.Int:
         case CKind.Float:
-          left = this.leadingQualifiers(base, left);
-          this.checkName(t.nameOff(id), id, true);
-          w.ascii(t.typeName(id));
+          if (this.basicChecked[id] === 0) this.checkBasicName(id);
+          w.cString(t.strings, words[starts[id]!]!);
           break;
         case CKind.Struct:
         case CKind.Union:
-          left = this.leadingQualifiers(base, left);
-          if (t.nameOff(id) === 0) this.structDef(id, level);
+          if (words[starts[id]!] === 0) this.structDef(id, level);
           else this.structHead(id);
           break;
         case CKind.Enum:
         case CKind.Enum64:
-          left = this.leadingQualifiers(base, left);
-          if (t.nameOff(id) === 0) this.enumDef(id, level);
+          if (words[starts[id]!] === 0) this.enumDef(id, level);
           else {
             w.ascii('enum ');
             this.putTagName(id);
           }
           break;
         case CKind.Fwd:
-          left = this.leadingQualifiers(base, left);
           this.fwdDecl(id);
           break;
         case CKind.Typedef:
-          left = this.leadingQualifiers(base, left);
           this.putIdentName(id);
           break;
         case CKind.Ptr:
@@ -715,7 +745,6 @@ class CWriter {
           w.ascii(' restrict');
           break;
         case CKind.TypeTag:
-          left = this.leadingQualifiers(base, left);
           w.ascii(` __attribute__((btf_type_tag("${cStringLiteral(t.typeName(id))}")))`);
           break;
         case CKind.Array: {
@@ -727,8 +756,8 @@ class CWriter {
             named = true;
             break;
           }
-          const outer = this.chain[left - 1]!;
-          const multiDim = outer !== 0 && t.kind(outer) === CKind.Array;
+          const outer = chain[left - 1]!;
+          const multiDim = outer !== 0 && kinds[outer] === CKind.Array;
           if (!afterStar && !this.isEmpty(name)) w.byte(32);
           if (!multiDim) w.byte(40);
           closers[this.closersTop++] = id;
@@ -761,9 +790,9 @@ class CWriter {
     for (let i = this.closersTop - 2; i >= closersBase; i -= 2) {
       const id = closers[i]!;
       if (closers[i + 1] === 1) w.byte(41);
-      if (t.kind(id) === CKind.Array) {
+      if (kinds[id] === CKind.Array) {
         w.byte(91);
-        w.uint(t.arrayLength(id));
+        w.uint(words[starts[id]! + 5]!);
         w.byte(93);
       } else this.params(id, level);
     }
@@ -795,8 +824,11 @@ class CWriter {
   }
 }
 
-/** The name a declarator declares: a string, or the offset of a name in the string sections. */
-type DeclName = string | number;
+/**
+ * The name a declarator declares: the offset of a name in the string sections (0 or more), or
+ * `~id` (below 0) for the typedef name type `id` is written under.
+ */
+type DeclName = number;
 
 /**
  * `s` (one char per byte) as the inside of a C string literal: quotes, backslashes and bytes
