@@ -20,7 +20,10 @@ export interface KprobeOptions {
   retprobe?: boolean;
   /** Offset into the function. */
   offset?: bigint;
-  /** A value the program reads with `bpf_get_attach_cookie`. */
+  /**
+   * A value the program reads with `bpf_get_attach_cookie` (carried by a perf-event link: kernels
+   * before 5.15 refuse it with a `NotSupportedError`).
+   */
   cookie?: bigint;
 }
 

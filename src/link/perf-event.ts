@@ -5,7 +5,7 @@
  * @module
  */
 
-import { KernelError } from '../errors.js';
+import { KernelError, NotSupportedError } from '../errors.js';
 import { AttachType } from '../sys/attach-type.js';
 import { Errno } from '../sys/errno.js';
 import type { FD } from '../sys/fd.js';
@@ -15,9 +15,11 @@ import { Link } from './link.js';
 
 /**
  * Attaches `prog` to the perf event `event` (ownership of `event` passes to the link, also on
- * failure).
+ * failure). A `cookie` travels only in a perf-event link: where the kernel has none, attaching
+ * with a cookie fails rather than leave `bpf_get_attach_cookie` reading 0 (as libbpf refuses).
  *
- * @throws {@link KernelError} when the kernel refuses both ways.
+ * @throws {@link NotSupportedError} for a cookie on a kernel without perf-event links;
+ *   {@link KernelError} when the kernel refuses both ways.
  */
 export function attachPerfEvent(prog: FD, event: FD, description: string, cookie?: bigint): Link {
   try {
@@ -33,6 +35,8 @@ export function attachPerfEvent(prog: FD, event: FD, description: string, cookie
     } catch (err) {
       // Before 5.15 LINK_CREATE does not know perf events (EINVAL).
       if (!(err instanceof KernelError && err.errno === Errno.EINVAL)) throw err;
+      if (cookie !== undefined && cookie !== 0n)
+        throw new NotSupportedError(`${description}: a BPF cookie needs a perf-event link`, '5.15');
     }
     ioctl(event, PerfIoctl.SET_BPF, prog.raw, description);
     ioctl(event, PerfIoctl.ENABLE, 0, description);

@@ -47,8 +47,8 @@ export interface UprobeOptions {
   /** Offset added to the symbol's. */
   offset?: bigint;
   /**
-   * A value the program reads with `bpf_get_attach_cookie` (carried by a BPF link; kernels before
-   * 5.15, attached through the perf event ioctl, do not get it).
+   * A value the program reads with `bpf_get_attach_cookie` (carried by a BPF link: kernels before
+   * 5.15, which attach through the perf event ioctl, refuse it with a `NotSupportedError`).
    */
   cookie?: bigint;
 }
