@@ -54,8 +54,9 @@ function hostWords(view: DataView, header: Header): Uint32Array {
 let scratchStarts = new Uint32Array(4096);
 
 /**
- * Word index of every record of `words`, in order: one walk, checking that each record's kind
- * is known (or described by `layout`) and that its vlen items fit in the section.
+ * Walks the records of `words` once, checking that each record's kind is known (or described by
+ * `layout`) and that its vlen items fit in the section, and leaves the word index of each in
+ * {@link scratchStarts}; returns how many there are.
  *
  * A free function rather than the constructor's loop, and with the rare cases in
  * {@link recordWordsSlow}: opening every module of a kernel runs it thousands of times on short
@@ -63,7 +64,7 @@ let scratchStarts = new Uint32Array(4096);
  * the code after it, over and over.
  * @throws {BtfRuleError} naming the type ID and offset of the first bad record and the rule.
  */
-function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): Uint32Array {
+function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): number {
   const end = words.length;
   // Sized up front for a section of kernel BTF (records average six to seven words), so that
   // the walk does not leave its loop to grow the buffer: a cold process opening vmlinux paid
@@ -98,9 +99,17 @@ function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff
     w += recordWordsSlow(words, w, layout, typeOff, firstId + n);
     n++;
   }
-  // Kept exactly as long as the count: thousands of module specs must not pin the slack.
-  return starts.slice(0, n);
+  return n;
 }
+
+/** The record starts {@link indexRecords} left, copied out at their exact count. */
+function takeStarts(n: number): Uint32Array {
+  // Exactly as long as the count: thousands of module specs must not pin the slack.
+  return scratchStarts.slice(0, n);
+}
+
+/** Shared by every section without a layout section. */
+const NO_LAYOUT: readonly KindLayout[] = Object.freeze([]);
 
 /** Words before the items ({@link BODY_AT}) of each kind this library knows, by kind number; 0 for the others. */
 const KNOWN_HEAD = new Uint8Array(128);
@@ -147,27 +156,44 @@ export class TypeSection {
   readonly littleEndian: boolean;
   /** The type section as host-order 32-bit words (every BTF record field is a 32-bit word). */
   readonly words: Uint32Array;
-  /** Word index in {@link words} of each record; `starts[i]` is the i-th own type's `name_off`. */
-  readonly starts: Uint32Array;
   /** Number of own types. */
   readonly count: number;
   /** The layout section, when present. */
   readonly layout: readonly KindLayout[];
   private readonly typeOff: number;
+  private readonly firstId: number;
+  /** The record starts once kept; `undefined` until first asked for, when opened lazily. */
+  private kept: Uint32Array | undefined;
 
   /**
    * Walks the section once, checking that every record's kind is known (or described by the
    * layout section) and that its vlen items fit in the section.
    * @param firstId ID of the first own type, for error messages.
+   * @param lazy keep no record index until {@link starts} is first read (walking again then).
    * @throws {BtfRuleError} naming the type ID and offset of the first bad record and the rule.
    */
-  constructor(view: DataView, header: Header, firstId: number) {
+  constructor(view: DataView, header: Header, firstId: number, lazy = false) {
     this.littleEndian = header.littleEndian;
     this.typeOff = header.typeOff;
-    this.layout = header.layoutLen > 0 ? parseLayout(view, header) : [];
+    this.firstId = firstId;
+    this.layout = header.layoutLen > 0 ? parseLayout(view, header) : NO_LAYOUT;
     this.words = hostWords(view, header);
-    this.starts = indexRecords(this.words, this.layout, header.typeOff, firstId);
-    this.count = this.starts.length;
+    this.count = indexRecords(this.words, this.layout, header.typeOff, firstId);
+    this.kept = lazy ? undefined : takeStarts(this.count);
+  }
+
+  /**
+   * Word index in {@link words} of each record; `starts[i]` is the i-th own type's `name_off`.
+   * A lazily opened section walks its records again the first time (its bytes must not have
+   * changed since, as for every read of a spec).
+   */
+  get starts(): Uint32Array {
+    return this.kept ?? this.keep();
+  }
+
+  private keep(): Uint32Array {
+    this.kept = takeStarts(indexRecords(this.words, this.layout, this.typeOff, this.firstId));
+    return this.kept;
   }
 
   /** Absolute byte offset of the i-th record. */
