@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NotSupportedError } from '../errors.js';
 import type { BpfAttr, Pointee } from './attr.js';
 import { StructBuffer } from './attr.js';
@@ -258,20 +259,46 @@ const MUSL_LOADER: Readonly<Record<string, string>> = {
  * entry as before.
  */
 function loadKoffi(): Koffi {
-  const require = createRequire(import.meta.url);
   const musl = MUSL_LOADER[process.arch];
   if (process.platform === 'linux' && musl !== undefined && !existsSync(musl)) {
     try {
-      const entry = require.resolve('koffi');
-      const version = (JSON.parse(readFileSync(join(dirname(entry), 'package.json'), 'utf8')) as { version?: unknown }).version;
-      const prebuilt = dirname(createRequire(entry).resolve(`@koromix/koffi-linux-${process.arch}/package.json`));
-      const native = require(join(prebuilt, `linux_${process.arch}`, 'koffi.node')) as Koffi;
-      if (typeof version === 'string' && native.version === version) return native;
+      const native = loadPrebuilt(process.arch);
+      if (native !== undefined) return native;
     } catch {
       // Not npm's layout: koffi's entry finds its module.
     }
   }
-  return require('koffi') as Koffi;
+  return createRequire(import.meta.url)('koffi') as Koffi;
+}
+
+/**
+ * koffi's prebuilt native module for `arch` where npm puts it, loaded with `process.dlopen`, or
+ * `undefined` when it is not there or not koffi's version. The directories are looked up as
+ * Node's resolution would find them in npm's layout (the nearest `node_modules/koffi` up from
+ * here, the prebuilt nested in it or beside it) rather than asked of `require.resolve`: the
+ * first resolution of a process runs Node's module resolver cold, 2 ms of CPU in a first
+ * program load, for three `stat`s' worth of answer.
+ */
+function loadPrebuilt(arch: string): Koffi | undefined {
+  let koffiDir: string | undefined;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', 'koffi');
+    if (existsSync(join(candidate, 'package.json'))) {
+      koffiDir = candidate;
+      break;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+  const version = (JSON.parse(readFileSync(join(koffiDir, 'package.json'), 'utf8')) as { version?: unknown }).version;
+  if (typeof version !== 'string') return undefined;
+  const prebuilt = `koffi-linux-${arch}`;
+  const file = [join(koffiDir, 'node_modules', '@koromix', prebuilt), join(dirname(koffiDir), '@koromix', prebuilt)]
+    .map((dir) => join(dir, `linux_${arch}`, 'koffi.node'))
+    .find((f) => existsSync(f));
+  if (file === undefined) return undefined;
+  const module = { exports: {} as Koffi };
+  process.dlopen(module, file);
+  return module.exports.version === version ? module.exports : undefined;
 }
 
 let native: SyscallImpl | undefined;
