@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadSpec } from '../../src/btf/index.js';
 import { IDENTIFIER_OK, kernelNameFault, kernelNameVerdicts, MAX_NAME_LENGTH, SECTION_OK } from '../../src/btf/name-rules.js';
+import { longestString, nulCount } from '../../src/btf/string-bounds.js';
 
 /** Every offset of `bytes`: the table's two bits against a scan of the string there. */
 function agree(bytes: Uint8Array): number {
@@ -55,4 +56,31 @@ test('verdicts agree with the scan at every offset of vmlinux strings', {
   // Every offset, not only string starts: a name may point into the middle of a string.
   const bytes = spec.strings.bytes.subarray(0, 400_000);
   assert.ok(agree(bytes) > 10_000);
+});
+
+test('the verdict pass records the longest string and the NUL count string-bounds would measure', () => {
+  const cases = [
+    Uint8Array.from([0, 0x61, 0x62, 0, 0x63, 0]),
+    // The last string unterminated, and longer than every terminated one.
+    Uint8Array.from([0, 0x61, 0, 0x61, 0x62, 0x63]),
+    // The first string unterminated at the front (no NUL at offset 0), and no NUL at all.
+    Uint8Array.from([0x61, 0x62, 0x63, 0x64, 0, 0x61, 0]),
+    Uint8Array.from([0x61, 0x62]),
+    new Uint8Array(0),
+  ];
+  if (existsSync('/sys/kernel/btf/vmlinux')) cases.push(loadSpec(readFileSync('/sys/kernel/btf/vmlinux')).strings.bytes.slice());
+  for (const bytes of cases) {
+    let nuls = 0;
+    let longest = 0;
+    let run = 0;
+    for (const c of bytes) {
+      if (c === 0) {
+        nuls++;
+        run = 0;
+      } else longest = Math.max(longest, ++run);
+    }
+    kernelNameVerdicts(bytes);
+    assert.equal(longestString(bytes), longest, `longest of [${bytes.subarray(0, 8)}...]`);
+    assert.equal(nulCount(bytes), nuls, `NULs of [${bytes.subarray(0, 8)}...]`);
+  }
 });
