@@ -66,34 +66,26 @@ let scratchStarts = new Uint32Array(4096);
  */
 function indexRecords(words: Uint32Array, layout: readonly KindLayout[], typeOff: number, firstId: number): number {
   const end = words.length;
-  // Sized up front for a section of kernel BTF (records average six to seven words), so that
-  // the walk does not leave its loop to grow the buffer: a cold process opening vmlinux paid
-  // 6-12 ms of CPU for five doublings from 4,096 against 3.5-5 ms without them.
-  if (scratchStarts.length < (end >>> 2) + 16) scratchStarts = new Uint32Array((end >>> 2) + 16);
-  let starts = scratchStarts;
+  // Every record is at least three words, so a third of the words is room for every start: the
+  // walk never leaves its loop to grow the buffer (only the pages it writes cost memory).
+  if (scratchStarts.length < Math.ceil(end / 3)) scratchStarts = new Uint32Array(Math.ceil(end / 3));
+  const starts = scratchStarts;
+  const last = end - 3;
   let n = 0;
   let w = 0;
   for (;;) {
     // The common case in a loop of its own, one exit test per record: each record's size
     // depends on a word of the previous one, so the walk waits on memory and every extra test
     // shows (vmlinux has some 130,000 records).
-    const cap = starts.length;
-    while (w <= end - 3 && n < cap) {
+    while (w <= last) {
       const info = words[w + 1] as number;
-      const kind = (info >>> 24) & 0x7f;
-      const size = (KNOWN_HEAD[kind] as number) + (info & 0xffffff) * (KNOWN_ITEM[kind] as number);
+      const shape = KNOWN_SHAPE[(info >>> 24) & 0x7f] as number;
+      const size = (shape & 0xff) + (info & 0xffffff) * (shape >>> 8);
       if (size === 0 || size > end - w) break;
       starts[n++] = w;
       w += size;
     }
     if (w === end) break;
-    if (n === cap) {
-      // Every record is at least three words, so a third of the words is always enough.
-      const grown = new Uint32Array(Math.min(cap * 2, Math.ceil(end / 3)));
-      grown.set(starts);
-      starts = scratchStarts = grown;
-      continue;
-    }
     // A kind the layout section sizes, or a fault.
     starts[n] = w;
     w += recordWordsSlow(words, w, layout, typeOff, firstId + n);
@@ -111,14 +103,14 @@ function takeStarts(n: number): Uint32Array {
 /** Shared by every section without a layout section. */
 const NO_LAYOUT: readonly KindLayout[] = Object.freeze([]);
 
-/** Words before the items ({@link BODY_AT}) of each kind this library knows, by kind number; 0 for the others. */
-const KNOWN_HEAD = new Uint8Array(128);
-/** Words per item ({@link ITEM_WORDS}) of each kind this library knows, by kind number. */
-const KNOWN_ITEM = new Uint8Array(128);
+/**
+ * The shape of each kind this library knows, by kind number, as one word so the walk loads one
+ * entry per record: words before the items ({@link BODY_AT}) in the low byte, words per item
+ * ({@link ITEM_WORDS}) above; 0 for the other kinds.
+ */
+const KNOWN_SHAPE = new Int32Array(128);
 for (let k = 0; k < 128; k++) {
-  if (!isKnownKind(k)) continue;
-  KNOWN_HEAD[k] = BODY_AT[k] as number;
-  KNOWN_ITEM[k] = ITEM_WORDS[k] as number;
+  if (isKnownKind(k)) KNOWN_SHAPE[k] = (BODY_AT[k] as number) | ((ITEM_WORDS[k] as number) << 8);
 }
 
 /**
