@@ -53,7 +53,10 @@ export function describeErrno(command: string, errno: number): string {
   switch (errno) {
     case Errno.EPERM:
     case Errno.EACCES:
-      return 'operation not permitted: needs root or CAP_BPF (and CAP_SYS_ADMIN for some commands, such as walking or opening objects by ID)';
+      // Root lacks no capability, so the refusal is the kernel's policy, not a missing privilege.
+      return process.geteuid?.() === 0
+        ? "operation not permitted, although running as root: the kernel's policy refuses it (lockdown, an LSM such as SELinux, seccomp; for tracing programs, a kernel that allows no BPF trampolines)"
+        : 'operation not permitted: needs root or CAP_BPF (and CAP_SYS_ADMIN for some commands, such as walking or opening objects by ID)';
     case Errno.ENOENT:
       return 'no such object (the ID or name does not exist, or is already gone)';
     case Errno.E2BIG:
