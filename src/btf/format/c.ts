@@ -108,7 +108,7 @@ class CWriter {
    * Pending tasks of {@link define}, three numbers each, `[0, taskTop)`: a plain array used as a
    * stack with its own top (written by index, never shrunk), cheaper than push and pop.
    */
-  private readonly tasks: number[] = [];
+  private readonly tasks: number[] = stack();
   private taskTop = 0;
   /** Tasks {@link define} ran so far, and the most any valid spec of this size needs. */
   private steps = 0;
@@ -123,10 +123,10 @@ class CWriter {
    * The type chains of the declarations being written, each nested one's on top of its
    * container's (`[0, chainTop)` in use): one array for all, rather than one per declaration.
    */
-  private readonly chain: number[] = [];
+  private readonly chain: number[] = stack();
   private chainTop = 0;
   /** The pending closers of the declarators being written, likewise stacked. */
-  private readonly closers: number[] = [];
+  private readonly closers: number[] = stack();
   private closersTop = 0;
 
   constructor(table: CTypeTable, out: ByteWriter) {
@@ -587,6 +587,28 @@ class CWriter {
    * specifiers, then the declarator with its pointers, qualifiers, arrays and parameter lists.
    */
   private declaration(id: number, name: DeclName, level: number): void {
+    const kinds = this.kinds;
+    const words = this.words;
+    const starts = this.starts;
+    // Most declarations name a type as it is (`u32 len`, `struct list_head list`, `int x`):
+    // written here, as the declarator would, without building a chain for it.
+    const k = kinds[id];
+    if (k === CKind.Typedef) {
+      this.putIdentName(id);
+      this.declName(name, false);
+      return;
+    }
+    if ((k === CKind.Struct || k === CKind.Union) && words[starts[id]!] !== 0) {
+      this.structHead(id);
+      this.declName(name, false);
+      return;
+    }
+    if (k === CKind.Int) {
+      if (this.basicChecked[id] === 0) this.checkBasicName(id);
+      this.w.cString(this.t.strings, words[starts[id]!]!);
+      this.declName(name, false);
+      return;
+    }
     if (++this.nesting > MAX_C_NESTING) {
       throw new BtfError(`declarations nest more than ${MAX_C_NESTING} deep (anonymous types or function pointers)`, {
         typeId: id,
@@ -594,9 +616,6 @@ class CWriter {
     }
     // From the outermost derivation to the type it ends in, on top of the chains of the
     // declarations this one is nested in.
-    const kinds = this.kinds;
-    const words = this.words;
-    const starts = this.starts;
     const count = this.t.count;
     const chain = this.chain;
     const base = this.chainTop;
@@ -654,7 +673,7 @@ class CWriter {
   }
 
   private isEmpty(name: DeclName): boolean {
-    return name < 0 ? this.words[this.starts[~name]!] === 0 : this.t.isEmptyName(name);
+    return name < 0 ? this.words[this.starts[~name]!] === 0 : name >= this.t.stringEnd || this.t.strings[name] === 0;
   }
 
   /** Writes `name`, separated by a space unless it follows a `*`. */
@@ -842,6 +861,14 @@ function cStringLiteral(s: string): string {
     out += c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c ? `\\${c.toString(8).padStart(3, '0')}` : s[i];
   }
   return out;
+}
+
+/**
+ * An array of small integers used as a stack with its own top, made with room for most dumps:
+ * an array written past its end grows, and optimized code that first meets that deoptimizes.
+ */
+function stack(): number[] {
+  return new Array<number>(1024).fill(0);
 }
 
 function roundUp(n: number, to: number): number {
