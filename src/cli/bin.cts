@@ -62,8 +62,17 @@ function run(): void {
   if (process.env.TSBPF_WRITE_CODE_CACHE !== undefined && cacheFile !== undefined) {
     process.on('exit', () => {
       // V8 accepts a cache only under the flags it was made with, and main.ts turns inlining off
-      // for `btf` commands: back to the flags every run starts with.
-      setFlagsFromString('--turbo-inlining');
+      // for `btf` commands (c-header-flags.ts four more passes for C headers): back to the flags
+      // every run starts with.
+      for (const flag of [
+        '--turbo-inlining',
+        '--turbo-loop-peeling',
+        '--turbo-load-elimination',
+        '--turbo-escape',
+        '--turbo-splitting',
+      ]) {
+        setFlagsFromString(flag);
+      }
       writeFileSync(cacheFile, script.createCachedData());
     });
   }

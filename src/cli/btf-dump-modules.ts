@@ -11,6 +11,7 @@
 import type { Spec } from '../btf/spec.js';
 import { inObject, NotFoundError, UsageError } from '../errors.js';
 import { openBtfFile } from '../kernel/btf-file.js';
+import { tuneV8ForCHeader } from './c-header-flags.js';
 import { type GlobalOptions, type Io, isPrefix } from './command.js';
 import { type Progress, progress } from './progress.js';
 
@@ -108,6 +109,7 @@ export async function dumpWithModules(args: readonly string[], options: GlobalOp
   const shown = progress(io, options);
   const { base, modules } = await open(source, options, shown);
   const { writeCWithModules } = await import('../btf/format/c-modules.js');
+  tuneV8ForCHeader();
   shown.phase(`dump: deduplicating ${modules.length} modules' types against vmlinux`);
   let cleared = false;
   writeCWithModules(base, modules, (c) => {

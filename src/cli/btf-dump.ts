@@ -7,6 +7,7 @@ import type { Spec } from '../btf/spec.js';
 import { inObject, TsbpfError, UsageError } from '../errors.js';
 import { openBtfFile } from '../kernel/btf-file.js';
 import { dumpWithModules, isModulesDump } from './btf-dump-modules.js';
+import { tuneV8ForCHeader } from './c-header-flags.js';
 import { type Command, didYouMean, type GlobalOptions, type Io, isPrefix, matchWord } from './command.js';
 
 const USAGE = `Usage: tsbpf btf dump SOURCE [format raw|json|c]
@@ -100,8 +101,10 @@ export async function dumpSpec(spec: Spec, format: DumpFormat, io: Io, pretty = 
     layout.write(decoder.decode());
     layout.end();
   } else if (format === 'json') (await import('../btf/format/json.js')).writeJson(spec, (c) => io.out(c));
-  else if (format === 'c') (await import('../btf/format/c.js')).writeC(spec, (c) => io.out(c));
-  else writeRaw(spec, (c) => io.out(c));
+  else if (format === 'c') {
+    tuneV8ForCHeader();
+    (await import('../btf/format/c.js')).writeC(spec, (c) => io.out(c));
+  } else writeRaw(spec, (c) => io.out(c));
 }
 
 export const btfDump: Command = {
