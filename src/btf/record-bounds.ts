@@ -7,7 +7,7 @@
  * @module
  */
 import { BtfError } from '../errors.js';
-import { infoKind, infoVlen, isKnownKind, recordWords } from './wire.js';
+import { knownRecordWords } from './wire.js';
 
 /**
  * Throws unless the record of type `id`, starting at word `head` of `words` and followed by the
@@ -18,9 +18,8 @@ import { infoKind, infoVlen, isKnownKind, recordWords } from './wire.js';
 export function checkRecordExtent(words: Uint32Array, head: number, next: number, id: number): void {
   const info = words[head + 1];
   if (info === undefined) throw new BtfError('record lies past the type section (bytes changed after loading?)', { typeId: id });
-  const kind = infoKind(info);
-  if (!isKnownKind(kind)) return;
-  const need = recordWords(kind, infoVlen(info));
+  // A kind only a layout section sizes (need 0) is not checked.
+  const need = knownRecordWords(info);
   if (head + need > next) {
     throw new BtfError(
       `record of ${need * 4} bytes overruns its ${(next - head) * 4}: the BTF bytes changed after loading, which they must not`,

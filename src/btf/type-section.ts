@@ -6,7 +6,7 @@
 import type { Header } from './header.js';
 import { Kind } from './kinds.js';
 import { ruleError } from './validate-rules.js';
-import { BODY_AT, ITEM_WORDS, infoKind, infoVlen, isKnownKind, TYPE_RECORD_SIZE } from './wire.js';
+import { BODY_AT, ITEM_WORDS, infoKind, infoVlen, isKnownKind, KNOWN_SHAPE, TYPE_RECORD_SIZE } from './wire.js';
 
 export { TYPE_RECORD_SIZE } from './wire.js';
 
@@ -102,16 +102,6 @@ function takeStarts(n: number): Uint32Array {
 
 /** Shared by every section without a layout section. */
 const NO_LAYOUT: readonly KindLayout[] = Object.freeze([]);
-
-/**
- * The shape of each kind this library knows, by kind number, as one word so the walk loads one
- * entry per record: words before the items ({@link BODY_AT}) in the low byte, words per item
- * ({@link ITEM_WORDS}) above; 0 for the other kinds.
- */
-const KNOWN_SHAPE = new Int32Array(128);
-for (let k = 0; k < 128; k++) {
-  if (isKnownKind(k)) KNOWN_SHAPE[k] = (BODY_AT[k] as number) | ((ITEM_WORDS[k] as number) << 8);
-}
 
 /**
  * Words of the record at word `w` for what the fast path of {@link indexRecords} leaves: kinds

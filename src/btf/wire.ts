@@ -62,9 +62,29 @@ export const BODY_AT: Uint8Array = Uint8Array.from(INFO_SIZE, (b) => HEAD_WORDS 
 /** Words per vlen item of each known kind, by kind number (0: the kind has no items). */
 export const ITEM_WORDS: Uint8Array = Uint8Array.from(ELEM_SIZE, (b) => b >>> 2);
 
+/**
+ * The shape of each kind this library knows, by kind number (all 128), as one word so that a
+ * walk over records loads one entry per record: words before the items ({@link BODY_AT}) in the
+ * low byte, words per item ({@link ITEM_WORDS}) above it; 0 for the kinds it does not know.
+ */
+export const KNOWN_SHAPE: Int32Array = new Int32Array(128);
+
+/**
+ * Words of a record whose info word is `info`, for a kind this library knows; 0 for any other
+ * kind (a layout section sizes those). One table load and no calls, for checks run per type.
+ */
+export function knownRecordWords(info: number): number {
+  const shape = KNOWN_SHAPE[(info >>> 24) & 0x7f] as number;
+  return (shape & 0xff) + (info & 0xffffff) * (shape >>> 8);
+}
+
 /** Whether this library knows the layout of `kind` (else only a layout section describes it). */
 export function isKnownKind(kind: number): boolean {
   return kind !== Kind.Unknown && kind <= MAX_KNOWN_KIND;
+}
+
+for (let k = 0; k < 128; k++) {
+  if (isKnownKind(k)) KNOWN_SHAPE[k] = (BODY_AT[k] as number) | ((ITEM_WORDS[k] as number) << 8);
 }
 
 /** Words in a record of `kind` with `vlen` items. @throws {NotSupportedError} for kinds this library does not know. */
