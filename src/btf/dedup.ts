@@ -86,6 +86,15 @@ for (const k of [
   REF_PASS[k] = 1;
 }
 
+/**
+ * By kind number, 1 for the kinds whose candidates must have the same item names (FUNC_PROTO by
+ * equal records, STRUCT and UNION by {@link Dedup.shallowEqualStruct}), which is what lets
+ * {@link Dedup.baseSeeds} pass over anonymous base types by their first item's name. Not ENUM:
+ * a forward-declared enum (no values) matches an enum of its name and size whatever its values.
+ */
+const FIRST_ITEM_NARROWS = new Uint8Array(128);
+for (const k of [Kind.FuncProto, Kind.Struct, Kind.Union]) FIRST_ITEM_NARROWS[k] = 1;
+
 const UNPROCESSED = -1;
 const IN_PROGRESS = -2;
 /** How deep the "identical types" check may go before it gives up (and says "not identical"). */
@@ -292,11 +301,25 @@ class Dedup {
     // Kinds: a bit per kind number below 32 (hashOf merges none above), anonymous and named.
     let anonKinds = 0;
     let namedKinds = 0;
+    // Anonymous prototypes, structs and unions (vmlinux: 26,000) match only with the same item
+    // names, so the first item's name narrows them too: a bit per base string offset as above,
+    // and by kind, those with no items and those whose first item has no name.
+    const firstItems = new Uint32Array((strEnd >>> 5) + 1);
+    let noItemKinds = 0;
+    let unnamedItemKinds = 0;
     for (let id = this.first; id < this.end; id++) {
-      const name = w[offs[id] as number] as number;
-      const bit = 1 << (kinds[id] as number);
-      if (name === 0) anonKinds |= bit;
-      else if (name < strEnd) {
+      const o = offs[id] as number;
+      const name = w[o] as number;
+      const kind = kinds[id] as number;
+      const bit = 1 << kind;
+      if (name === 0) {
+        anonKinds |= bit;
+        if (FIRST_ITEM_NARROWS[kind] === 0) continue;
+        const item = w[o + 3] as number;
+        if (vlenAt(w, o) === 0) noItemKinds |= bit;
+        else if (item === 0) unnamedItemKinds |= bit;
+        else if (item < strEnd) firstItems[item >>> 5] = (firstItems[item >>> 5] as number) | (1 << (item & 31));
+      } else if (name < strEnd) {
         namedKinds |= bit;
         named[name >>> 5] = (named[name >>> 5] as number) | (1 << (name & 31));
       }
@@ -306,9 +329,24 @@ class Dedup {
     for (let id = 1; id < this.first; id++) {
       const k = kinds[id] as number;
       if (k >= 32) continue;
-      const name = w[offs[id] as number] as number;
-      if (name === 0 ? (anonKinds >>> k) & 1 : (namedKinds >>> k) & 1 && (named[name >>> 5]! >>> (name & 31)) & 1)
-        seeds[n++] = id;
+      const o = offs[id] as number;
+      const name = w[o] as number;
+      if (name !== 0) {
+        if ((namedKinds >>> k) & 1 && (named[name >>> 5]! >>> (name & 31)) & 1) seeds[n++] = id;
+        continue;
+      }
+      if (((anonKinds >>> k) & 1) === 0) continue;
+      if (FIRST_ITEM_NARROWS[k] !== 0) {
+        const item = w[o + 3] as number;
+        const seen =
+          vlenAt(w, o) === 0
+            ? (noItemKinds >>> k) & 1
+            : item === 0
+              ? (unnamedItemKinds >>> k) & 1
+              : (firstItems[item >>> 5]! >>> (item & 31)) & 1;
+        if (seen === 0) continue;
+      }
+      seeds[n++] = id;
     }
     return seeds.subarray(0, n);
   }

@@ -13,7 +13,7 @@ import { checkMemberPlacement } from './member-placement.js';
 import { IDENTIFIER_OK, kernelNameFault, kernelNameVerdicts, quoteName, SECTION_OK } from './name-rules.js';
 import type { Spec } from './spec.js';
 import { longestString } from './string-bounds.js';
-import { checkReferences, TypeView } from './validate-references.js';
+import { checkReferences, kindsOf, TypeView } from './validate-references.js';
 import { kernelLoopStart } from './validate-resolve.js';
 import { type BtfRuleId, ruleError } from './validate-rules.js';
 import { infoKflag, infoKind, infoVlen, intBitOffset, intBits, intEncoding, memberBitOffset, TYPE_RECORD_SIZE } from './wire.js';
@@ -41,8 +41,10 @@ export function validateSpec(spec: Spec, limits: ValidationLimits = {}): void {
   const v = new RecordChecker(spec);
   v.checkRecords();
   checkNames(spec, limits.maxVlen ?? (spec.header.hdrLen >= HEADER_SIZE_LAYOUT ? MAX_VLEN : KERNEL_MAX_VLEN));
-  checkLoops(spec);
-  const view = new TypeView(spec);
+  // The loop walks and the reference checks read kinds over and over: one byte each, read once.
+  const kinds = kindsOf(spec.section.words, spec.section.starts, spec.section.count);
+  checkLoops(spec, kinds);
+  const view = new TypeView(spec, kinds);
   // The kinds a FUNC, DATASEC or DECL_TAG refers to are checked with the other references, ID by
   // ID, so the fault named is the one the kernel's resolve pass meets first.
   checkReferences(spec, view, (i) => v.checkReferencedKinds(i));
@@ -513,15 +515,11 @@ const RECORD_CHECKS: readonly RecordCheck[] = (() => {
  * qualifiers that returns to itself, and a struct, union or array that contains itself by value.
  * A pointer to a struct or union ends a chain, which is how linked lists are legal.
  */
-function checkLoops(spec: Spec): void {
+function checkLoops(spec: Spec, kinds: Uint8Array): void {
   const s = spec.section;
   const first = spec.firstId;
-  const n = s.count;
   const words = s.words;
   const starts = s.starts;
-  // Both walks read kinds over and over (vmlinux: some 100,000 records and as many members):
-  // one byte each, read once, and the records' words read in place below.
-  const kinds = kindsOf(words, starts, n);
   // Named as the kernel's log names it: the type whose resolution walks into the loop.
   const loop = (detail: string, found: number): BtfRuleError => {
     const id = kernelLoopStart(spec) ?? found;
@@ -534,13 +532,6 @@ function checkLoops(spec: Spec): void {
 }
 
 type LoopError = (detail: string, found: number) => BtfRuleError;
-
-/** The kind of each of the `n` records starting at `starts`, one byte each. */
-function kindsOf(words: Uint32Array, starts: Uint32Array, n: number): Uint8Array {
-  const kinds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) kinds[i] = infoKind(words[starts[i]! + 1]!);
-  return kinds;
-}
 
 /** Chains of modifiers (PTR, TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG) that return to themselves. */
 function checkModifierLoops(kinds: Uint8Array, words: Uint32Array, starts: Uint32Array, first: number, loop: LoopError): void {
