@@ -425,8 +425,11 @@ class CWriter {
     const n = info & 0xffffff;
     const kflag = info >>> 31 === 1;
     let max = 1;
+    const aligns = t.aligns;
     for (let j = 0, m = head + 3; j < n; j++, m += 3) {
-      const a = t.alignOf(words[m + 1]!);
+      const type = words[m + 1]!;
+      let a = aligns[type]!;
+      if (a < 0) a = t.alignOf(type);
       const off = words[m + 2]!;
       // Not a bitfield (memberBitfieldSize is 0), yet not where its alignment puts it.
       if (a !== 0 && (!kflag || off >>> 24 === 0) && off % (8 * a) !== 0) return true;
@@ -537,25 +540,31 @@ class CWriter {
   private enumDef(id: number, level: number): void {
     const t = this.t;
     const w = this.w;
-    const words = t.words;
-    const n = t.vlen(id);
-    const named = t.nameOff(id) !== 0;
+    const words = this.words;
+    const head = this.starts[id]!;
+    const info = words[head + 1]!;
+    const n = info & 0xffffff;
+    const named = words[head] !== 0;
     w.ascii(named ? 'enum ' : 'enum');
     if (named) this.putTagName(id);
     if (n === 0) return;
     w.ascii(' {');
-    const signed = t.kflag(id);
-    const is64 = t.kind(id) === CKind.Enum64;
-    const body = t.body(id);
-    const pfx = indent(level + 1);
+    const signed = info >>> 31 === 1;
+    const is64 = this.kinds[id] === CKind.Enum64;
+    const body = head + 3;
+    const line = newLine(level + 1);
+    const strings = t.strings;
+    const stringEnd = t.stringEnd;
     for (let j = 0; j < n; j++) {
       const at = body + j * (is64 ? 3 : 2);
       const off = words[at]!;
-      this.checkName(off, id);
       const dup = this.identNames.next(off);
-      w.byte(10);
-      w.ascii(pfx);
-      if (off < this.t.stringEnd) w.cString(this.t.strings, off);
+      w.ascii(line);
+      // The name is checked (as checkName does) while it is copied.
+      if (off !== 0 && off < stringEnd) {
+        const length = w.cStringOf(strings, off, IDENT, 2);
+        if (length < 0 || length > MAX_NAME_LENGTH || (IDENT[strings[off]!]! & 1) === 0) this.nameError(off, id);
+      }
       if (dup > 1) {
         w.ascii('___');
         w.uint(dup);
