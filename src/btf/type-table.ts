@@ -75,11 +75,11 @@ export class TypeTable {
     return this.nextId - this.firstId;
   }
 
-  /** Makes room for `n` more words. */
-  reserve(n: number): void {
+  /** Makes room for `n` more words; `exact` when they are all that will be added (no doubling). */
+  reserve(n: number, exact = false): void {
     if (this.used + n <= this.words.length) return;
     // Doubling for growth a record at a time; exactly what was asked for a larger reservation.
-    const cap = Math.max(this.words.length * 2, this.used + n);
+    const cap = exact ? this.used + n : Math.max(this.words.length * 2, this.used + n);
     const grown = new Uint32Array(cap);
     grown.set(this.words.subarray(0, this.used));
     this.words = grown;
