@@ -126,12 +126,6 @@ function tableOf(tables: readonly StringTable[], off: number): StringTable {
   return tables[table]!;
 }
 
-/** The table holding name offset `off`, and where the name starts in its bytes (past its end if nowhere). */
-function locate(tables: readonly StringTable[], off: number): { bytes: Uint8Array; at: number } {
-  const t = tableOf(tables, off);
-  return { bytes: t.bytes, at: off - t.start };
-}
-
 /**
  * The group of `kindNo` in `spec`: one pass over the info words, then the first bytes of the
  * kind's names, made when the kind is first asked about (a relocation asks about two or three
@@ -239,14 +233,22 @@ export function candidatesIn(spec: Spec, essential: string, kind: TypeKind | rea
   // A name equal to `essential` is a candidate only if `essential` has no flavour itself.
   const exact = essentialNameLength(essential) === essential.length;
   const tables = kindGroups.get(spec)!.tables;
+  const keys = searchKeys(q, exact);
   const positions: number[] = [];
-  for (const key of searchKeys(q, exact)) {
+  for (const key of keys) {
     for (let p = prefixes.indexOf(key); p >= 0; p = prefixes.indexOf(key, p + 1)) positions.push(p);
   }
-  if (positions.length > 1) positions.sort((a, b) => a - b);
+  // One key's positions come in order; only a short name's two keys need merging. Names that
+  // share their first four bytes are many in places (vmlinux's 1,600 typedefs `btf_trace_*`,
+  // among which `tp_btf` targets are looked up): no sort of those, and no object made per name
+  // read below, halved a cold process's first such lookups.
+  if (keys.length > 1) positions.sort((a, b) => a - b);
   const out: Type[] = [];
   for (const p of positions) {
-    const { bytes, at } = locate(tables, names[p]!);
+    const off = names[p]!;
+    const t = tableOf(tables, off);
+    const bytes = t.bytes;
+    const at = off - t.start;
     if (at + len >= bytes.length) continue;
     let k = 0;
     while (k < len && bytes[at + k] === q[k]) k++;
