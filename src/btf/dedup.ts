@@ -315,9 +315,12 @@ class Dedup {
       if (name === 0) {
         anonKinds |= bit;
         if (FIRST_ITEM_NARROWS[kind] === 0) continue;
+        if (vlenAt(w, o) === 0) {
+          noItemKinds |= bit;
+          continue;
+        }
         const item = w[o + 3] as number;
-        if (vlenAt(w, o) === 0) noItemKinds |= bit;
-        else if (item === 0) unnamedItemKinds |= bit;
+        if (item === 0) unnamedItemKinds |= bit;
         else if (item < strEnd) firstItems[item >>> 5] = (firstItems[item >>> 5] as number) | (1 << (item & 31));
       } else if (name < strEnd) {
         namedKinds |= bit;
@@ -337,13 +340,12 @@ class Dedup {
       }
       if (((anonKinds >>> k) & 1) === 0) continue;
       if (FIRST_ITEM_NARROWS[k] !== 0) {
-        const item = w[o + 3] as number;
-        const seen =
-          vlenAt(w, o) === 0
-            ? (noItemKinds >>> k) & 1
-            : item === 0
-              ? (unnamedItemKinds >>> k) & 1
-              : (firstItems[item >>> 5]! >>> (item & 31)) & 1;
+        let seen: number;
+        if (vlenAt(w, o) === 0) seen = (noItemKinds >>> k) & 1;
+        else {
+          const item = w[o + 3] as number;
+          seen = item === 0 ? (unnamedItemKinds >>> k) & 1 : (firstItems[item >>> 5]! >>> (item & 31)) & 1;
+        }
         if (seen === 0) continue;
       }
       seeds[n++] = id;

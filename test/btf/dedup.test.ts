@@ -142,6 +142,34 @@ describe('dedup', () => {
     assert.equal(stats.typesAfter, 0);
   });
 
+  it('merges anonymous prototypes, structs and unions into equal base ones, with no items, an unnamed first item or a named one', () => {
+    // The candidates dedup seeds from a base are narrowed by name, kind and (for these kinds)
+    // the first item's name: each way a base type can pass must still be found.
+    const make = (b: Builder, int: number): number[] => [
+      b.addStruct('', 0, []),
+      b.addStruct('', 4, [{ name: '', typeId: int, bitOffset: 0 }]),
+      b.addUnion('', 4, [{ name: 'u', typeId: int, bitOffset: 0 }]),
+      b.addFuncProto(int, []),
+      b.addFuncProto(int, [{ name: '', typeId: int }]),
+      b.addFuncProto(int, [{ name: 'p', typeId: int }]),
+    ];
+    const baseBuilder = new Builder();
+    const int = baseBuilder.addInt('int', 4, 1);
+    const inBase = make(baseBuilder, int);
+    const base = loadSpec(baseBuilder.marshal());
+    const b = new Builder({ base });
+    const own = make(b, int);
+    // One that no base type matches: its first parameter's name is new.
+    const lone = b.addFuncProto(int, [{ name: 'q', typeId: int }]);
+    const { idMap, typesAfter } = b.dedup();
+    assert.deepEqual(
+      own.map((id) => idMap[id]),
+      inBase,
+    );
+    assert.equal(typesAfter, 1);
+    assert.equal(idMap[lone], base.nextId);
+  });
+
   it('deduplicates a module against its base no worse than libbpf', {
     skip: libbpfHarness() ?? false,
   }, () => {
