@@ -92,62 +92,34 @@ test('tsbpf load: maps of descriptors are listed without contents, the rest deco
   assert.ok(byName.get('start')!.entries > 0, 'syscalls in flight were recorded');
 });
 
-test('tsbpf load leaves out a `?xdp` program, as it is not loaded by default', { skip: canBpf() }, async () => {
-  const r = await cli(
-    'load',
-    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
-    '--duration',
-    '0',
-    '--test-run',
-    'xdp_pass',
-    '-j',
-  );
+const OPTIONAL = join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o');
+
+/** `tsbpf load optional.bpf.o --duration 0 -j ARGS...`: each reported program's name, section and test-run verdict. */
+async function loadOptional(...args: string[]): Promise<[string, string, number | undefined][]> {
+  const r = await cli('load', OPTIONAL, '--duration', '0', ...args, '-j');
   assert.equal(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as Doc;
-  assert.deepEqual(
-    doc.programs.map((p) => [p.name, p.section, p.testRun?.retval]),
-    [['xdp_pass', 'xdp', 2]],
-  );
+  return (JSON.parse(r.stdout) as Doc).programs.map((p) => [p.name, p.section, p.testRun?.retval]);
+}
+
+test('tsbpf load leaves out a `?xdp` program, as it is not loaded by default', { skip: canBpf() }, async () => {
+  assert.deepEqual(await loadOptional('--test-run', 'xdp_pass'), [['xdp_pass', 'xdp', 2]]);
 });
 
 test('tsbpf load --enable loads a `?xdp` program as well', { skip: canBpf() }, async () => {
-  const r = await cli(
-    'load',
-    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
-    '--duration',
-    '0',
-    '--enable',
-    'xdp_drop',
-    '--test-run',
-    'xdp_drop',
-    '-j',
-  );
-  assert.equal(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as Doc;
-  assert.deepEqual(
-    doc.programs.map((p) => [p.name, p.section, p.testRun?.retval]),
-    [
-      ['xdp_pass', 'xdp', undefined],
-      ['xdp_drop', 'xdp', 1],
-    ],
-  );
+  assert.deepEqual(await loadOptional('--enable', 'xdp_drop', '--test-run', 'xdp_drop'), [
+    ['xdp_pass', 'xdp', undefined],
+    ['xdp_drop', 'xdp', 1],
+  ]);
 });
 
 test('tsbpf load refuses a program both enabled and disabled', async () => {
-  const r = await cli(
-    'load',
-    join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'),
-    '--enable',
-    'xdp_drop',
-    '--disable',
-    'xdp_drop',
-  );
+  const r = await cli('load', OPTIONAL, '--enable', 'xdp_drop', '--disable', 'xdp_drop');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /program 'xdp_drop' is both enabled and disabled/);
 });
 
 test('tsbpf load refuses to enable a program the object lacks, naming those it has', { skip: canBpf() }, async () => {
-  const r = await cli('load', join(ROOT, 'test/fixtures/bpf/load/optional.bpf.o'), '--duration', '0', '--enable', 'xdp_nope');
+  const r = await cli('load', OPTIONAL, '--duration', '0', '--enable', 'xdp_nope');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no program 'xdp_nope'.*it has: xdp_pass, xdp_drop/);
 });
