@@ -3,7 +3,7 @@
  * The C header (`format c`) beside bpftool, whole processes, alternating in one run:
  *
  *   node bench/c-header.mjs [--vmlinux /sys/kernel/btf/vmlinux] [--modules .cache/kernels/bookworm/btf]
- *                           [--count 20] [--iters 7]
+ *                           [--count 20] [--iters 7] [--keep-env]
  *
  * Rows:
  * - vmlinux alone: `tsbpf btf dump file VMLINUX format c` against the same bpftool command, with
@@ -27,12 +27,15 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, option, root } from './common.mjs';
+import { flag, median, option, root, runEnv } from './common.mjs';
 
 const vmlinux = option('--vmlinux', '/sys/kernel/btf/vmlinux');
 const modulesDir = option('--modules', join(root, '.cache/kernels/bookworm/btf'));
 const count = Number(option('--count', '20'));
 const iters = Number(option('--iters', '7'));
+// NODE_EXTRA_CA_CERTS, when set, has Node parse a certificate file before any script: left out
+// unless --keep-env, as in the other whole-process benchmarks (see runEnv in common.mjs).
+const env = runEnv(flag('--keep-env'));
 const cli = join(root, 'dist/cli/bin.cjs');
 const node = process.execPath;
 
@@ -59,7 +62,7 @@ function timed(cmds, out) {
     const fd = openSync(out, 'w');
     let r;
     try {
-      r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', report, ...cmd], { stdio: ['ignore', fd, 'pipe'] });
+      r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', report, ...cmd], { stdio: ['ignore', fd, 'pipe'], env });
     } finally {
       closeSync(fd);
     }
