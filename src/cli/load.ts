@@ -8,7 +8,7 @@ import { KernelError, TsbpfError, UsageError } from '../errors.js';
 import { KernelRegistry } from '../kernel/registry.js';
 import { autoAttach } from '../load/auto-attach.js';
 import type { Value } from '../load/btf-value.js';
-import { Collection } from '../load/collection.js';
+import { autoloads, Collection } from '../load/collection.js';
 import type { BpfMap } from '../load/map.js';
 import { MapType, mapTypeName } from '../sys/map-type.js';
 import { progTypeName } from '../sys/prog-type.js';
@@ -222,7 +222,7 @@ export const load: Command = {
       let failed = false;
       for (const p of collection.spec.programs) {
         // Turned off here, or by its section (`SEC("?name")`) and not turned on: not loaded, so not reported.
-        if (!(programs[p.name]?.autoload ?? p.autoload)) continue;
+        if (!autoloads(p, { programs })) continue;
         const report: ProgramReport = { name: p.name, section: p.section, type: progTypeName(p.type), attached: false };
         reports.push(report);
         const error = collection.errors.get(p.name);

@@ -73,6 +73,14 @@ export interface CollectionOptions {
   btfFeatures?: BtfFeatures;
 }
 
+/**
+ * Whether a load with `options` loads program `p`: its override's `autoload` if given, else its
+ * own (false for a `?name` section).
+ */
+export function autoloads(p: ProgramSpec, options: Pick<CollectionOptions, 'programs'>): boolean {
+  return options.programs?.[p.name]?.autoload ?? p.autoload;
+}
+
 interface Loaded {
   spec: ObjectSpec;
   btfFd: FD | undefined;
@@ -236,7 +244,7 @@ export class Collection implements Disposable {
     const kernelVersion = spec.kernelVersion !== 0 ? spec.kernelVersion : linuxKernelVersion();
     for (const p of spec.programs) {
       const o = options.programs?.[p.name] ?? {};
-      if (!(o.autoload ?? p.autoload)) continue;
+      if (!autoloads(p, options)) continue;
       const kfuncs = new KfuncTable(registry);
       // Module BTF objects named by typed ksyms: the instruction carries their fd, open until the load.
       const ksymObjects: { close(): void }[] = [];
@@ -284,7 +292,7 @@ export class Collection implements Disposable {
    */
   #relocated(registry: RegistryView, options: CollectionOptions): Map<string, ProgramSpec> | undefined {
     const spec = this.spec;
-    const off = new Set(spec.programs.filter((p) => !(options.programs?.[p.name]?.autoload ?? p.autoload)).map((p) => p.name));
+    const off = new Set(spec.programs.filter((p) => !autoloads(p, options)).map((p) => p.name));
     const all = [...spec.programs, ...spec.subprograms];
     if (!all.some((p) => p.coreRelos.length > 0 && !off.has(p.name))) return undefined;
     // The spec's own reading of the object: instructions copied, its BTF and CO-RE records as read.

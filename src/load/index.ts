@@ -9,7 +9,7 @@ export type { Link } from '../link/link.js';
 export { attachPrograms } from './attach-programs.js';
 export { autoAttach } from './auto-attach.js';
 export type { Value } from './btf-value.js';
-export { Collection, type CollectionOptions, type ProgramOverride } from './collection.js';
+export { autoloads, Collection, type CollectionOptions, type ProgramOverride } from './collection.js';
 export { assignVariables, globalVariables } from './global-data.js';
 export { BpfMap, type MapInput, type MapOptions } from './map.js';
 export { pageSize } from './page-size.js';
